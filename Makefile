@@ -1,0 +1,55 @@
+# Two commands do everything on a fresh machine:
+#   make run    the product on its embedded defaults (SQLite, filesystem broker, demo data,
+#               web + Celery worker + beat); Ctrl-C stops all of it
+#   make test   lint and the whole test suite (against DATABASE_URL / REDIS_URL when set)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test lint pytest bench system-deps install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data
+	@echo "Portal: http://127.0.0.1:$(PORT)/  admin: http://127.0.0.1:$(PORT)/admin/  (logins in README.md)"
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PORT=$(PORT) $(BIN)/honcho start
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint
+
+pytest: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+# Debian packages the browser tests and the benchmarks need (root, or sudo).
+system-deps:
+	command -v chromium >/dev/null && command -v wrk >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk; }
+
+bench: install-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,153 @@
+"""The product managers' back-office: offers are made from templates, edited, published and
+retired here. Every write goes through `catalog.services`."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from . import services
+from .models import LifecycleStatus, Offer, OfferTemplate
+from .policies import offer_problems
+
+POLICY_FIELDSETS = [
+    ("Price", {"fields": ["price", "currency", "billing"]}),
+    ("Allowances", {"fields": ["data_mb", "voice_minutes", "sms"]}),
+    ("Duration", {"fields": ["duration_kind", "duration_days", "duration_until"]}),
+    ("Refund", {"fields": ["refund_policy", "refund_grace_minutes"]}),
+    ("Eligibility", {"fields": ["eligible_statuses"]}),
+]
+
+
+class TermsForm(forms.ModelForm):
+    eligible_statuses = forms.MultipleChoiceField(
+        choices=LifecycleStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Lifecycle statuses of the customers who may buy it.",
+    )
+
+
+class OfferForm(TermsForm):
+    class Meta:
+        model = Offer
+        # The status is not editable: it changes only through the publish and retire services.
+        exclude = ["status"]  # noqa: DJ006
+
+    def clean(self):
+        cleaned = super().clean()
+        offer = self.instance
+        if offer.pk and offer.status == Offer.Status.PUBLISHED and not self.errors:
+            for name, value in cleaned.items():
+                setattr(offer, name, value)
+            problems = offer_problems(offer)
+            if problems:
+                raise ValidationError(
+                    ["This offer is on sale, so it must stay coherent:", *problems]
+                )
+        return cleaned
+
+
+@admin.register(OfferTemplate)
+class OfferTemplateAdmin(admin.ModelAdmin):
+    form = TermsForm
+    list_display = ["name", "kind", "price", "billing", "duration_kind", "refund_policy"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    fieldsets = [(None, {"fields": ["code", "name", "kind", "description"]}), *POLICY_FIELDSETS]
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    form = OfferForm
+    change_form_template = "admin/catalog/offer/change_form.html"
+    list_display = ["name", "status", "price", "currency", "template", "published_at"]
+    list_filter = ["status", "template__kind"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["status", "published_at", "retired_at", "updated_by", "updated_at"]
+    prepopulated_fields = {"code": ["name"]}
+    actions = ["publish_selected", "retire_selected"]
+    fieldsets = [
+        (None, {"fields": ["template", "name", "code", "summary", "provider", "display_order"]}),
+        ("Availability", {"fields": ["available_from", "available_until"]}),
+        *POLICY_FIELDSETS,
+        ("Status", {"fields": readonly_fields}),
+    ]
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.publish_offer")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # An offer always starts from a template: ask for one first.
+        if request.method == "GET" and "template" not in request.GET:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Pick a template for the new offer",
+                "opts": self.model._meta,
+                "templates": OfferTemplate.objects.all(),
+            }
+            return TemplateResponse(request, "admin/catalog/offer/pick_template.html", context)
+        return super().add_view(request, form_url, extra_context)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        template = OfferTemplate.objects.filter(pk=request.GET.get("template") or None).first()
+        if template is not None:
+            initial.update(services.offer_template_terms(template=template))
+            initial["template"] = template.pk
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        services.offer_save(offer=obj, actor=request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_publish" in request.POST:
+            return self._publish_and_redirect(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_publish" in request.POST:
+            return self._publish_and_redirect(request, obj)
+        return super().response_change(request, obj)
+
+    def _publish_and_redirect(self, request, offer):
+        if self.has_publish_permission(request):
+            self._publish(request, offer)
+        else:
+            self.message_user(request, "You may not publish offers.", messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:catalog_offer_change", args=[offer.pk]))
+
+    def _publish(self, request, offer) -> bool:
+        try:
+            services.offer_publish(offer=offer, actor=request.user)
+        except services.OfferPublishError as exc:
+            self.message_user(
+                request,
+                f"“{offer.name}” was not published. Fix this first: " + " ".join(exc.problems),
+                messages.ERROR,
+            )
+            return False
+        except services.OfferTransitionError as exc:
+            self.message_user(request, str(exc), messages.WARNING)
+            return False
+        self.message_user(
+            request, f"“{offer.name}” is published: customers see it now.", messages.SUCCESS
+        )
+        return True
+
+    @admin.action(description="Publish the selected offers", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        for offer in queryset:
+            self._publish(request, offer)
+
+    @admin.action(description="Retire the selected offers", permissions=["publish"])
+    def retire_selected(self, request, queryset):
+        for offer in queryset:
+            try:
+                services.offer_retire(offer=offer, actor=request.user)
+            except services.OfferTransitionError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                self.message_user(request, f"“{offer.name}” is retired.", messages.SUCCESS)

@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.db import models
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class LifecycleStatus(models.TextChoices):
+    """A customer's lifecycle status: the first thing eligibility looks at."""
+
+    PROSPECT = "prospect", "Prospect"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    CHURN_RISK = "churn_risk", "Churn risk"
+    TERMINATED = "terminated", "Terminated"
+
+
+class Billing(models.TextChoices):
+    ONE_OFF = "one_off", "One-off"
+    RECURRING = "recurring", "Recurring (charged again and renewed every period)"
+
+
+class DurationKind(models.TextChoices):
+    DAYS = "days", "A number of days"
+    UNTIL_LOCAL_TIME = "until_local_time", "Until a time of day (e.g. 04:00 next morning)"
+    CALENDAR_MONTH = "calendar_month", "Until the end of the calendar month"
+    OPEN_ENDED = "open_ended", "Open-ended (until switched off)"
+
+
+class RefundPolicy(models.TextChoices):
+    NONE = "none", "No refund"
+    PRO_RATA_DATA = "pro_rata_data", "Pro-rata of unused data"
+    PRO_RATA_TIME = "pro_rata_time", "Pro-rata of unused time"
+    FULL_WITHIN_GRACE = "full_within_grace", "Full refund within a grace window, if unused"
+
+
+def default_eligible_statuses() -> list[str]:
+    return [LifecycleStatus.ACTIVE]
+
+
+class OfferTerms(models.Model):
+    """The policies an offer is sold under; a template holds a new offer's defaults."""
+
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    billing = models.CharField(max_length=16, choices=Billing.choices, default=Billing.ONE_OFF)
+    data_mb = models.PositiveIntegerField("data (MB)", default=0)
+    voice_minutes = models.PositiveIntegerField(default=0)
+    sms = models.PositiveIntegerField("SMS", default=0)
+    duration_kind = models.CharField(
+        max_length=20, choices=DurationKind.choices, default=DurationKind.DAYS
+    )
+    duration_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_until = models.TimeField(
+        null=True, blank=True, help_text="Local time of day in the operator's time zone."
+    )
+    refund_policy = models.CharField(
+        max_length=20, choices=RefundPolicy.choices, default=RefundPolicy.NONE
+    )
+    refund_grace_minutes = models.PositiveIntegerField(null=True, blank=True)
+    eligible_statuses = models.JSONField(
+        default=default_eligible_statuses,
+        blank=True,
+        help_text="Lifecycle statuses of the customers who may buy it.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class OfferTemplate(OfferTerms):
+    """A pre-packed solution a product manager starts an offer from."""
+
+    class Kind(models.TextChoices):
+        DATA_ADDON = "data_addon", "Data add-on"
+        TIME_PASS = "time_pass", "Time pass"
+        RECURRING_BUNDLE = "recurring_bundle", "Recurring bundle"
+        THIRD_PARTY = "third_party", "Third-party service"
+        CONFIGURABLE_BUNDLE = "configurable_bundle", "Configurable bundle"
+        GIFT = "gift", "Gift"
+        TEMPORARY_LINE = "temporary_line", "Temporary line"
+        ROLLOVER = "rollover", "Rollover"
+        LOYALTY = "loyalty", "Loyalty reward"
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Offer(FSMModelMixin, OfferTerms):
+    """A product offering [TMF620 ProductOffering]: what customers see and buy."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    template = models.ForeignKey(OfferTemplate, on_delete=models.PROTECT, related_name="offers")
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    summary = models.CharField(max_length=200, blank=True)
+    provider = models.CharField(
+        max_length=120, blank=True, help_text="For third-party services: who provides it."
+    )
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+    available_from = models.DateTimeField(null=True, blank=True)
+    available_until = models.DateTimeField(null=True, blank=True)
+    display_order = models.PositiveSmallIntegerField(default=100)
+    published_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        permissions = [("publish_offer", "Can publish and retire offers")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @transition(field=status, source=Status.DRAFT, target=Status.PUBLISHED)
+    def publish(self, *, at) -> None:
+        self.published_at = at
+
+    @transition(field=status, source=Status.PUBLISHED, target=Status.RETIRED)
+    def retire(self, *, at) -> None:
+        self.retired_at = at

@@ -1,0 +1,153 @@
+"""Pure policy functions of the catalog: how long an offer runs and whether it can be published.
+
+Nothing here touches the database, so the same rules serve the admin, the portal and the jobs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from .models import Billing, DurationKind, LifecycleStatus, OfferTerms, RefundPolicy
+
+# Currencies whose minor unit is not the cent.
+_MINOR_UNIT_DIGITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "TND": 3}
+
+
+def money_round(amount: Decimal, *, currency: str) -> Decimal:
+    """Round to the currency's minor unit, half up: the one rounding rule for money."""
+    digits = _MINOR_UNIT_DIGITS.get(currency, 2)
+    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def operator_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def period_end(terms: OfferTerms, *, start: dt.datetime) -> dt.datetime | None:
+    """When a period of `terms` started at `start` ends; None for open-ended offers.
+
+    Local times of day and calendar months are counted in the operator's time zone, so "until
+    04:00" is 04:00 on the wall clock on the nights the clocks change too.
+    """
+    zone = operator_zone()
+    if terms.duration_kind == DurationKind.DAYS:
+        return start + dt.timedelta(days=terms.duration_days or 0)
+    if terms.duration_kind == DurationKind.UNTIL_LOCAL_TIME:
+        local = start.astimezone(zone)
+        end = dt.datetime.combine(local.date(), terms.duration_until, tzinfo=zone)
+        if end <= local:
+            end = dt.datetime.combine(
+                local.date() + dt.timedelta(days=1), terms.duration_until, tzinfo=zone
+            )
+        return end.astimezone(dt.UTC)
+    if terms.duration_kind == DurationKind.CALENDAR_MONTH:
+        local = start.astimezone(zone)
+        first_of_next = (local.date().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        return dt.datetime.combine(first_of_next, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    return None
+
+
+def terms_problems(terms: OfferTerms) -> list[str]:
+    """Everything that makes `terms` impossible to sell, each said as what to fix."""
+    problems = []
+    if terms.price is None:
+        problems.append("Set a price (0 for a free offer).")
+    elif terms.price < 0:
+        problems.append("The price cannot be negative.")
+    elif terms.price != money_round(terms.price, currency=terms.currency):
+        problems.append(f"The price has more decimals than {terms.currency} allows.")
+
+    if terms.duration_kind == DurationKind.DAYS and not terms.duration_days:
+        problems.append("Say for how many days the offer runs.")
+    if terms.duration_kind == DurationKind.UNTIL_LOCAL_TIME and terms.duration_until is None:
+        problems.append("Say until which time of day the offer runs (e.g. 04:00).")
+    if terms.billing == Billing.RECURRING and terms.duration_kind not in (
+        DurationKind.DAYS,
+        DurationKind.CALENDAR_MONTH,
+    ):
+        problems.append(
+            "A recurring price renews every period: give the offer a period of N days or a "
+            "calendar month, or make the price one-off."
+        )
+
+    has_data = terms.data_mb > 0
+    if terms.refund_policy == RefundPolicy.PRO_RATA_DATA and not has_data:
+        problems.append(
+            "The refund 'pro-rata of unused data' needs a data allowance: add one, or pick "
+            "another refund policy."
+        )
+    if (
+        terms.refund_policy == RefundPolicy.PRO_RATA_TIME
+        and terms.duration_kind == DurationKind.OPEN_ENDED
+    ):
+        problems.append(
+            "The refund 'pro-rata of unused time' needs an end: give the offer a duration, or "
+            "pick another refund policy."
+        )
+    if terms.refund_policy == RefundPolicy.FULL_WITHIN_GRACE and not terms.refund_grace_minutes:
+        problems.append("Say how many minutes the full-refund grace window lasts.")
+
+    valid_statuses = set(LifecycleStatus.values)
+    statuses = terms.eligible_statuses
+    if not isinstance(statuses, list) or not statuses:
+        problems.append("Pick at least one customer lifecycle status the offer is sold to.")
+    elif not set(statuses) <= valid_statuses:
+        unknown = ", ".join(sorted(set(map(str, statuses)) - valid_statuses))
+        problems.append(f"Unknown lifecycle status: {unknown}.")
+    return problems
+
+
+def offer_problems(offer) -> list[str]:
+    """`terms_problems` plus what only an offer (not a template) has."""
+    problems = []
+    if not offer.name.strip():
+        problems.append("Give the offer a name.")
+    problems += terms_problems(offer)
+    if (
+        offer.available_from
+        and offer.available_until
+        and offer.available_until <= offer.available_from
+    ):
+        problems.append(
+            "The offer's availability ends before it starts: move 'available until' after "
+            "'available from'."
+        )
+    return problems
+
+
+def refund_due(
+    terms: OfferTerms,
+    *,
+    paid: Decimal,
+    started_at: dt.datetime | None,
+    ends_at: dt.datetime | None,
+    at: dt.datetime,
+    data_initial_mb: int,
+    data_used_mb: int,
+) -> Decimal:
+    """What the refund policy of `terms` gives back of `paid` when the product is switched off at
+    `at`. Never more than `paid`, never negative, rounded to the currency's minor unit."""
+    if paid <= 0 or started_at is None:
+        return Decimal("0.00")
+    policy = terms.refund_policy
+    if policy == RefundPolicy.PRO_RATA_DATA:
+        if data_initial_mb <= 0:
+            return Decimal("0.00")
+        unused = max(data_initial_mb - data_used_mb, 0)
+        due = paid * Decimal(unused) / Decimal(data_initial_mb)
+    elif policy == RefundPolicy.PRO_RATA_TIME:
+        if ends_at is None or ends_at <= started_at:
+            return Decimal("0.00")
+        total = Decimal((ends_at - started_at).total_seconds())
+        left = Decimal(max((ends_at - max(at, started_at)).total_seconds(), 0))
+        due = paid * left / total
+    elif policy == RefundPolicy.FULL_WITHIN_GRACE:
+        grace = dt.timedelta(minutes=terms.refund_grace_minutes or 0)
+        due = paid if at - started_at <= grace and data_used_mb == 0 else Decimal(0)
+    else:
+        due = Decimal(0)
+    return min(money_round(due, currency=terms.currency), paid)

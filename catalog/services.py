@@ -1,0 +1,106 @@
+"""Every write to the catalog. The admin's buttons and actions are adapters over these."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Offer, OfferTemplate, OfferTerms
+from .pack import TEMPLATE_PACK
+from .policies import offer_problems
+
+TERMS_FIELDS = tuple(
+    f.name for f in OfferTerms._meta.get_fields() if f.concrete and not f.primary_key
+)
+
+
+class OfferPublishError(Exception):
+    """The offer cannot be published as it is; `problems` says what to fix."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+class OfferTransitionError(Exception):
+    pass
+
+
+def offer_template_terms(*, template: OfferTemplate) -> dict:
+    """The policy values a new offer made from `template` starts with."""
+    return {name: getattr(template, name) for name in TERMS_FIELDS}
+
+
+def offer_create_from_template(
+    *, template: OfferTemplate, code: str, name: str, actor=None, **overrides
+) -> Offer:
+    """Create a draft offer with the template's policies, `overrides` applied on top."""
+    offer = Offer(
+        template=template,
+        code=code,
+        name=name,
+        updated_by=actor,
+        **offer_template_terms(template=template),
+    )
+    for key, value in overrides.items():
+        setattr(offer, key, value)
+    offer.full_clean(exclude=["status"])
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def offer_publish(*, offer: Offer, actor=None) -> Offer:
+    """Publish a draft offer: it is on sale from the next page load.
+
+    Locks the offer and checks its policies again inside the lock. Raises `OfferPublishError`
+    listing every problem when the offer cannot work, `OfferTransitionError` when it is not a draft.
+    """
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.status != Offer.Status.DRAFT:
+        raise OfferTransitionError(
+            f"“{offer.name}” is {offer.get_status_display().lower()}, not a draft."
+        )
+    problems = offer_problems(offer)
+    if problems:
+        raise OfferPublishError(problems)
+    offer.publish(at=timezone.now())
+    offer.updated_by = actor
+    offer.save(update_fields=["status", "published_at", "updated_by", "updated_at"])
+    return offer
+
+
+@transaction.atomic
+def offer_retire(*, offer: Offer, actor=None) -> Offer:
+    """Take a published offer off sale. What customers already own keeps running to its end."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.status != Offer.Status.PUBLISHED:
+        raise OfferTransitionError(f"“{offer.name}” is not published.")
+    offer.retire(at=timezone.now())
+    offer.updated_by = actor
+    offer.save(update_fields=["status", "retired_at", "updated_by", "updated_at"])
+    return offer
+
+
+@transaction.atomic
+def offer_template_load_pack() -> int:
+    """Create the pre-packed templates that do not exist yet; never overwrite a PM's edits.
+    Returns how many were created."""
+    created = 0
+    for code, values in TEMPLATE_PACK.items():
+        _, was_created = OfferTemplate.objects.get_or_create(code=code, defaults=values)
+        created += was_created
+    return created
+
+
+@transaction.atomic
+def offer_save(*, offer: Offer, actor=None) -> Offer:
+    """Save a product manager's edit. A published offer stays coherent: an edit that would make it
+    unsellable is refused with OfferPublishError, and nothing is saved."""
+    if offer.pk and offer.status == Offer.Status.PUBLISHED:
+        problems = offer_problems(offer)
+        if problems:
+            raise OfferPublishError(problems)
+    offer.updated_by = actor
+    offer.save()
+    return offer

@@ -1,0 +1,166 @@
+"""The demo data `make run` loads: the users in the README, and the operator's example offers.
+
+Idempotent: what exists already is left exactly as it is (a second run neither duplicates nor
+resets it), so a demo in progress survives a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import LifecycleStatus, Offer, OfferTemplate
+from catalog.services import offer_create_from_template, offer_publish, offer_template_load_pack
+from selfcare.models import Bucket
+from selfcare.services import customer_create
+
+DEMO_PASSWORD = "selfcare-demo"
+
+CUSTOMERS = [
+    {
+        "username": "stacy",
+        "name": "Stacy Martin",
+        "msisdn": "351910000001",
+        "base_plan": "Family Bundle M",
+        "tenure_days": 3 * 365,
+        "balance": Decimal("30.00"),
+        "lifecycle_status": LifecycleStatus.ACTIVE,
+    },
+    {
+        "username": "tom",
+        "name": "Tom Silva",
+        "msisdn": "351910000002",
+        "base_plan": "Prepaid Go",
+        "tenure_days": 61,
+        "balance": Decimal("15.00"),
+        "lifecycle_status": LifecycleStatus.ACTIVE,
+    },
+    {
+        "username": "sam",
+        "name": "Sam Costa",
+        "msisdn": "351910000003",
+        "base_plan": "Prepaid Go",
+        "tenure_days": 400,
+        "balance": Decimal("5.00"),
+        "lifecycle_status": LifecycleStatus.SUSPENDED,
+        "status_reason": "an unpaid top-up card was charged back. Call us on 1696 to reactivate it",
+    },
+]
+
+STAFF = [("agent", "Alex Agent", "Call-centre agents"), ("pm", "Pat Product", "Product managers")]
+
+OFFERS = [
+    {
+        "template": "data-addon",
+        "code": "data-15gb",
+        "name": "Data 15GB",
+        "summary": "15 GB for 30 days. Cancel any time: unused data is refunded.",
+        "price": Decimal("10.00"),
+        "data_mb": 15 * 1024,
+        "duration_days": 30,
+        "display_order": 10,
+    },
+    {
+        "template": "night-pass",
+        "code": "mobile-tv-night-pass",
+        "name": "Mobile TV Night Pass",
+        "summary": "Mobile TV from now until 04:00 tomorrow morning.",
+        "price": Decimal("2.00"),
+        "display_order": 20,
+    },
+    {
+        "template": "third-party-service",
+        "code": "games-club",
+        "name": "Games Club",
+        "summary": "Unlimited games from Games Club, €3.99 every 30 days.",
+        "provider": "Games Club Ltd",
+        "price": Decimal("3.99"),
+        "display_order": 30,
+    },
+]
+
+
+def _user(username: str, name: str) -> tuple[User, bool]:
+    first, _, last = name.partition(" ")
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user, created
+
+
+@transaction.atomic
+def demo_data_load() -> list[str]:
+    """Load what is missing of the demo data; returns what was created."""
+    created = []
+    if offer_template_load_pack():
+        created.append("offer templates")
+    today = timezone.localdate()
+    for spec in CUSTOMERS:
+        user, was_created = _user(spec["username"], spec["name"])
+        if not was_created:
+            continue
+        customer = customer_create(
+            user=user,
+            name=spec["name"],
+            email=user.email,
+            msisdn=spec["msisdn"],
+            base_plan=spec["base_plan"],
+            contract_start=today - dt.timedelta(days=spec["tenure_days"]),
+            lifecycle_status=spec["lifecycle_status"],
+            status_reason=spec.get("status_reason", ""),
+            opening_balance=spec["balance"],
+        )
+        _base_plan_allowances(customer.lines.get())
+        created.append(spec["username"])
+    for username, name, group in STAFF:
+        user, was_created = _user(username, name)
+        if was_created:
+            user.is_staff = group == "Product managers"
+            user.save(update_fields=["is_staff"])
+            user.groups.add(Group.objects.get(name=group))
+            created.append(username)
+    for spec in OFFERS:
+        if Offer.objects.filter(code=spec["code"]).exists():
+            continue
+        values = dict(spec)
+        template = OfferTemplate.objects.get(code=values.pop("template"))
+        offer = offer_create_from_template(template=template, **values)
+        offer_publish(offer=offer)
+        created.append(offer.name)
+    return created
+
+
+def _base_plan_allowances(line) -> None:
+    """The base plan's monthly allowances, part used, so the dashboard shows real usage bars."""
+    now = timezone.now()
+    month_end = now + dt.timedelta(days=18)
+    Bucket.objects.bulk_create(
+        [
+            Bucket(
+                line=line,
+                name="Plan data",
+                unit=Bucket.Unit.MB,
+                initial=5120,
+                used=3180,
+                valid_from=now - dt.timedelta(days=12),
+                valid_until=month_end,
+            ),
+            Bucket(
+                line=line,
+                name="Plan minutes",
+                unit=Bucket.Unit.MINUTES,
+                initial=300,
+                used=95,
+                valid_from=now - dt.timedelta(days=12),
+                valid_until=month_end,
+            ),
+        ]
+    )

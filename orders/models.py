@@ -1,0 +1,216 @@
+"""Orders and what they produce: the product instances a line owns.
+
+State only changes through the transitions below, called by the services in `orders.services`
+on a locked row. Transition bodies touch nothing but their own model's fields.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from catalog.models import Offer
+from selfcare.models import Channel, Customer, Line
+
+
+class Order(FSMModelMixin, models.Model):
+    """A product order [TMF622 ProductOrder]."""
+
+    class Status(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        PENDING = "pending", "Awaiting confirmation"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="orders")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    status = FSMField(default=Status.ACKNOWLEDGED, choices=Status.choices, protected=True)
+    idempotency_key = models.CharField(max_length=64)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"], name="order_unique_idempotency_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Order #{self.pk}"
+
+    @transition(field=status, source=Status.ACKNOWLEDGED, target=Status.PENDING)
+    def await_confirmation(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=[Status.ACKNOWLEDGED, Status.PENDING], target=Status.IN_PROGRESS
+    )
+    def start(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.IN_PROGRESS, target=Status.COMPLETED)
+    def complete(self, *, at) -> None:
+        self.completed_at = at
+
+    @transition(
+        field=status, source=[Status.ACKNOWLEDGED, Status.IN_PROGRESS], target=Status.FAILED
+    )
+    def fail(self, *, reason: str, at) -> None:
+        self.failure_reason = reason[:255]
+        self.completed_at = at
+
+    @transition(field=status, source=[Status.ACKNOWLEDGED, Status.PENDING], target=Status.CANCELLED)
+    def cancel(self, *, reason: str, at) -> None:
+        self.failure_reason = reason[:255]
+        self.completed_at = at
+
+
+class OrderStatusChange(models.Model):
+    """A row per status an order went through: the history the customer and agents see."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, choices=Order.Status.choices)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class ProductInstance(FSMModelMixin, models.Model):
+    """What a line owns [TMF637 Product]: an offer, from when, until when, in which state."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        PENDING_ACTIVE = "pending_active", "Activating"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        PENDING_TERMINATE = "pending_terminate", "Switching off"
+        TERMINATED = "terminated", "Off"
+        FAILED = "failed", "Failed"
+
+    LIVE_STATUSES = (
+        Status.SCHEDULED,
+        Status.PENDING_ACTIVE,
+        Status.ACTIVE,
+        Status.SUSPENDED,
+        Status.PENDING_TERMINATE,
+    )
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="products")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="products")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="instances")
+    status = FSMField(default=Status.PENDING_ACTIVE, choices=Status.choices, protected=True)
+    status_reason = models.CharField(max_length=255, blank=True)
+    status_changed_at = models.DateTimeField()
+    paid_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="What was charged for the current period."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    terminated_at = models.DateTimeField(null=True, blank=True)
+    renewal_count = models.PositiveIntegerField(default=0)
+    options = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A line owns an offer at most once at a time: a second "on" is refused by the database
+            # even if two requests race past every check.
+            models.UniqueConstraint(
+                fields=["line", "offer"],
+                condition=Q(
+                    status__in=[
+                        "scheduled",
+                        "pending_active",
+                        "active",
+                        "suspended",
+                        "pending_terminate",
+                    ]
+                ),
+                name="product_instance_one_live_per_line_offer",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.offer} on {self.line}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    @transition(field=status, source=Status.PENDING_ACTIVE, target=Status.ACTIVE)
+    def activate(self, *, at, ends_at) -> None:
+        self.started_at = at
+        self.ends_at = ends_at
+        self.status_reason = ""
+        self.status_changed_at = at
+
+    @transition(field=status, source=Status.PENDING_ACTIVE, target=Status.FAILED)
+    def fail(self, *, reason: str, at) -> None:
+        self.status_reason = reason[:255]
+        self.status_changed_at = at
+        self.terminated_at = at
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
+    def suspend(self, *, reason: str, at) -> None:
+        self.status_reason = reason[:255]
+        self.status_changed_at = at
+
+    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
+    def resume(self, *, at) -> None:
+        self.status_reason = ""
+        self.status_changed_at = at
+
+    @transition(
+        field=status, source=[Status.ACTIVE, Status.SUSPENDED], target=Status.PENDING_TERMINATE
+    )
+    def request_termination(self, *, reason: str, at) -> None:
+        self.status_reason = reason[:255]
+        self.status_changed_at = at
+
+    @transition(field=status, source=Status.PENDING_TERMINATE, target=Status.TERMINATED)
+    def terminate(self, *, at) -> None:
+        self.terminated_at = at
+        self.status_changed_at = at
+
+
+class OrderItem(models.Model):
+    """One action of an order on one product [TMF622 ProductOrderItem]."""
+
+    class Action(models.TextChoices):
+        ADD = "add", "Switch on"
+        TERMINATE = "terminate", "Switch off"
+        MODIFY = "modify", "Change"
+        SUSPEND = "suspend", "Suspend"
+        RESUME = "resume", "Resume"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    product_instance = models.ForeignKey(
+        ProductInstance, on_delete=models.PROTECT, related_name="order_items"
+    )
+    charge_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    refund_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.offer}"

@@ -1,0 +1,65 @@
+"""The network provisioning interface, and the simulated network used until a real one is wired.
+
+An adapter must be idempotent by product instance id: activating something already active on the
+network (a redelivered task) succeeds without doing it twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class NetworkError(Exception):
+    """The network refused the request for good: retrying will not help."""
+
+
+class NetworkTransientError(Exception):
+    """The network did not answer this time: retry later."""
+
+
+@dataclass(frozen=True)
+class ProvisioningRequest:
+    product_instance_id: int
+    msisdn: str
+    offer_code: str
+
+
+class NetworkAdapter(Protocol):
+    def activate(self, request: ProvisioningRequest) -> None: ...
+
+    def deactivate(self, request: ProvisioningRequest) -> None: ...
+
+
+class SimulatedNetworkAdapter:
+    """Answers after `NETWORK_SIMULATED_LATENCY_MS`, failing transiently at
+    `NETWORK_SIMULATED_FAILURE_RATE` (0 never, 1 always)."""
+
+    def __init__(self, *, latency_ms: int | None = None, failure_rate: float | None = None):
+        self.latency_ms = (
+            settings.NETWORK_SIMULATED_LATENCY_MS if latency_ms is None else latency_ms
+        )
+        self.failure_rate = (
+            settings.NETWORK_SIMULATED_FAILURE_RATE if failure_rate is None else failure_rate
+        )
+
+    def _answer(self, what: str) -> None:
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        if self.failure_rate and random.random() < self.failure_rate:  # noqa: S311 (a simulation)
+            raise NetworkTransientError(f"The network did not confirm the {what} in time.")
+
+    def activate(self, request: ProvisioningRequest) -> None:
+        self._answer("activation")
+
+    def deactivate(self, request: ProvisioningRequest) -> None:
+        self._answer("deactivation")
+
+
+def network_adapter() -> NetworkAdapter:
+    return import_string(settings.NETWORK_ADAPTER)()

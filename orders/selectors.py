@@ -1,0 +1,175 @@
+"""Every read of orders and products that is more than a `get`, scoped to its owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, Sum
+from django.utils import timezone
+
+from catalog.eligibility import CustomerContext, Decision, offer_decide
+from catalog.models import Offer
+from catalog.policies import refund_due
+from selfcare.models import Bucket, Customer, Line
+
+from .models import Order, OrderItem, ProductInstance
+
+# A failed activation stays on the switch this long, so the customer sees why.
+FAILURE_SHOWN_FOR = dt.timedelta(hours=24)
+
+
+def customer_context_build(
+    *, customer: Customer, line: Line, channel: str, at: dt.datetime
+) -> CustomerContext:
+    owned = ProductInstance.objects.filter(
+        line=line, status__in=ProductInstance.LIVE_STATUSES
+    ).values_list("offer_id", flat=True)
+    return CustomerContext(
+        lifecycle_status=customer.lifecycle_status,
+        status_reason=customer.status_reason,
+        channel=channel,
+        at=at,
+        owned_offer_ids=frozenset(owned),
+    )
+
+
+@dataclass
+class AddonSwitch:
+    """What one switch shows: the offer, what the line owns of it, whether it may be bought."""
+
+    offer: Offer
+    instance: ProductInstance | None
+    decision: Decision | None = None
+
+    @property
+    def state(self) -> str:
+        return self.instance.status if self.instance else "off"
+
+    @property
+    def checked(self) -> bool:
+        return self.state in (
+            ProductInstance.Status.PENDING_ACTIVE,
+            ProductInstance.Status.ACTIVE,
+            ProductInstance.Status.SUSPENDED,
+            ProductInstance.Status.SCHEDULED,
+        )
+
+    @property
+    def busy(self) -> bool:
+        return self.state in (
+            ProductInstance.Status.PENDING_ACTIVE,
+            ProductInstance.Status.PENDING_TERMINATE,
+        )
+
+    @property
+    def failed(self) -> bool:
+        return self.state == ProductInstance.Status.FAILED
+
+
+def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[int, ProductInstance]:
+    """The instance each switch reflects: the live one, else a recent failure."""
+    instances = ProductInstance.objects.filter(line=line).filter(
+        Q(status__in=ProductInstance.LIVE_STATUSES)
+        | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
+    )
+    if offer_ids is not None:
+        instances = instances.filter(offer_id__in=offer_ids)
+    by_offer: dict[int, ProductInstance] = {}
+    for instance in instances.order_by("-created_at", "-id"):
+        current = by_offer.get(instance.offer_id)
+        if current is None or (instance.is_live and not current.is_live):
+            by_offer[instance.offer_id] = instance
+    return by_offer
+
+
+def addon_switch_list_for_offers(
+    *, customer: Customer, line: Line, channel: str
+) -> list[AddonSwitch]:
+    """Every published offer the customer may buy, and every one she owns, as switches."""
+    at = timezone.now()
+    context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
+    instances = _switch_instances(line=line, at=at)
+    switches = []
+    for offer in Offer.objects.filter(status=Offer.Status.PUBLISHED):
+        decision = offer_decide(offer=offer, context=context)
+        instance = instances.get(offer.pk)
+        if decision.eligible or (instance and instance.is_live):
+            switches.append(AddonSwitch(offer=offer, instance=instance, decision=decision))
+    return switches
+
+
+def addon_switch_list_owned(*, line: Line) -> list[AddonSwitch]:
+    """The add-ons the line owns now (and recent failures), for the dashboard."""
+    at = timezone.now()
+    instances = _switch_instances(line=line, at=at)
+    offers = Offer.objects.in_bulk(list({i.offer_id for i in instances.values()}))
+    switches = []
+    for offer_id, instance in instances.items():
+        instance.offer = offers[offer_id]
+        switches.append(AddonSwitch(offer=offers[offer_id], instance=instance))
+    switches.sort(key=lambda s: (s.offer.display_order, s.offer.name))
+    return switches
+
+
+def addon_switch_get(*, customer: Customer, line: Line, offer_id: int, channel: str) -> AddonSwitch:
+    """One switch, for an offer the customer may see (published, or one she owns or just lost).
+    Raises Offer.DoesNotExist for any other id."""
+    at = timezone.now()
+    instance = _switch_instances(line=line, at=at, offer_ids=[offer_id]).get(offer_id)
+    offers = (
+        Offer.objects.all() if instance else Offer.objects.filter(status=Offer.Status.PUBLISHED)
+    )
+    offer = offers.get(pk=offer_id)
+    context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
+    return AddonSwitch(
+        offer=offer, instance=instance, decision=offer_decide(offer=offer, context=context)
+    )
+
+
+def product_instance_get_for_customer(*, customer: Customer, pk: int) -> ProductInstance:
+    return ProductInstance.objects.select_related("offer", "line").get(customer=customer, pk=pk)
+
+
+def product_instance_refund_quote(*, product_instance: ProductInstance, at: dt.datetime) -> Decimal:
+    """What switching `product_instance` off at `at` gives back, by its offer's refund policy."""
+    data = Bucket.objects.filter(
+        granted_by_instance=product_instance.pk, unit=Bucket.Unit.MB, scope=Bucket.Scope.GENERAL
+    ).aggregate(initial=Sum("initial"), used=Sum("used"))
+    return refund_due(
+        product_instance.offer,
+        paid=product_instance.paid_amount,
+        started_at=product_instance.started_at,
+        ends_at=product_instance.ends_at,
+        at=at,
+        data_initial_mb=data["initial"] or 0,
+        data_used_mb=data["used"] or 0,
+    )
+
+
+def order_list_for_customer(*, customer: Customer, limit: int = 50) -> list[Order]:
+    return list(
+        Order.objects.filter(customer=customer)
+        .select_related("line")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("offer")),
+            "status_changes",
+        )[:limit]
+    )
+
+
+def product_instance_ids_due_for_expiry(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    return list(
+        ProductInstance.objects.filter(status=ProductInstance.Status.ACTIVE, ends_at__lte=at)
+        .order_by("ends_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int = 1000) -> list[int]:
+    return list(
+        ProductInstance.objects.filter(status=status, status_changed_at__lt=before)
+        .order_by("status_changed_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.policies import period_end
+from selfcare.models import Bucket, Interaction, Notification
+from selfcare.services import account_credit, interaction_record, notification_send
+
+from ..models import Order, OrderItem, ProductInstance
+from ..provisioning import ProvisioningRequest, network_adapter
+from .common import order_set_status
+
+logger = logging.getLogger(__name__)
+
+
+def provisioning_request(instance: ProductInstance) -> ProvisioningRequest:
+    return ProvisioningRequest(
+        product_instance_id=instance.pk, msisdn=instance.line.msisdn, offer_code=instance.offer.code
+    )
+
+
+def _add_item(instance: ProductInstance) -> OrderItem | None:
+    return (
+        OrderItem.objects.select_related("order")
+        .filter(product_instance=instance, action=OrderItem.Action.ADD)
+        .order_by("-id")
+        .first()
+    )
+
+
+def _grant_buckets(instance: ProductInstance, *, at, ends_at) -> None:
+    offer = instance.offer
+    allowances = [
+        (Bucket.Unit.MB, offer.data_mb, "data"),
+        (Bucket.Unit.MINUTES, offer.voice_minutes, "voice"),
+        (Bucket.Unit.SMS, offer.sms, "SMS"),
+    ]
+    Bucket.objects.bulk_create(
+        Bucket(
+            line=instance.line,
+            name=f"{offer.name} {label}",
+            unit=unit,
+            initial=amount,
+            valid_from=at,
+            valid_until=ends_at,
+            granted_by_instance=instance.pk,
+        )
+        for unit, amount, label in allowances
+        if amount
+    )
+
+
+def product_instance_activate(*, product_instance_id: int) -> ProductInstance | None:
+    """Provision a `pending_active` product on the network, then make it `active`.
+
+    The network call runs outside any transaction (it may be slow); the adapter is idempotent by
+    product instance id, so a redelivered task is harmless. Then, in one transaction on the locked
+    instance: `active` with its end, its allowances granted, its order completed, the interaction
+    written and the customer told after commit. Does nothing for an instance that is gone or no
+    longer pending. Raises the adapter's NetworkError / NetworkTransientError for the task.
+    """
+    instance = (
+        ProductInstance.objects.select_related("offer", "line")
+        .filter(pk=product_instance_id)
+        .first()
+    )
+    if instance is None or instance.status != ProductInstance.Status.PENDING_ACTIVE:
+        return instance
+    network_adapter().activate(provisioning_request(instance))
+
+    with transaction.atomic():
+        instance = (
+            ProductInstance.objects.select_for_update(of=("self",))
+            .select_related("offer", "line", "customer")
+            .get(pk=product_instance_id)
+        )
+        if instance.status != ProductInstance.Status.PENDING_ACTIVE:
+            return instance
+        now = timezone.now()
+        ends_at = period_end(instance.offer, start=now)
+        instance.activate(at=now, ends_at=ends_at)
+        instance.save(
+            update_fields=["status", "started_at", "ends_at", "status_reason", "status_changed_at"]
+        )
+        _grant_buckets(instance, at=now, ends_at=ends_at)
+        item = _add_item(instance)
+        if item is not None and item.order.status == Order.Status.IN_PROGRESS:
+            order = Order.objects.select_for_update().get(pk=item.order_id)
+            order.complete(at=now)
+            order_set_status(order=order, from_status=Order.Status.IN_PROGRESS)
+        interaction_record(
+            customer=instance.customer,
+            kind=Interaction.Kind.ADDON_STATUS,
+            channel="system",
+            summary=f"{instance.offer.name} is active",
+            data={"product_instance_id": instance.pk},
+        )
+        notification_send(
+            customer=instance.customer,
+            medium=Notification.Medium.SMS,
+            subject=f"{instance.offer.name} is active",
+            body=f"Your {instance.offer.name} is now active on {instance.line.msisdn}.",
+        )
+    return instance
+
+
+@transaction.atomic
+def product_instance_fail_activation(
+    *, product_instance_id: int, reason: str
+) -> ProductInstance | None:
+    """Give an activation up: the instance and its order `failed`, the charge refunded in full, the
+    customer told why. Safe to run twice: the refund's ledger reference is unique and a product no
+    longer pending is left alone."""
+    instance = (
+        ProductInstance.objects.select_for_update(of=("self",))
+        .select_related("offer", "line", "customer__account")
+        .filter(pk=product_instance_id)
+        .first()
+    )
+    if instance is None or instance.status != ProductInstance.Status.PENDING_ACTIVE:
+        return instance
+    now = timezone.now()
+    instance.fail(reason=reason, at=now)
+    instance.save(update_fields=["status", "status_reason", "status_changed_at", "terminated_at"])
+    item = _add_item(instance)
+    refunded = None
+    if item is not None:
+        refunded = account_credit(
+            account=instance.customer.account,
+            amount=item.charge_amount,
+            description=f"Refund: {instance.offer.name} could not be activated",
+            reference=f"refund:order-item:{item.pk}",
+        )
+        order = Order.objects.select_for_update().get(pk=item.order_id)
+        if order.status in (Order.Status.ACKNOWLEDGED, Order.Status.IN_PROGRESS):
+            previous = order.status
+            order.fail(reason=reason, at=now)
+            order_set_status(order=order, from_status=previous, note=reason)
+    money = (
+        f" {refunded.amount} {instance.offer.currency} is back on your balance." if refunded else ""
+    )
+    interaction_record(
+        customer=instance.customer,
+        kind=Interaction.Kind.ADDON_STATUS,
+        channel="system",
+        summary=f"{instance.offer.name} could not be activated: {reason}",
+        data={"product_instance_id": instance.pk},
+    )
+    notification_send(
+        customer=instance.customer,
+        medium=Notification.Medium.SMS,
+        subject=f"{instance.offer.name} could not be activated",
+        body=f"Sorry, {instance.offer.name} could not be activated: {reason}{money}",
+    )
+    logger.warning("Activation of product instance %s failed: %s", instance.pk, reason)
+    return instance

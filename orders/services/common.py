@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from selfcare.models import Account, Customer, Line
+
+from ..models import Order, OrderStatusChange
+
+
+class OrderError(Exception):
+    """A customer's request that cannot be carried out; the message says why, in her words."""
+
+
+def lock_account_and_line(*, customer: Customer, line_id: int) -> tuple[Account, Line]:
+    """Lock the customer's account, then the line, always in that order, so that every purchase,
+    cancel and limit check of one customer runs one at a time. Raises Line.DoesNotExist if the
+    line is not the customer's."""
+    account = Account.objects.select_for_update().get(customer=customer)
+    line = Line.objects.select_for_update().get(pk=line_id, customer=customer)
+    return account, line
+
+
+def order_set_status(*, order: Order, from_status: str, note: str = "") -> None:
+    """Save an order after a transition and write its status-history row."""
+    order.save(update_fields=["status", "failure_reason", "completed_at"])
+    OrderStatusChange.objects.create(
+        order=order, from_status=from_status, to_status=order.status, note=note[:255]
+    )
+
+
+def order_create(
+    *, customer: Customer, line: Line, channel: str, idempotency_key: str, placed_by
+) -> Order:
+    order = Order.objects.create(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        placed_by=placed_by,
+    )
+    OrderStatusChange.objects.create(order=order, to_status=order.status)
+    return order
+
+
+def order_start(*, order: Order) -> None:
+    previous = order.status
+    order.start()
+    order_set_status(order=order, from_status=previous)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.eligibility import offer_decide
+from catalog.models import Offer
+from selfcare.models import Customer, Interaction
+from selfcare.services import account_charge, interaction_record
+
+from ..models import Order, OrderItem, ProductInstance
+from ..selectors import customer_context_build
+from .common import OrderError, lock_account_and_line, order_create, order_start
+
+
+class NotEligibleError(OrderError):
+    def __init__(self, reasons):
+        super().__init__(" ".join(reasons))
+        self.reasons = tuple(reasons)
+
+
+class AlreadyOwnedError(OrderError):
+    pass
+
+
+class IdempotencyConflictError(OrderError):
+    pass
+
+
+@transaction.atomic
+def product_instance_purchase(
+    *,
+    customer: Customer,
+    line_id: int,
+    offer_id: int,
+    channel: str,
+    idempotency_key: str,
+    actor: str = Interaction.Actor.CUSTOMER,
+    actor_user=None,
+) -> Order:
+    """Buy `offer_id` for the customer's line: the switch's "on".
+
+    In one transaction, under the customer's account and line locks: replays of the same
+    `idempotency_key` return the first order; eligibility is checked again; the order, the
+    `pending_active` product instance, the ledger charge and the interaction are written; and the
+    activation job is scheduled to run after commit.
+
+    Raises NotEligibleError, AlreadyOwnedError, InsufficientBalanceError (nothing written),
+    IdempotencyConflictError (the key was used for something else), Offer.DoesNotExist and
+    Line.DoesNotExist (not hers).
+    """
+    from ..tasks import product_instance_activate_task
+
+    account, line = lock_account_and_line(customer=customer, line_id=line_id)
+    existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        same = existing.items.filter(action=OrderItem.Action.ADD, offer_id=offer_id).exists()
+        if not same:
+            raise IdempotencyConflictError("This request was already used for another order.")
+        return existing
+
+    now = timezone.now()
+    offer = Offer.objects.get(pk=offer_id)
+    context = customer_context_build(customer=customer, line=line, channel=channel, at=now)
+    decision = offer_decide(offer=offer, context=context)
+    if not decision.eligible:
+        raise NotEligibleError(decision.reasons)
+    if offer.pk in context.owned_offer_ids:
+        raise AlreadyOwnedError(f"{offer.name} is already on.")
+
+    order = order_create(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        placed_by=actor_user,
+    )
+    instance = ProductInstance.objects.create(
+        customer=customer, line=line, offer=offer, paid_amount=offer.price, status_changed_at=now
+    )
+    item = OrderItem.objects.create(
+        order=order,
+        action=OrderItem.Action.ADD,
+        offer=offer,
+        product_instance=instance,
+        charge_amount=offer.price,
+    )
+    if offer.price > 0:
+        account_charge(
+            account=account,
+            amount=offer.price,
+            description=offer.name,
+            reference=f"charge:order-item:{item.pk}",
+        )
+    order_start(order=order)
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.ORDER_PLACED,
+        channel=channel,
+        actor=actor,
+        actor_user=actor_user,
+        summary=f"Switched on {offer.name} ({offer.currency} {offer.price})",
+        data={"order_id": order.pk, "offer_id": offer.pk},
+    )
+    product_instance_activate_task.delay_on_commit(instance.pk)
+    return order

@@ -1,0 +1,41 @@
+"""Due-date sweeps run by beat every minute. PostgreSQL is the source of truth for what is due;
+the broker only wakes workers up, so a lost message is found again by the next sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..models import ProductInstance
+from ..selectors import product_instance_ids_due_for_expiry, product_instance_ids_stuck
+
+
+def product_instance_expire_due(*, at: dt.datetime | None = None) -> int:
+    """Enqueue the expiry of every active product whose end has passed. Returns how many."""
+    from ..tasks import product_instance_expire_task
+
+    ids = product_instance_ids_due_for_expiry(at=at or timezone.now())
+    for pk in ids:
+        product_instance_expire_task.delay(pk)
+    return len(ids)
+
+
+def product_instance_retry_stuck(*, at: dt.datetime | None = None) -> dict[str, int]:
+    """Enqueue again the work of every product left pending past its deadline (a lost message, a
+    killed worker, a broker restart). Returns how many of each kind."""
+    from ..tasks import product_instance_activate_task, product_instance_deprovision_task
+
+    before = (at or timezone.now()) - dt.timedelta(seconds=settings.PENDING_DEADLINE_SECONDS)
+    activating = product_instance_ids_stuck(
+        status=ProductInstance.Status.PENDING_ACTIVE, before=before
+    )
+    terminating = product_instance_ids_stuck(
+        status=ProductInstance.Status.PENDING_TERMINATE, before=before
+    )
+    for pk in activating:
+        product_instance_activate_task.delay(pk)
+    for pk in terminating:
+        product_instance_deprovision_task.delay(pk)
+    return {"activation": len(activating), "deprovisioning": len(terminating)}

@@ -1,0 +1,51 @@
+"""Thin Celery entry points: each takes ids, calls one service, owns its retry policy, and is
+safe to run twice (the services check state under a lock; ledger references are unique)."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+from .provisioning import NetworkError, NetworkTransientError
+
+
+@shared_task(bind=True, max_retries=None)
+def product_instance_activate_task(self, product_instance_id: int) -> None:
+    try:
+        services.product_instance_activate(product_instance_id=product_instance_id)
+    except NetworkTransientError as exc:
+        if self.request.retries >= settings.ACTIVATION_MAX_RETRIES:
+            services.product_instance_fail_activation(
+                product_instance_id=product_instance_id, reason=str(exc)
+            )
+            return
+        countdown = settings.ACTIVATION_RETRY_BACKOFF_SECONDS * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except NetworkError as exc:
+        services.product_instance_fail_activation(
+            product_instance_id=product_instance_id, reason=str(exc)
+        )
+
+
+@shared_task(bind=True, max_retries=8, retry_backoff=True, retry_backoff_max=600)
+def product_instance_deprovision_task(self, product_instance_id: int) -> None:
+    try:
+        services.product_instance_deprovision(product_instance_id=product_instance_id)
+    except (NetworkTransientError, NetworkError) as exc:
+        # The customer's side is already settled (refunded, allowances closed); keep trying the
+        # network, and the stuck sweep picks it up again if the retries run out.
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def product_instance_expire_task(product_instance_id: int) -> None:
+    services.product_instance_expire(product_instance_id=product_instance_id)
+
+
+@shared_task
+def product_instance_expire_due_task() -> int:
+    return services.product_instance_expire_due()
+
+
+@shared_task
+def product_instance_retry_stuck_task() -> dict:
+    return services.product_instance_retry_stuck()

@@ -1,0 +1,218 @@
+"""The customer domain: customers, their accounts and money ledger, lines, allowances, and the
+history of every touchpoint with them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import LifecycleStatus
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Self-care portal"
+    AGENT = "agent", "Call centre"
+    API = "api", "API / app"
+    SYSTEM = "system", "System"
+
+
+class Customer(models.Model):
+    """A party who is our customer [TMF629 Customer]."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="customer"
+    )
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    lifecycle_status = models.CharField(
+        max_length=20, choices=LifecycleStatus.choices, default=LifecycleStatus.ACTIVE
+    )
+    status_reason = models.CharField(
+        max_length=200, blank=True, help_text="Shown to the customer while she is not active."
+    )
+    contract_start = models.DateField()
+    segments = models.JSONField(default=list, blank=True)
+    marketing_consent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    """A billing account [TMF666]. Its balance is the sum of its ledger, never a stored number."""
+
+    class Kind(models.TextChoices):
+        PREPAID = "prepaid", "Prepaid"
+        POSTPAID = "postpaid", "Postpaid"
+
+    customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="account")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PREPAID)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    def __str__(self) -> str:
+        return f"{self.customer} ({self.get_kind_display()})"
+
+
+class LedgerEntry(models.Model):
+    """One money movement. `reference` names what caused it and is unique, so a replayed job can
+    never charge or refund twice."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", "Top-up"
+        CHARGE = "charge", "Charge"
+        REFUND = "refund", "Refund"
+        CREDIT = "credit", "Credit"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    description = models.CharField(max_length=200)
+    reference = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(
+                name="ledger_sign_matches_kind",
+                condition=(Q(kind="charge", amount__lt=0) | (~Q(kind="charge") & Q(amount__gt=0))),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class Line(models.Model):
+    """A mobile line on a base plan."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="lines")
+    msisdn = models.CharField("MSISDN", max_length=15, unique=True)
+    base_plan = models.CharField(max_length=60)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.msisdn
+
+
+class Bucket(models.Model):
+    """An allowance on a line [TMF654 Bucket]: what it grants, what is used, until when."""
+
+    class Unit(models.TextChoices):
+        MB = "mb", "MB"
+        MINUTES = "minutes", "minutes"
+        SMS = "sms", "SMS"
+
+    class Scope(models.TextChoices):
+        GENERAL = "general", "Any use"
+        TV = "tv", "TV streaming only"
+        VOD = "vod", "Video on demand only"
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="buckets")
+    name = models.CharField(max_length=120)
+    unit = models.CharField(max_length=10, choices=Unit.choices)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.GENERAL)
+    initial = models.PositiveBigIntegerField()
+    used = models.PositiveBigIntegerField(default=0)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    # The product instance that granted it (None for the base plan). A plain id, not a foreign
+    # key: the customer domain does not depend on orders.
+    granted_by_instance = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["valid_until", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="bucket_used_within_initial", condition=Q(used__lte=models.F("initial"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.remaining}/{self.initial} {self.unit})"
+
+    @property
+    def remaining(self) -> int:
+        return self.initial - self.used
+
+    @property
+    def used_percent(self) -> int:
+        return round(100 * self.used / self.initial) if self.initial else 0
+
+
+class Interaction(models.Model):
+    """One touchpoint with a customer on any channel [TMF683 PartyInteraction]."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        OFFER_VIEWED = "offer_viewed", "Viewed an offer"
+        ORDER_PLACED = "order_placed", "Placed an order"
+        ORDER_STATUS = "order_status", "Order status changed"
+        ADDON_STATUS = "addon_status", "Add-on status changed"
+        MESSAGE_SENT = "message_sent", "Message sent"
+        NOTE = "note", "Note"
+
+    class Actor(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    actor = models.CharField(max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.CharField(max_length=255)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class Notification(models.Model):
+    """An outgoing message to a customer [TMF681 CommunicationMessage]."""
+
+    class Medium(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "E-mail"
+        IN_APP = "in_app", "In-app"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notifications")
+    medium = models.CharField(max_length=10, choices=Medium.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,27 @@
+"""Reads of the customer domain that are more than a `get`."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from .models import Account, Bucket, Customer, Line
+
+
+def account_balance(*, account: Account) -> Decimal:
+    """The balance is the sum of the ledger, read when needed, never stored."""
+    total = account.entries.aggregate(total=Sum("amount"))["total"]
+    return total if total is not None else Decimal("0.00")
+
+
+def customer_balance(*, customer: Customer) -> Decimal:
+    return account_balance(account=customer.account)
+
+
+def bucket_list_current(*, line: Line, at: dt.datetime) -> list[Bucket]:
+    """The allowances usable now, soonest to expire first."""
+    return list(
+        Bucket.objects.filter(line=line, valid_from__lte=at)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        .order_by("valid_until", "id")
+    )

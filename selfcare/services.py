@@ -1,0 +1,161 @@
+"""Every write to the customer domain: money on the ledger, the interaction history, and
+outgoing notifications. Callers own the transaction; these functions never commit on their own."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Account, Customer, Interaction, LedgerEntry, Notification
+from .selectors import account_balance
+
+
+class InsufficientBalanceError(Exception):
+    pass
+
+
+def account_charge(
+    *, account: Account, amount: Decimal, description: str, reference: str
+) -> LedgerEntry:
+    """Take `amount` from the account. A prepaid account must hold enough; the caller holds a lock
+    that serialises the customer's purchases, so the check cannot race. `reference` is unique:
+    charging the same cause twice raises IntegrityError instead of paying twice."""
+    if amount <= 0:
+        raise ValueError("A charge is a positive amount.")
+    if account.kind == Account.Kind.PREPAID:
+        balance = account_balance(account=account)
+        if balance < amount:
+            raise InsufficientBalanceError(
+                f"Your balance is {account.currency} {balance}; this costs {account.currency} "
+                f"{amount}. Top up and try again."
+            )
+    return LedgerEntry.objects.create(
+        account=account,
+        kind=LedgerEntry.Kind.CHARGE,
+        amount=-amount,
+        description=description,
+        reference=reference,
+    )
+
+
+def account_credit(
+    *,
+    account: Account,
+    amount: Decimal,
+    description: str,
+    reference: str,
+    kind: str = LedgerEntry.Kind.REFUND,
+) -> LedgerEntry | None:
+    """Give `amount` back (a refund, a credit or a top-up). Idempotent by `reference`: the second
+    call with the same reference returns the first entry. Nothing is written for zero."""
+    if amount < 0:
+        raise ValueError("A credit is a positive amount.")
+    if amount == 0:
+        return None
+    entry, _ = LedgerEntry.objects.get_or_create(
+        reference=reference,
+        defaults={"account": account, "kind": kind, "amount": amount, "description": description},
+    )
+    return entry
+
+
+def interaction_record(
+    *,
+    customer: Customer,
+    kind: str,
+    channel: str,
+    summary: str,
+    actor: str = Interaction.Actor.SYSTEM,
+    actor_user=None,
+    data: dict | None = None,
+) -> Interaction:
+    return Interaction.objects.create(
+        customer=customer,
+        kind=kind,
+        channel=channel,
+        actor=actor,
+        actor_user=actor_user,
+        summary=summary[:255],
+        data=data or {},
+    )
+
+
+def notification_send(
+    *, customer: Customer, subject: str, body: str, medium: str = Notification.Medium.IN_APP
+) -> Notification:
+    """Queue a message to the customer; it leaves through the configured backend after commit."""
+    from .tasks import notification_deliver_task
+
+    notification = Notification.objects.create(
+        customer=customer, medium=medium, subject=subject[:200], body=body
+    )
+    notification_deliver_task.delay_on_commit(notification.pk)
+    return notification
+
+
+@transaction.atomic
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """Hand a queued message to its backend and record that it went. Safe to run twice."""
+    from .notifications import backend_for
+
+    notification = (
+        Notification.objects.select_for_update()
+        .select_related("customer")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.status == Notification.Status.SENT:
+        return notification
+    notification.attempts += 1
+    backend_for(notification.medium).send(notification)
+    notification.status = Notification.Status.SENT
+    notification.sent_at = timezone.now()
+    notification.save(update_fields=["status", "sent_at", "attempts"])
+    interaction_record(
+        customer=notification.customer,
+        kind=Interaction.Kind.MESSAGE_SENT,
+        channel=notification.medium if notification.medium != "in_app" else "portal",
+        summary=f"{notification.get_medium_display()} sent: {notification.subject}",
+        data={"notification_id": notification.pk},
+    )
+    return notification
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    user,
+    name: str,
+    msisdn: str,
+    base_plan: str,
+    contract_start,
+    email: str = "",
+    lifecycle_status: str = "active",
+    status_reason: str = "",
+    account_kind: str = Account.Kind.PREPAID,
+    currency: str = "EUR",
+    opening_balance: Decimal = Decimal("0.00"),
+) -> Customer:
+    """Create a customer with her account and line; an opening balance is a top-up on the ledger."""
+    from .models import Line
+
+    customer = Customer.objects.create(
+        user=user,
+        name=name,
+        email=email,
+        lifecycle_status=lifecycle_status,
+        status_reason=status_reason,
+        contract_start=contract_start,
+    )
+    account = Account.objects.create(customer=customer, kind=account_kind, currency=currency)
+    Line.objects.create(customer=customer, msisdn=msisdn, base_plan=base_plan)
+    account_credit(
+        account=account,
+        amount=opening_balance,
+        description="Opening balance",
+        reference=f"top-up:opening:{customer.pk}",
+        kind=LedgerEntry.Kind.TOP_UP,
+    )
+    return customer

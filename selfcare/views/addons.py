@@ -1,0 +1,125 @@
+"""The add-on switch: HTMX endpoints that turn an add-on on and off and report its state.
+
+Each response is the switch's partial. Refusals are 4xx responses that still carry the switch with
+the reason next to it (htmx is configured to swap 4xx bodies), so nothing ever fails silently.
+"""
+
+import uuid
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog.models import Offer
+from orders import services as order_services
+from orders.models import ProductInstance
+from orders.selectors import (
+    addon_switch_get,
+    product_instance_get_for_customer,
+    product_instance_refund_quote,
+)
+from selfcare.forms import SwitchOffForm, SwitchOnForm
+from selfcare.models import Channel
+from selfcare.selectors import customer_balance
+from selfcare.services import InsufficientBalanceError
+
+from .common import customer_required
+
+SWITCH_TEMPLATE = "selfcare/addons/switch.html#switch"
+CONFIRM_TEMPLATE = "selfcare/addons/switch.html#confirm_off"
+
+
+def _switch(request, offer_id: int):
+    try:
+        return addon_switch_get(
+            customer=request.customer, line=request.line, offer_id=offer_id, channel=Channel.PORTAL
+        )
+    except Offer.DoesNotExist as exc:
+        raise Http404("No such add-on.") from exc
+
+
+def _render_switch(request, switch, *, error: str = "", announce: bool = False, status: int = 200):
+    context = {
+        "switch": switch,
+        "key": uuid.uuid4(),
+        "error": error,
+        "announce": announce,
+        "balance": customer_balance(customer=request.customer) if announce else None,
+        "currency": request.customer.account.currency,
+    }
+    return render(request, SWITCH_TEMPLATE, context, status=status)
+
+
+@require_GET
+@customer_required
+def addon_switch(request, offer_id: int):
+    """The switch as it is now; a busy switch polls this until it settles."""
+    switch = _switch(request, offer_id)
+    changed = request.GET.get("was", switch.state) != switch.state
+    return _render_switch(request, switch, announce=changed)
+
+
+@require_POST
+@customer_required
+def addon_on(request, offer_id: int):
+    switch = _switch(request, offer_id)
+    form = SwitchOnForm(request.POST)
+    if not form.is_valid():
+        return _render_switch(
+            request, switch, error="That request was malformed; please tap again.", status=400
+        )
+    try:
+        order_services.product_instance_purchase(
+            customer=request.customer,
+            line_id=request.line.pk,
+            offer_id=offer_id,
+            channel=Channel.PORTAL,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            actor_user=request.user,
+        )
+    except (order_services.OrderError, InsufficientBalanceError) as exc:
+        return _render_switch(request, _switch(request, offer_id), error=str(exc), status=409)
+    return _render_switch(request, _switch(request, offer_id), announce=True)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def addon_off(request, instance_id: int):
+    """GET: what switching off gives back, to confirm. POST: switch it off."""
+    try:
+        instance = product_instance_get_for_customer(customer=request.customer, pk=instance_id)
+    except ProductInstance.DoesNotExist as exc:
+        raise Http404("No such add-on.") from exc
+    if request.method == "GET":
+        return render(
+            request,
+            CONFIRM_TEMPLATE,
+            {
+                "instance": instance,
+                "refund": product_instance_refund_quote(
+                    product_instance=instance, at=timezone.now()
+                ),
+                "key": uuid.uuid4(),
+            },
+        )
+    form = SwitchOffForm(request.POST)
+    if not form.is_valid():
+        switch = _switch(request, instance.offer_id)
+        return _render_switch(
+            request, switch, error="That request was malformed; please try again.", status=400
+        )
+    try:
+        order_services.product_instance_cancel(
+            customer=request.customer,
+            product_instance_id=instance.pk,
+            channel=Channel.PORTAL,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            expected_refund=form.cleaned_data["expected_refund"],
+            actor_user=request.user,
+        )
+    except order_services.OrderError as exc:
+        return _render_switch(
+            request, _switch(request, instance.offer_id), error=str(exc), status=409
+        )
+    return _render_switch(request, _switch(request, instance.offer_id), announce=True)

@@ -1,0 +1,56 @@
+"""The portal's pages: each reads through owner-scoped selectors and renders; none writes."""
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from orders.selectors import (
+    addon_switch_list_for_offers,
+    addon_switch_list_owned,
+    order_list_for_customer,
+)
+from selfcare.models import Channel
+from selfcare.selectors import bucket_list_current, customer_balance
+
+from .common import customer_required
+
+
+@customer_required
+def dashboard(request):
+    customer, line = request.customer, request.line
+    return render(
+        request,
+        "selfcare/dashboard/page.html",
+        {
+            "customer": customer,
+            "line": line,
+            "balance": customer_balance(customer=customer),
+            "buckets": bucket_list_current(line=line, at=timezone.now()),
+            "switches": addon_switch_list_owned(line=line),
+        },
+    )
+
+
+@customer_required
+def offers(request):
+    customer = request.customer
+    switches = addon_switch_list_for_offers(
+        customer=customer, line=request.line, channel=Channel.PORTAL
+    )
+    return render(
+        request,
+        "selfcare/offers/page.html",
+        {
+            "customer": customer,
+            "switches": switches,
+            "balance": customer_balance(customer=customer),
+        },
+    )
+
+
+@customer_required
+def orders(request):
+    return render(
+        request,
+        "selfcare/orders/page.html",
+        {"orders": order_list_for_customer(customer=request.customer)},
+    )

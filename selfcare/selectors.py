@@ -5,13 +5,15 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
+from catalog.policies import money_round
+
 from .models import Account, Bucket, Customer, Line
 
 
 def account_balance(*, account: Account) -> Decimal:
     """The balance is the sum of the ledger, read when needed, never stored."""
-    total = account.entries.aggregate(total=Sum("amount"))["total"]
-    return total if total is not None else Decimal("0.00")
+    total = account.entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return money_round(total, currency=account.currency)
 
 
 def customer_balance(*, customer: Customer) -> Decimal:

@@ -1,0 +1,67 @@
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _unavailable(item, reason: str) -> None:
+    # In CI every service is there: a missing one is a failure, never a silent skip.
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _unavailable(item, "needs PostgreSQL: set DATABASE_URL")
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        _unavailable(item, "needs Redis: set REDIS_URL")
+    if item.get_closest_marker("browser") and not shutil.which("chromium"):
+        _unavailable(item, "needs Debian's chromium: make system-deps")
+
+
+@pytest.fixture
+def customer(db):
+    return factories.CustomerFactory()
+
+
+@pytest.fixture
+def line(customer):
+    return customer.lines.get()
+
+
+@pytest.fixture
+def data_offer(db):
+    return factories.OfferFactory(data_offer=True)
+
+
+@pytest.fixture
+def night_pass(db):
+    return factories.OfferFactory(night_pass=True)
+
+
+@pytest.fixture
+def customer_client(client, customer):
+    client.force_login(customer.user)
+    return client
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db, settings):
+    """A real Celery worker consuming in a thread, jobs no longer run inline: what a customer gets
+    with `make run`. Needs committed data, hence `transactional_db`."""
+    from celery.contrib.testing.worker import start_worker
+
+    from selfcare.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.task_always_eager = True

@@ -65,3 +65,13 @@ def celery_worker_thread(transactional_db, settings):
             yield app
     finally:
         app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def celery_runs_retries():
+    """Inline jobs run their retries too (Celery raises Retry instead when errors propagate)."""
+    from selfcare.celery import app
+
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True

@@ -1,0 +1,160 @@
+"""A product manager (no superuser rights) launches an offer from a template in the admin."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Offer
+from catalog.services import offer_template_load_pack
+from tests.factories import CustomerFactory, OfferFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pm_client(client):
+    pm = UserFactory(is_staff=True, groups=["Product managers"])
+    client.force_login(pm)
+    return client
+
+
+@pytest.fixture
+def templates():
+    offer_template_load_pack()
+
+
+def _offer_form(template_id, **overrides):
+    data = {
+        "template": template_id,
+        "name": "Data 5GB weekend",
+        "code": "data-5gb-weekend",
+        "summary": "5 GB for the weekend",
+        "provider": "",
+        "display_order": 50,
+        "price": "3.00",
+        "currency": "EUR",
+        "billing": "one_off",
+        "data_mb": 5120,
+        "voice_minutes": 0,
+        "sms": 0,
+        "duration_kind": "days",
+        "duration_days": 3,
+        "refund_policy": "pro_rata_data",
+        "eligible_statuses": ["active"],
+    }
+    return data | overrides
+
+
+def test_adding_an_offer_first_asks_for_a_template(pm_client, templates):
+    response = pm_client.get(reverse("admin:catalog_offer_add"))
+
+    assert response.status_code == 200
+    assert "Pick a template for the new offer" in response.text
+    assert "Time pass until a time of day" in response.text
+
+
+def test_the_template_prefills_the_offers_policies(pm_client, templates):
+    from catalog.models import OfferTemplate
+
+    night = OfferTemplate.objects.get(code="night-pass")
+
+    response = pm_client.get(reverse("admin:catalog_offer_add") + f"?template={night.pk}")
+
+    form = response.context["adminform"].form
+    assert form.initial["price"] == Decimal("2.00")
+    assert form.initial["duration_kind"] == "until_local_time"
+    assert str(form.initial["duration_until"]) == "04:00:00"
+    assert form.initial["template"] == night.pk
+
+
+def test_a_pm_saves_and_publishes_and_the_customer_sees_it_on_the_next_page_load(
+    pm_client, templates, client
+):
+    from catalog.models import OfferTemplate
+
+    template = OfferTemplate.objects.get(code="data-addon")
+    customer = CustomerFactory()
+
+    response = pm_client.post(
+        reverse("admin:catalog_offer_add") + f"?template={template.pk}",
+        _offer_form(template.pk, _publish="Save and publish"),
+        follow=True,
+    )
+
+    offer = Offer.objects.get(code="data-5gb-weekend")
+    assert offer.status == "published"
+    assert "is published: customers see it now" in response.text
+    client.force_login(customer.user)
+    assert "Data 5GB weekend" in client.get(reverse("selfcare:offers")).text
+
+
+def test_publishing_an_incoherent_offer_says_what_to_fix_and_leaves_a_draft(pm_client, templates):
+    from catalog.models import OfferTemplate
+
+    template = OfferTemplate.objects.get(code="data-addon")
+
+    response = pm_client.post(
+        reverse("admin:catalog_offer_add") + f"?template={template.pk}",
+        _offer_form(template.pk, data_mb=0, _publish="Save and publish"),
+        follow=True,
+    )
+
+    assert Offer.objects.get(code="data-5gb-weekend").status == "draft"
+    assert "was not published. Fix this first: The refund &#x27;pro-rata of unused data&#x27; " in (
+        response.text
+    )
+
+
+def test_publish_and_retire_actions_go_through_the_services(pm_client):
+    draft = OfferFactory(draft=True)
+    broken = OfferFactory(draft=True, name="Broken", price=None)
+    changelist = reverse("admin:catalog_offer_changelist")
+
+    response = pm_client.post(
+        changelist,
+        {"action": "publish_selected", "_selected_action": [draft.pk, broken.pk]},
+        follow=True,
+    )
+
+    draft.refresh_from_db()
+    broken.refresh_from_db()
+    assert (draft.status, broken.status) == ("published", "draft")
+    assert "“Broken” was not published. Fix this first: Set a price" in response.text
+
+    pm_client.post(changelist, {"action": "retire_selected", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == "retired"
+
+
+def test_editing_a_published_offer_into_an_incoherent_one_is_refused(pm_client):
+    offer = OfferFactory(data_offer=True, code="data-15gb")
+    url = reverse("admin:catalog_offer_change", args=[offer.pk])
+
+    response = pm_client.post(
+        url, _offer_form(offer.template_id, code="data-15gb", name="Data 15GB", data_mb=0)
+    )
+
+    assert response.status_code == 200
+    assert "This offer is on sale, so it must stay coherent:" in response.text
+    offer.refresh_from_db()
+    assert offer.data_mb == 15360
+
+
+def test_the_status_cannot_be_edited_in_the_form(pm_client):
+    offer = OfferFactory(draft=True)
+
+    response = pm_client.get(reverse("admin:catalog_offer_change", args=[offer.pk]))
+
+    assert not re.search(r'name="status"', response.text)
+
+
+@pytest.mark.parametrize("group", [None, "Call-centre agents"])
+def test_only_product_managers_reach_the_catalog_admin(client, group):
+    user = UserFactory(is_staff=group is not None, groups=[group] if group else [])
+    client.force_login(user)
+
+    response = client.get(reverse("admin:catalog_offer_changelist"))
+
+    assert response.status_code in (302, 403)

@@ -1,0 +1,167 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.models import Billing, DurationKind, Offer, RefundPolicy
+from catalog.policies import money_round, offer_problems, period_end, refund_due
+
+LISBON = ZoneInfo("Europe/Lisbon")
+
+
+def terms(**values) -> Offer:
+    base = {
+        "name": "Test",
+        "price": Decimal("10.00"),
+        "duration_kind": DurationKind.DAYS,
+        "duration_days": 30,
+        "eligible_statuses": ["active"],
+    }
+    return Offer(**(base | values))
+
+
+def local(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=LISBON)
+
+
+@pytest.fixture(autouse=True)
+def _lisbon(settings):
+    settings.TIME_ZONE = "Europe/Lisbon"
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # evening purchase: 04:00 the next morning
+        (local(2026, 11, 22, 21, 30), local(2026, 11, 23, 4, 0)),
+        # after midnight but before 04:00: the same morning's 04:00 is the next one
+        (local(2026, 11, 23, 1, 0), local(2026, 11, 23, 4, 0)),
+        # exactly 04:00: the next day's
+        (local(2026, 11, 23, 4, 0), local(2026, 11, 24, 4, 0)),
+        # the night the clocks go forward (29 Mar 2026, 01:00 -> 02:00): still 04:00 on the wall
+        (local(2026, 3, 28, 22, 0), local(2026, 3, 29, 4, 0)),
+        # the night they go back (25 Oct 2026, 02:00 -> 01:00)
+        (local(2026, 10, 24, 22, 0), local(2026, 10, 25, 4, 0)),
+    ],
+)
+def test_until_local_time_ends_at_the_next_0400_on_the_wall_clock(start, expected):
+    offer = terms(duration_kind=DurationKind.UNTIL_LOCAL_TIME, duration_until=dt.time(4, 0))
+
+    end = period_end(offer, start=start.astimezone(dt.UTC))
+
+    assert end == expected
+    assert end.astimezone(LISBON).time() == dt.time(4, 0)
+
+
+def test_dst_nights_are_an_hour_shorter_or_longer_in_real_time():
+    offer = terms(duration_kind=DurationKind.UNTIL_LOCAL_TIME, duration_until=dt.time(4, 0))
+
+    spring = period_end(offer, start=local(2026, 3, 28, 22, 0)) - local(2026, 3, 28, 22, 0)
+    autumn = period_end(offer, start=local(2026, 10, 24, 22, 0)) - local(2026, 10, 24, 22, 0)
+
+    assert spring == dt.timedelta(hours=5)
+    assert autumn == dt.timedelta(hours=7)
+
+
+def test_days_calendar_month_and_open_ended_periods():
+    start = local(2026, 1, 31, 15, 0)
+
+    assert period_end(terms(duration_days=30), start=start) == start + dt.timedelta(days=30)
+    assert period_end(terms(duration_kind=DurationKind.CALENDAR_MONTH), start=start) == local(
+        2026, 2, 1, 0, 0
+    )
+    assert period_end(
+        terms(duration_kind=DurationKind.CALENDAR_MONTH), start=local(2026, 12, 5, 9, 0)
+    ) == local(2027, 1, 1, 0, 0)
+    assert period_end(terms(duration_kind=DurationKind.OPEN_ENDED), start=start) is None
+
+
+def test_a_coherent_offer_has_no_problems():
+    assert offer_problems(terms(data_mb=1024, refund_policy=RefundPolicy.PRO_RATA_DATA)) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"price": None}, "Set a price (0 for a free offer)."),
+        ({"price": Decimal("-1.00")}, "The price cannot be negative."),
+        ({"price": Decimal("1.005")}, "The price has more decimals than EUR allows."),
+        ({"name": "  "}, "Give the offer a name."),
+        ({"duration_days": None}, "Say for how many days the offer runs."),
+        (
+            {"duration_kind": DurationKind.UNTIL_LOCAL_TIME},
+            "Say until which time of day the offer runs (e.g. 04:00).",
+        ),
+        (
+            {"refund_policy": RefundPolicy.PRO_RATA_DATA, "data_mb": 0},
+            "The refund 'pro-rata of unused data' needs a data allowance: add one, or pick "
+            "another refund policy.",
+        ),
+        (
+            {"refund_policy": RefundPolicy.PRO_RATA_TIME, "duration_kind": DurationKind.OPEN_ENDED},
+            "The refund 'pro-rata of unused time' needs an end: give the offer a duration, or "
+            "pick another refund policy.",
+        ),
+        (
+            {"refund_policy": RefundPolicy.FULL_WITHIN_GRACE},
+            "Say how many minutes the full-refund grace window lasts.",
+        ),
+        (
+            {"billing": Billing.RECURRING, "duration_kind": DurationKind.OPEN_ENDED},
+            "A recurring price renews every period: give the offer a period of N days or a "
+            "calendar month, or make the price one-off.",
+        ),
+        (
+            {"eligible_statuses": []},
+            "Pick at least one customer lifecycle status the offer is sold to.",
+        ),
+        ({"eligible_statuses": ["active", "vip"]}, "Unknown lifecycle status: vip."),
+        (
+            {
+                "available_from": local(2026, 12, 1, 0, 0),
+                "available_until": local(2026, 11, 1, 0, 0),
+            },
+            "The offer's availability ends before it starts: move 'available until' after "
+            "'available from'.",
+        ),
+    ],
+)
+def test_each_incoherence_is_named_with_what_to_fix(values, message):
+    assert offer_problems(terms(**values)) == [message]
+
+
+def test_money_rounds_half_up_to_the_minor_unit():
+    assert money_round(Decimal("6.125"), currency="EUR") == Decimal("6.13")
+    assert money_round(Decimal("6.124"), currency="EUR") == Decimal("6.12")
+    assert money_round(Decimal("612.5"), currency="JPY") == Decimal("613")
+
+
+@pytest.mark.parametrize(
+    ("policy", "used_mb", "minutes_in", "expected"),
+    [
+        (RefundPolicy.PRO_RATA_DATA, 0, 60, Decimal("10.00")),
+        (RefundPolicy.PRO_RATA_DATA, 5944, 60, Decimal("6.13")),
+        (RefundPolicy.PRO_RATA_DATA, 15360, 60, Decimal("0.00")),
+        (RefundPolicy.NONE, 0, 1, Decimal("0.00")),
+        (RefundPolicy.PRO_RATA_TIME, 0, 24 * 60 * 15, Decimal("5.00")),
+        (RefundPolicy.FULL_WITHIN_GRACE, 0, 30, Decimal("10.00")),
+        (RefundPolicy.FULL_WITHIN_GRACE, 0, 61, Decimal("0.00")),
+        (RefundPolicy.FULL_WITHIN_GRACE, 1, 30, Decimal("0.00")),
+    ],
+)
+def test_refund_due_by_policy(policy, used_mb, minutes_in, expected):
+    offer = terms(data_mb=15360, refund_policy=policy, refund_grace_minutes=60)
+    started = local(2026, 11, 1, 12, 0)
+
+    due = refund_due(
+        offer,
+        paid=Decimal("10.00"),
+        started_at=started,
+        ends_at=started + dt.timedelta(days=30),
+        at=started + dt.timedelta(minutes=minutes_in),
+        data_initial_mb=15360,
+        data_used_mb=used_mb,
+    )
+
+    assert due == expected

@@ -1,0 +1,90 @@
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import Offer
+from catalog.services import (
+    OfferPublishError,
+    OfferTransitionError,
+    offer_create_from_template,
+    offer_publish,
+    offer_retire,
+    offer_save,
+    offer_template_load_pack,
+)
+from catalog.pack import TEMPLATE_PACK
+from tests.factories import OfferFactory, OfferTemplateFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_offer_made_from_a_template_starts_with_its_policies():
+    template = OfferTemplateFactory(refund_policy="pro_rata_data", data_mb=2048, price="4.50")
+
+    offer = offer_create_from_template(template=template, code="data-2gb", name="Data 2GB")
+
+    assert offer.status == "draft"
+    assert (offer.price, offer.data_mb, offer.refund_policy) == (
+        Decimal("4.50"),
+        2048,
+        "pro_rata_data",
+    )
+    assert offer.template == template
+
+
+def test_publishing_a_coherent_draft_puts_it_on_sale():
+    offer = OfferFactory(draft=True)
+
+    offer_publish(offer=offer)
+
+    offer.refresh_from_db()
+    assert offer.status == "published"
+    assert offer.published_at is not None
+
+
+def test_publishing_an_incoherent_offer_is_refused_with_every_problem_and_changes_nothing():
+    offer = OfferFactory(draft=True, price=None, refund_policy="pro_rata_data", data_mb=0)
+
+    with pytest.raises(OfferPublishError) as refused:
+        offer_publish(offer=offer)
+
+    assert refused.value.problems == [
+        "Set a price (0 for a free offer).",
+        "The refund 'pro-rata of unused data' needs a data allowance: add one, or pick "
+        "another refund policy.",
+    ]
+    offer.refresh_from_db()
+    assert (offer.status, offer.published_at) == ("draft", None)
+
+
+def test_only_drafts_are_published_and_only_published_offers_retired():
+    offer = OfferFactory()
+
+    with pytest.raises(OfferTransitionError):
+        offer_publish(offer=offer)
+    offer_retire(offer=offer)
+    offer.refresh_from_db()
+    assert offer.status == "retired"
+    with pytest.raises(OfferTransitionError):
+        offer_retire(offer=offer)
+
+
+def test_an_edit_that_would_break_a_published_offer_is_refused_and_not_saved():
+    offer = OfferFactory(price=Decimal("5.00"))
+    offer.price = None
+
+    with pytest.raises(OfferPublishError):
+        offer_save(offer=offer)
+
+    assert Offer.objects.get(pk=offer.pk).price == Decimal("5.00")
+
+
+def test_the_template_pack_loads_once_and_never_overwrites_edits():
+    assert offer_template_load_pack() == len(TEMPLATE_PACK)
+    template = OfferTemplateFactory._meta.model.objects.get(code="data-addon")
+    template.price = Decimal("12.00")
+    template.save()
+
+    assert offer_template_load_pack() == 0
+    template.refresh_from_db()
+    assert template.price == Decimal("12.00")

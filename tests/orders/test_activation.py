@@ -1,0 +1,152 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order, ProductInstance
+from orders.provisioning import NetworkError, NetworkTransientError
+from orders.services import product_instance_activate, product_instance_fail_activation
+from orders.tasks import product_instance_activate_task
+from selfcare.models import Bucket, LedgerEntry, Notification
+from selfcare.selectors import customer_balance
+from tests.orders.helpers import buy
+
+pytestmark = pytest.mark.django_db
+
+
+class CountingNetwork:
+    """The network adapter seam, recording calls (a real adapter is swapped in by settings)."""
+
+    calls: list = []
+    fail_with: Exception | None = None
+
+    def activate(self, request):
+        CountingNetwork.calls.append(("activate", request.product_instance_id))
+        if CountingNetwork.fail_with:
+            raise CountingNetwork.fail_with
+
+    def deactivate(self, request):
+        CountingNetwork.calls.append(("deactivate", request.product_instance_id))
+
+
+@pytest.fixture
+def network(settings):
+    settings.NETWORK_ADAPTER = "tests.orders.test_activation.CountingNetwork"
+    CountingNetwork.calls = []
+    CountingNetwork.fail_with = None
+    return CountingNetwork
+
+
+def test_activation_makes_it_active_grants_allowances_completes_the_order_and_tells_her(
+    customer, data_offer, network, django_capture_on_commit_callbacks
+):
+    order = buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        product_instance_activate(product_instance_id=instance.pk)
+
+    instance.refresh_from_db()
+    order.refresh_from_db()
+    assert instance.status == "active"
+    assert instance.ends_at - instance.started_at == dt.timedelta(days=30)
+    bucket = Bucket.objects.get(granted_by_instance=instance.pk)
+    assert (bucket.unit, bucket.initial, bucket.used, bucket.valid_until) == (
+        "mb",
+        15360,
+        0,
+        instance.ends_at,
+    )
+    assert order.status == "completed"
+    assert order.status_changes.last().to_status == "completed"
+    sms = Notification.objects.get()
+    assert (sms.medium, sms.subject, sms.status) == ("sms", "Data 15GB is active", "sent")
+    assert len(callbacks) == 1  # the notification leaves after commit
+    assert network.calls == [("activate", instance.pk)]
+
+
+def test_activation_twice_is_harmless(customer, data_offer, network):
+    buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+
+    product_instance_activate(product_instance_id=instance.pk)
+    product_instance_activate(product_instance_id=instance.pk)
+
+    assert network.calls == [("activate", instance.pk)]
+    assert Bucket.objects.filter(granted_by_instance=instance.pk).count() == 1
+    assert Notification.objects.count() == 1
+
+
+def test_activation_of_a_gone_instance_ends_quietly(network):
+    assert product_instance_activate_task.apply(args=[999999]).successful()
+    assert network.calls == []
+
+
+def test_transient_failures_are_retried_then_refunded_and_she_is_told(
+    customer, data_offer, network, settings, celery_runs_retries
+):
+    # given a network that never answers
+    settings.ACTIVATION_MAX_RETRIES = 3
+    network.fail_with = NetworkTransientError("The network did not confirm the activation in time.")
+    order = buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+
+    # when the job runs with its retries
+    product_instance_activate_task.apply(args=[instance.pk])
+
+    # then it tried 1 + 3 times, then gave up: failed, refunded in full, told
+    assert network.calls == [("activate", instance.pk)] * 4
+    instance.refresh_from_db()
+    order.refresh_from_db()
+    assert (instance.status, instance.status_reason) == (
+        "failed",
+        "The network did not confirm the activation in time.",
+    )
+    assert (order.status, order.failure_reason) == (
+        "failed",
+        "The network did not confirm the activation in time.",
+    )
+    refund = LedgerEntry.objects.get(kind="refund")
+    assert refund.amount == Decimal("10.00")
+    assert customer_balance(customer=customer) == Decimal("50.00")
+    assert Notification.objects.get().body == (
+        "Sorry, Data 15GB could not be activated: The network did not confirm the activation in "
+        "time. 10.00 EUR is back on your balance."
+    )
+    assert not Bucket.objects.filter(granted_by_instance=instance.pk).exists()
+
+
+def test_a_permanent_failure_is_not_retried(customer, data_offer, network):
+    network.fail_with = NetworkError("This SIM does not support Mobile TV.")
+    buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+
+    product_instance_activate_task.apply(args=[instance.pk])
+
+    assert network.calls == [("activate", instance.pk)]
+    instance.refresh_from_db()
+    assert (instance.status, instance.status_reason) == (
+        "failed",
+        "This SIM does not support Mobile TV.",
+    )
+
+
+def test_failing_twice_refunds_once(customer, data_offer, network):
+    order = buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+
+    product_instance_fail_activation(product_instance_id=instance.pk, reason="x")
+    product_instance_fail_activation(product_instance_id=instance.pk, reason="x")
+
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    assert Order.objects.get(pk=order.pk).status_changes.filter(to_status="failed").count() == 1
+
+
+def test_the_simulated_network_fails_at_the_configured_rate(settings):
+    from orders.provisioning import ProvisioningRequest, SimulatedNetworkAdapter
+
+    request = ProvisioningRequest(product_instance_id=1, msisdn="351910000001", offer_code="x")
+
+    SimulatedNetworkAdapter(latency_ms=0, failure_rate=0.0).activate(request)
+    with pytest.raises(NetworkTransientError):
+        SimulatedNetworkAdapter(latency_ms=0, failure_rate=1.0).activate(request)

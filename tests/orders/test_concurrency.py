@@ -1,0 +1,81 @@
+"""Races with real threads on PostgreSQL, where row locks are real (SQLite has none to test)."""
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from orders.models import Order, ProductInstance
+from orders.services import product_instance_purchase
+from selfcare.models import LedgerEntry
+from selfcare.selectors import customer_balance
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 20
+
+
+def race(target, count=THREADS):
+    """Run `target(i)` in `count` threads released at the same instant; return outcomes."""
+    start = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def run(i):
+        try:
+            start.wait()
+            outcomes[i] = target(i)
+        except Exception as exc:  # noqa: BLE001 - every outcome is asserted below
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def _purchase(customer, offer, key):
+    return product_instance_purchase(
+        customer=customer,
+        line_id=customer.lines.get().pk,
+        offer_id=offer.pk,
+        channel="portal",
+        idempotency_key=key,
+    )
+
+
+def test_twenty_simultaneous_double_taps_make_one_order_and_one_charge(customer, data_offer):
+    outcomes = race(lambda i: _purchase(customer, data_offer, "double-tap-key"))
+
+    assert all(isinstance(o, Order) for o in outcomes), outcomes
+    assert len({o.pk for o in outcomes}) == 1
+    assert Order.objects.count() == 1
+    assert ProductInstance.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+    assert customer_balance(customer=customer) == Decimal("40.00")
+
+
+def test_twenty_simultaneous_taps_with_different_keys_still_buy_it_once(customer, data_offer):
+    outcomes = race(lambda i: _purchase(customer, data_offer, f"tap-key-{i:03d}"))
+
+    kinds = Counter(type(o).__name__ for o in outcomes)
+    assert kinds == {"Order": 1, "AlreadyOwnedError": THREADS - 1}, outcomes
+    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+
+
+def test_simultaneous_purchases_never_overdraw_a_prepaid_balance(data_offer):
+    from tests.factories import CustomerFactory, OfferFactory
+
+    customer = CustomerFactory(balance=Decimal("25.00"))
+    offers = [OfferFactory(price=Decimal("10.00")) for _ in range(5)]
+
+    outcomes = race(lambda i: _purchase(customer, offers[i], f"key-{i:04d}"), count=5)
+
+    kinds = Counter(type(o).__name__ for o in outcomes)
+    assert kinds == {"Order": 2, "InsufficientBalanceError": 3}, outcomes
+    assert customer_balance(customer=customer) == Decimal("5.00")

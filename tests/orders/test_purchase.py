@@ -1,0 +1,162 @@
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order, OrderItem, ProductInstance
+from orders.services import (
+    AlreadyOwnedError,
+    IdempotencyConflictError,
+    NotEligibleError,
+    product_instance_purchase,
+)
+from selfcare.models import Interaction, LedgerEntry
+from selfcare.selectors import customer_balance
+from selfcare.services import InsufficientBalanceError
+from tests.factories import CustomerFactory, OfferFactory
+from tests.orders.helpers import buy
+
+pytestmark = pytest.mark.django_db
+
+
+def _nothing_written():
+    return (
+        Order.objects.count(),
+        ProductInstance.objects.count(),
+        LedgerEntry.objects.filter(kind="charge").count(),
+        Interaction.objects.count(),
+    ) == (0, 0, 0, 0)
+
+
+def test_a_purchase_writes_order_instance_charge_and_interaction_and_schedules_activation(
+    customer, data_offer, django_capture_on_commit_callbacks
+):
+    # when
+    with django_capture_on_commit_callbacks() as callbacks:
+        order = buy(customer, data_offer)
+
+    # then: everything is written in one go
+    instance = ProductInstance.objects.get()
+    item = OrderItem.objects.get()
+    assert (order.status, order.channel) == ("in_progress", "portal")
+    assert list(order.status_changes.values_list("from_status", "to_status")) == [
+        ("", "acknowledged"),
+        ("acknowledged", "in_progress"),
+    ]
+    assert (instance.status, instance.paid_amount, instance.line) == (
+        "pending_active",
+        Decimal("10.00"),
+        customer.lines.get(),
+    )
+    assert (item.action, item.product_instance, item.charge_amount) == (
+        "add",
+        instance,
+        Decimal("10.00"),
+    )
+    charge = LedgerEntry.objects.get(kind="charge")
+    assert (charge.amount, charge.reference) == (Decimal("-10.00"), f"charge:order-item:{item.pk}")
+    assert customer_balance(customer=customer) == Decimal("40.00")
+    assert Interaction.objects.get().kind == "order_placed"
+    # and activation leaves only after commit, exactly once
+    assert len(callbacks) == 1
+    assert instance.status == "pending_active"
+
+
+def test_the_activation_job_runs_after_commit(
+    customer, data_offer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        buy(customer, data_offer)
+
+    assert ProductInstance.objects.get().status == "active"
+
+
+def test_without_enough_balance_the_purchase_is_refused_and_writes_nothing(data_offer):
+    customer = CustomerFactory(balance=Decimal("9.99"))
+
+    with pytest.raises(InsufficientBalanceError) as refused:
+        buy(customer, data_offer)
+
+    assert str(refused.value) == (
+        "Your balance is EUR 9.99; this costs EUR 10.00. Top up and try again."
+    )
+    assert _nothing_written()
+    assert customer_balance(customer=customer) == Decimal("9.99")
+
+
+def test_a_customer_who_is_not_eligible_is_refused_with_the_reason(data_offer):
+    customer = CustomerFactory(lifecycle_status="suspended", status_reason="an unpaid bill")
+
+    with pytest.raises(NotEligibleError) as refused:
+        buy(customer, data_offer)
+
+    assert refused.value.reasons == ("Your line is suspended: an unpaid bill.",)
+    assert _nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("offer_kwargs", "reason"),
+    [
+        ({"draft": True}, "This offer is not on sale."),
+        ({"status": "retired"}, "This offer is not on sale."),
+    ],
+)
+def test_an_offer_not_on_sale_cannot_be_bought(customer, offer_kwargs, reason):
+    offer = OfferFactory(**offer_kwargs)
+
+    with pytest.raises(NotEligibleError) as refused:
+        buy(customer, offer)
+
+    assert refused.value.reasons == (reason,)
+    assert _nothing_written()
+
+
+def test_the_same_idempotency_key_returns_the_first_order_and_charges_once(customer, data_offer):
+    first = buy(customer, data_offer, key="same-key-1")
+    again = buy(customer, data_offer, key="same-key-1")
+
+    assert again == first
+    assert Order.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+
+
+def test_an_idempotency_key_reused_for_another_offer_is_refused(customer, data_offer, night_pass):
+    buy(customer, data_offer, key="same-key-1")
+
+    with pytest.raises(IdempotencyConflictError):
+        buy(customer, night_pass, key="same-key-1")
+
+    assert Order.objects.count() == 1
+
+
+def test_an_add_on_already_on_cannot_be_bought_again(customer, data_offer):
+    buy(customer, data_offer, key="key-one-1")
+
+    with pytest.raises(AlreadyOwnedError, match="Data 15GB is already on."):
+        buy(customer, data_offer, key="key-two-2")
+
+    assert ProductInstance.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+
+
+def test_a_line_that_is_not_hers_cannot_be_used(customer, data_offer):
+    other = CustomerFactory()
+
+    with pytest.raises(customer.lines.model.DoesNotExist):
+        product_instance_purchase(
+            customer=customer,
+            line_id=other.lines.get().pk,
+            offer_id=data_offer.pk,
+            channel="portal",
+            idempotency_key="key-00001",
+        )
+
+    assert _nothing_written()
+
+
+def test_a_free_offer_writes_no_ledger_entry(customer):
+    offer = OfferFactory(price=Decimal("0.00"))
+
+    buy(customer, offer)
+
+    assert LedgerEntry.objects.filter(kind="charge").count() == 0
+    assert ProductInstance.objects.get().paid_amount == Decimal("0.00")

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import Offer
+from catalog.pack import TEMPLATE_PACK
 from catalog.services import (
     OfferPublishError,
     OfferTransitionError,
@@ -12,7 +13,6 @@ from catalog.services import (
     offer_save,
     offer_template_load_pack,
 )
-from catalog.pack import TEMPLATE_PACK
 from tests.factories import OfferFactory, OfferTemplateFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,24 +6,24 @@ from django_fsm import TransitionNotAllowed
 
 from orders.models import Order, ProductInstance
 
-O = Order.Status
-P = ProductInstance.Status
+OS = Order.Status
+PS = ProductInstance.Status
 
 ORDER_TABLE = {
-    "await_confirmation": {O.ACKNOWLEDGED: O.PENDING},
-    "start": {O.ACKNOWLEDGED: O.IN_PROGRESS, O.PENDING: O.IN_PROGRESS},
-    "complete": {O.IN_PROGRESS: O.COMPLETED},
-    "fail": {O.ACKNOWLEDGED: O.FAILED, O.IN_PROGRESS: O.FAILED},
-    "cancel": {O.ACKNOWLEDGED: O.CANCELLED, O.PENDING: O.CANCELLED},
+    "await_confirmation": {OS.ACKNOWLEDGED: OS.PENDING},
+    "start": {OS.ACKNOWLEDGED: OS.IN_PROGRESS, OS.PENDING: OS.IN_PROGRESS},
+    "complete": {OS.IN_PROGRESS: OS.COMPLETED},
+    "fail": {OS.ACKNOWLEDGED: OS.FAILED, OS.IN_PROGRESS: OS.FAILED},
+    "cancel": {OS.ACKNOWLEDGED: OS.CANCELLED, OS.PENDING: OS.CANCELLED},
 }
 
 INSTANCE_TABLE = {
-    "activate": {P.PENDING_ACTIVE: P.ACTIVE},
-    "fail": {P.PENDING_ACTIVE: P.FAILED},
-    "suspend": {P.ACTIVE: P.SUSPENDED},
-    "resume": {P.SUSPENDED: P.ACTIVE},
-    "request_termination": {P.ACTIVE: P.PENDING_TERMINATE, P.SUSPENDED: P.PENDING_TERMINATE},
-    "terminate": {P.PENDING_TERMINATE: P.TERMINATED},
+    "activate": {PS.PENDING_ACTIVE: PS.ACTIVE},
+    "fail": {PS.PENDING_ACTIVE: PS.FAILED},
+    "suspend": {PS.ACTIVE: PS.SUSPENDED},
+    "resume": {PS.SUSPENDED: PS.ACTIVE},
+    "request_termination": {PS.ACTIVE: PS.PENDING_TERMINATE, PS.SUSPENDED: PS.PENDING_TERMINATE},
+    "terminate": {PS.PENDING_TERMINATE: PS.TERMINATED},
 }
 
 KWARGS = {
@@ -44,7 +44,7 @@ def _cases(table, states):
             yield name, state, allowed.get(state)
 
 
-@pytest.mark.parametrize(("name", "source", "target"), list(_cases(ORDER_TABLE, O.values)))
+@pytest.mark.parametrize(("name", "source", "target"), list(_cases(ORDER_TABLE, OS.values)))
 def test_order_transitions(name, source, target):
     order = Order(status=source)
     transition = getattr(order, name)
@@ -57,7 +57,7 @@ def test_order_transitions(name, source, target):
         assert order.status == target
 
 
-@pytest.mark.parametrize(("name", "source", "target"), list(_cases(INSTANCE_TABLE, P.values)))
+@pytest.mark.parametrize(("name", "source", "target"), list(_cases(INSTANCE_TABLE, PS.values)))
 def test_product_instance_transitions(name, source, target):
     instance = ProductInstance(status=source)
     transition = getattr(instance, name)
@@ -71,7 +71,7 @@ def test_product_instance_transitions(name, source, target):
 
 
 def test_the_status_cannot_be_assigned_directly():
-    instance = ProductInstance.objects.model(status=P.ACTIVE)
+    instance = ProductInstance.objects.model(status=PS.ACTIVE)
 
     with pytest.raises(AttributeError):
-        instance.status = P.TERMINATED
+        instance.status = PS.TERMINATED

@@ -131,7 +131,7 @@ def test_an_idempotency_key_reused_for_another_offer_is_refused(customer, data_o
 def test_an_add_on_already_on_cannot_be_bought_again(customer, data_offer):
     buy(customer, data_offer, key="key-one-1")
 
-    with pytest.raises(AlreadyOwnedError, match="Data 15GB is already on."):
+    with pytest.raises(AlreadyOwnedError, match=r"Data 15GB is already on\."):
         buy(customer, data_offer, key="key-two-2")
 
     assert ProductInstance.objects.count() == 1

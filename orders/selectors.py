@@ -21,11 +21,14 @@ FAILURE_SHOWN_FOR = dt.timedelta(hours=24)
 
 
 def customer_context_build(
-    *, customer: Customer, line: Line, channel: str, at: dt.datetime
+    *, customer: Customer, line: Line, channel: str, at: dt.datetime, owned_offer_ids=None
 ) -> CustomerContext:
-    owned = ProductInstance.objects.filter(
-        line=line, status__in=ProductInstance.LIVE_STATUSES
-    ).values_list("offer_id", flat=True)
+    """What eligibility needs to know of the customer; pass `owned_offer_ids` if already read."""
+    owned = owned_offer_ids
+    if owned is None:
+        owned = ProductInstance.objects.filter(
+            line=line, status__in=ProductInstance.LIVE_STATUSES
+        ).values_list("offer_id", flat=True)
     return CustomerContext(
         lifecycle_status=customer.lifecycle_status,
         status_reason=customer.status_reason,
@@ -89,8 +92,14 @@ def addon_switch_list_for_offers(
 ) -> list[AddonSwitch]:
     """Every published offer the customer may buy, and every one she owns, as switches."""
     at = timezone.now()
-    context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
     instances = _switch_instances(line=line, at=at)
+    context = customer_context_build(
+        customer=customer,
+        line=line,
+        channel=channel,
+        at=at,
+        owned_offer_ids=[i.offer_id for i in instances.values() if i.is_live],
+    )
     switches = []
     for offer in Offer.objects.filter(status=Offer.Status.PUBLISHED):
         decision = offer_decide(offer=offer, context=context)

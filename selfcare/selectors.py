@@ -16,6 +16,11 @@ def account_balance(*, account: Account) -> Decimal:
     return money_round(total, currency=account.currency)
 
 
+def customer_get_for_user(*, user) -> Customer | None:
+    """The signed-in user's customer record, with her account, or None for staff."""
+    return Customer.objects.select_related("account").filter(user=user).first()
+
+
 def customer_balance(*, customer: Customer) -> Decimal:
     return account_balance(account=customer.account)
 

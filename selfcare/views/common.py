@@ -1,16 +1,25 @@
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django_htmx.http import HttpResponseClientRedirect
+
+from selfcare.selectors import customer_get_for_user
 
 
 def customer_required(view):
-    """Signed in, and a customer: staff accounts are sent to their own tools."""
+    """Signed in, and a customer: staff accounts are sent to their own tools. An HTMX request from
+    an expired session sends the whole page to the login, not a login form into a switch."""
 
-    @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        customer = getattr(request.user, "customer", None)
+        if not request.user.is_authenticated:
+            if request.htmx:
+                return HttpResponseClientRedirect(
+                    redirect_to_login(request.htmx.current_url_abs_path or "/").url
+                )
+            return redirect_to_login(request.get_full_path())
+        customer = customer_get_for_user(user=request.user)
         if customer is None:
             return render(request, "selfcare/not_customer.html", status=403)
         request.customer = customer

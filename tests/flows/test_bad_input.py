@@ -1,0 +1,230 @@
+"""Every wrong request gets a clear message or a 4xx, changes nothing, and is never a 500."""
+
+import pytest
+from django.test import Client
+
+from orders.models import Order, ProductInstance
+from selfcare.models import LedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def state():
+    """A snapshot of everything a request could write."""
+
+    def snapshot():
+        return (
+            Order.objects.count(),
+            ProductInstance.objects.count(),
+            list(LedgerEntry.objects.values_list("pk", flat=True)),
+            list(ProductInstance.objects.values_list("status", flat=True)),
+        )
+
+    return snapshot
+
+
+@pytest.fixture
+def stacy_active_data(login, offers, django_capture_on_commit_callbacks):
+    client = login("stacy")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"})
+    return ProductInstance.objects.get()
+
+
+def test_a_tap_by_a_customer_who_is_not_eligible_is_refused_with_the_reason(login, offers, state):
+    client = login("sam")
+    before = state()
+
+    response = client.post(
+        f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"}
+    )
+
+    assert response.status_code == 409
+    assert "Your line is suspended: an unpaid top-up card was charged back." in response.text
+    assert 'role="alert"' in response.text
+    assert state() == before
+
+
+def test_a_tap_without_enough_balance_says_so(
+    login, offers, state, django_capture_on_commit_callbacks
+):
+    client = login("tom")  # €15
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"})
+    before = state()
+
+    response = client.post(
+        f"/addons/{offers['Games Club'].pk}/on/", {"idempotency_key": "tap-0000002"}
+    )
+    response = client.post(
+        f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000003"}
+    )
+
+    assert response.status_code == 409
+    assert "Data 15GB is already on." in response.text
+    assert state()[0] == before[0] + 1  # only the Games Club order (€3.99 of €5 left)
+    response = client.post(
+        f"/addons/{offers['Mobile TV Night Pass'].pk}/on/", {"idempotency_key": "tap-0000004"}
+    )
+    assert response.status_code == 409
+    assert "Your balance is EUR 1.01; this costs EUR 2.00. Top up and try again." in response.text
+
+
+def test_a_request_without_the_csrf_token_is_forbidden(demo, offers, state):
+    from django.contrib.auth.models import User
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="stacy"))
+    before = state()
+
+    response = client.post(
+        f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"}
+    )
+
+    assert response.status_code == 403
+    assert state() == before
+
+
+def test_a_replayed_tap_changes_nothing(login, offers, state):
+    client = login("stacy")
+    url = f"/addons/{offers['Data 15GB'].pk}/on/"
+    client.post(url, {"idempotency_key": "tap-0000001"})
+    before = state()
+
+    response = client.post(url, {"idempotency_key": "tap-0000001"})
+
+    assert response.status_code == 200
+    assert state() == before
+
+
+def test_switching_off_another_customers_add_on_is_not_found(login, stacy_active_data, state):
+    client = login("tom")
+    before = state()
+
+    for method in ("get", "post"):
+        response = getattr(client, method)(
+            f"/addons/owned/{stacy_active_data.pk}/off/",
+            {"idempotency_key": "off-0000001", "expected_refund": "10.00"},
+        )
+        assert response.status_code == 404
+
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/addons/999999/"),
+        ("post", "/addons/999999/on/"),
+        ("get", "/addons/owned/999999/off/"),
+        ("post", "/addons/owned/999999/off/"),
+    ],
+)
+def test_unknown_ids_are_not_found(login, state, method, url):
+    client = login("stacy")
+    before = state()
+
+    response = getattr(client, method)(url, {"idempotency_key": "tap-0000001"})
+
+    assert response.status_code == 404
+    assert state() == before
+
+
+def test_a_draft_offer_cannot_be_reached_by_its_id(login, state):
+    from tests.factories import OfferFactory
+
+    draft = OfferFactory(draft=True)
+    client = login("stacy")
+    before = state()
+
+    assert client.get(f"/addons/{draft.pk}/").status_code == 404
+    assert (
+        client.post(f"/addons/{draft.pk}/on/", {"idempotency_key": "k-000001"}).status_code == 404
+    )
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"idempotency_key": ""}, {"idempotency_key": "short"}, {"idempotency_key": "x" * 65}],
+)
+def test_a_malformed_tap_is_a_bad_request(login, offers, state, data):
+    client = login("stacy")
+    before = state()
+
+    response = client.post(f"/addons/{offers['Data 15GB'].pk}/on/", data)
+
+    assert response.status_code == 400
+    assert "That request was malformed; please tap again." in response.text
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"idempotency_key": "off-0000001"},
+        {"idempotency_key": "off-0000001", "expected_refund": "ten"},
+        {"idempotency_key": "off-0000001", "expected_refund": "-1"},
+    ],
+)
+def test_a_malformed_switch_off_is_a_bad_request(login, stacy_active_data, state, data):
+    client = login("stacy")
+    before = state()
+
+    response = client.post(f"/addons/owned/{stacy_active_data.pk}/off/", data)
+
+    assert response.status_code == 400
+    assert state() == before
+
+
+def test_a_switch_off_with_a_stale_amount_is_refused_with_the_new_one(
+    login, stacy_active_data, state
+):
+    from selfcare.models import Bucket
+
+    Bucket.objects.filter(granted_by_instance=stacy_active_data.pk).update(used=1536)
+    client = login("stacy")
+    before = state()
+
+    response = client.post(
+        f"/addons/owned/{stacy_active_data.pk}/off/",
+        {"idempotency_key": "off-0000001", "expected_refund": "10.00"},
+    )
+
+    assert response.status_code == 409
+    assert "The refund is now EUR 9.00, not what you were shown. Please confirm again." in (
+        response.text
+    )
+    assert state() == before
+
+
+@pytest.mark.parametrize("url", ["/addons/1/on/", "/addons/owned/1/off/"])
+def test_wrong_methods_are_refused(login, url):
+    assert login("stacy").put(url).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/"),
+        ("get", "/offers/"),
+        ("get", "/orders/"),
+        ("get", "/addons/1/"),
+        ("post", "/addons/1/on/"),
+    ],
+)
+def test_anonymous_visitors_are_sent_to_log_in(client, method, url):
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 302
+    assert response.url == f"/accounts/login/?next={url}"
+
+
+def test_an_htmx_request_from_an_expired_session_sends_the_page_to_log_in(client):
+    response = client.get(
+        "/addons/1/", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/offers/"}
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=/offers/"

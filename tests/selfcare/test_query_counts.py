@@ -1,0 +1,46 @@
+"""A page costs the same number of SQL queries whatever the customer owns."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders.models import ProductInstance
+from orders.services import product_instance_activate
+from tests.factories import CustomerFactory, OfferFactory
+from tests.orders.helpers import buy
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/offers/", "/orders/"]
+MAX_QUERIES = {"/": 8, "/offers/": 7, "/orders/": 7}
+
+
+def _customer_owning(offers):
+    customer = CustomerFactory(balance=Decimal("500.00"))
+    for i, offer in enumerate(offers):
+        buy(customer, offer, key=f"key-{i:05d}")
+    for instance in ProductInstance.objects.filter(customer=customer):
+        product_instance_activate(product_instance_id=instance.pk)
+    return customer
+
+
+def _queries(client, customer, url):
+    client.force_login(customer.user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_page_costs_the_same_with_1_add_on_or_30(client, url):
+    offers = [OfferFactory(price=Decimal("1.00"), data_mb=100) for _ in range(30)]
+    one = _customer_owning(offers[:1])
+    thirty = _customer_owning(offers)
+
+    with_one = _queries(client, one, url)
+    with_thirty = _queries(client, thirty, url)
+
+    assert with_one == with_thirty
+    assert with_thirty <= MAX_QUERIES[url]

@@ -1,0 +1,47 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import authenticate
+
+from catalog.models import Offer
+from orders.demo import DEMO_PASSWORD, demo_data_load
+from selfcare.models import Customer, LedgerEntry
+from selfcare.selectors import customer_balance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_data_has_the_readmes_users_and_offers():
+    demo_data_load()
+
+    for username in ("stacy", "tom", "sam", "agent", "pm"):
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+    stacy = Customer.objects.get(user__username="stacy")
+    assert customer_balance(customer=stacy) == Decimal("30.00")
+    assert stacy.lifecycle_status == "active"
+    assert Customer.objects.get(user__username="sam").lifecycle_status == "suspended"
+    pm = authenticate(username="pm", password=DEMO_PASSWORD)
+    assert pm.is_staff and not pm.is_superuser
+    assert pm.has_perm("catalog.publish_offer")
+    agent = authenticate(username="agent", password=DEMO_PASSWORD)
+    assert list(agent.groups.values_list("name", flat=True)) == ["Call-centre agents"]
+    assert not agent.is_staff
+    assert {(o.name, o.price, o.status) for o in Offer.objects.all()} == {
+        ("Data 15GB", Decimal("10.00"), "published"),
+        ("Mobile TV Night Pass", Decimal("2.00"), "published"),
+        ("Games Club", Decimal("3.99"), "published"),
+    }
+
+
+def test_loading_twice_neither_duplicates_nor_resets():
+    demo_data_load()
+    stacy = Customer.objects.get(user__username="stacy")
+    LedgerEntry.objects.create(
+        account=stacy.account, kind="charge", amount="-5.00", description="x", reference="x"
+    )
+    counts = (Customer.objects.count(), Offer.objects.count(), LedgerEntry.objects.count())
+
+    assert demo_data_load() == []
+
+    assert (Customer.objects.count(), Offer.objects.count(), LedgerEntry.objects.count()) == counts
+    assert customer_balance(customer=stacy) == Decimal("25.00")

@@ -21,7 +21,8 @@ def test_the_demo_data_has_the_readmes_users_and_offers():
     assert stacy.lifecycle_status == "active"
     assert Customer.objects.get(user__username="sam").lifecycle_status == "suspended"
     pm = authenticate(username="pm", password=DEMO_PASSWORD)
-    assert pm.is_staff and not pm.is_superuser
+    assert pm.is_staff
+    assert not pm.is_superuser
     assert pm.has_perm("catalog.publish_offer")
     agent = authenticate(username="agent", password=DEMO_PASSWORD)
     assert list(agent.groups.values_list("name", flat=True)) == ["Call-centre agents"]

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from . import services
-from .models import LifecycleStatus, Offer, OfferTemplate
+from .models import LifecycleStatus, Offer, OfferTemplate, SalesChannel
 from .policies import offer_problems
 
 POLICY_FIELDSETS = [
@@ -17,8 +17,30 @@ POLICY_FIELDSETS = [
     ("Allowances", {"fields": ["data_mb", "voice_minutes", "sms"]}),
     ("Duration", {"fields": ["duration_kind", "duration_days", "duration_until"]}),
     ("Refund", {"fields": ["refund_policy", "refund_grace_minutes"]}),
-    ("Eligibility", {"fields": ["eligible_statuses"]}),
+    (
+        "Eligibility",
+        {
+            "fields": [
+                "eligible_statuses",
+                "min_tenure_days",
+                "eligible_plans",
+                "eligible_segments",
+                "channels",
+                ("purchase_limit", "purchase_limit_window"),
+            ]
+        },
+    ),
 ]
+
+
+class CommaListField(forms.CharField):
+    """A list of names typed as "Family Bundle M, Prepaid Go"."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 class TermsForm(forms.ModelForm):
@@ -27,6 +49,17 @@ class TermsForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="Lifecycle statuses of the customers who may buy it.",
+    )
+    channels = forms.MultipleChoiceField(
+        choices=SalesChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one channel the offer is sold on."},
+    )
+    eligible_plans = CommaListField(
+        required=False, help_text="Base plans, separated by commas; empty for any plan."
+    )
+    eligible_segments = CommaListField(
+        required=False, help_text="Segments, separated by commas; empty for everyone."
     )
 
 
@@ -40,8 +73,10 @@ class OfferForm(TermsForm):
         cleaned = super().clean()
         offer = self.instance
         if offer.pk and offer.status == Offer.Status.PUBLISHED and not self.errors:
+            many_to_many = {f.name for f in Offer._meta.many_to_many}
             for name, value in cleaned.items():
-                setattr(offer, name, value)
+                if name not in many_to_many:
+                    setattr(offer, name, value)
             problems = offer_problems(offer)
             if problems:
                 raise ValidationError(
@@ -68,11 +103,13 @@ class OfferAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     readonly_fields = ["status", "published_at", "retired_at", "updated_by", "updated_at"]
     prepopulated_fields = {"code": ["name"]}
+    filter_horizontal = ["requires_offers", "excludes_offers"]
     actions = ["publish_selected", "retire_selected"]
     fieldsets = [
         (None, {"fields": ["template", "name", "code", "summary", "provider", "display_order"]}),
         ("Availability", {"fields": ["available_from", "available_until"]}),
         *POLICY_FIELDSETS,
+        ("Other offers", {"fields": ["requires_offers", "excludes_offers"]}),
         ("Status", {"fields": readonly_fields}),
     ]
 

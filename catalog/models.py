@@ -32,8 +32,23 @@ class RefundPolicy(models.TextChoices):
     FULL_WITHIN_GRACE = "full_within_grace", "Full refund within a grace window, if unused"
 
 
+class SalesChannel(models.TextChoices):
+    PORTAL = "portal", "Self-care portal"
+    AGENT = "agent", "Call centre"
+    API = "api", "API / app"
+
+
+class LimitWindow(models.TextChoices):
+    CALENDAR_MONTH = "calendar_month", "per calendar month"
+    ROLLING_12_MONTHS = "rolling_12_months", "per rolling 12 months"
+
+
 def default_eligible_statuses() -> list[str]:
     return [LifecycleStatus.ACTIVE]
+
+
+def default_channels() -> list[str]:
+    return list(SalesChannel.values)
 
 
 class OfferTerms(models.Model):
@@ -61,6 +76,24 @@ class OfferTerms(models.Model):
         blank=True,
         help_text="Lifecycle statuses of the customers who may buy it.",
     )
+    min_tenure_days = models.PositiveIntegerField(
+        "minimum tenure (days)", default=0, help_text="Days since the contract started."
+    )
+    eligible_plans = models.JSONField(
+        default=list, blank=True, help_text="Base plans that may buy it; empty for any plan."
+    )
+    eligible_segments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The customer must be in one of these segments; empty for everyone.",
+    )
+    channels = models.JSONField(default=default_channels, help_text="Where it is sold.")
+    purchase_limit = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many purchases are allowed per window; empty: no limit.",
+    )
+    purchase_limit_window = models.CharField(max_length=20, choices=LimitWindow.choices, blank=True)
 
     class Meta:
         abstract = True
@@ -117,6 +150,20 @@ class Offer(FSMModelMixin, OfferTerms):
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requires_offers = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+        help_text="Only customers who own all of these may buy it.",
+    )
+    excludes_offers = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+        help_text="Customers who own any of these may not buy it.",
     )
 
     class Meta:

@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from .models import Billing, DurationKind, LifecycleStatus, OfferTerms, RefundPolicy
+from .models import (
+    Billing,
+    DurationKind,
+    LifecycleStatus,
+    OfferTerms,
+    RefundPolicy,
+    SalesChannel,
+)
 
 # Currencies whose minor unit is not the cent.
 _MINOR_UNIT_DIGITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "TND": 3}
@@ -91,6 +98,18 @@ def terms_problems(terms: OfferTerms) -> list[str]:
     if terms.refund_policy == RefundPolicy.FULL_WITHIN_GRACE and not terms.refund_grace_minutes:
         problems.append("Say how many minutes the full-refund grace window lasts.")
 
+    if bool(terms.purchase_limit) != bool(terms.purchase_limit_window):
+        problems.append(
+            "A purchase limit needs both a number and a window (per calendar month or per "
+            "rolling 12 months)."
+        )
+    channels = terms.channels
+    if not isinstance(channels, list) or not channels:
+        problems.append("Pick at least one channel the offer is sold on.")
+    elif not set(channels) <= set(SalesChannel.values):
+        unknown = ", ".join(sorted(set(map(str, channels)) - set(SalesChannel.values)))
+        problems.append(f"Unknown channel: {unknown}.")
+
     valid_statuses = set(LifecycleStatus.values)
     statuses = terms.eligible_statuses
     if not isinstance(statuses, list) or not statuses:
@@ -107,6 +126,14 @@ def offer_problems(offer) -> list[str]:
     if not offer.name.strip():
         problems.append("Give the offer a name.")
     problems += terms_problems(offer)
+    if offer.pk is not None:
+        needed = {o.pk for o in offer.requires_offers.all()}
+        if needed & {o.pk for o in offer.excludes_offers.all()}:
+            problems.append(
+                "An offer cannot both require and exclude the same offer: fix 'Other offers'."
+            )
+        if offer.pk in needed:
+            problems.append("An offer cannot require itself.")
     if (
         offer.available_from
         and offer.available_until

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from catalog.eligibility import CustomerContext, Decision, offer_decide
 from catalog.models import Offer
-from catalog.policies import refund_due
+from catalog.policies import operator_zone, refund_due
 from selfcare.models import Bucket, Customer, Line
 
 from .models import Order, OrderItem, ProductInstance
@@ -23,18 +25,33 @@ FAILURE_SHOWN_FOR = dt.timedelta(hours=24)
 def customer_context_build(
     *, customer: Customer, line: Line, channel: str, at: dt.datetime, owned_offer_ids=None
 ) -> CustomerContext:
-    """What eligibility needs to know of the customer; pass `owned_offer_ids` if already read."""
+    """What eligibility needs to know of the customer, in at most two queries whatever the number
+    of offers; pass `owned_offer_ids` if already read."""
     owned = owned_offer_ids
     if owned is None:
         owned = ProductInstance.objects.filter(
             line=line, status__in=ProductInstance.LIVE_STATUSES
         ).values_list("offer_id", flat=True)
+    purchases: dict[int, list[dt.datetime]] = defaultdict(list)
+    bought = (
+        ProductInstance.objects.filter(
+            customer=customer, created_at__gt=at - relativedelta(months=12)
+        )
+        .exclude(status=ProductInstance.Status.FAILED)
+        .values_list("offer_id", "created_at")
+    )
+    for offer_id, created_at in bought:
+        purchases[offer_id].append(created_at)
     return CustomerContext(
         lifecycle_status=customer.lifecycle_status,
         status_reason=customer.status_reason,
         channel=channel,
         at=at,
+        tenure_days=(at.astimezone(operator_zone()).date() - customer.contract_start).days,
+        base_plan=line.base_plan,
+        segments=frozenset(customer.segments),
         owned_offer_ids=frozenset(owned),
+        purchases={offer_id: tuple(times) for offer_id, times in purchases.items()},
     )
 
 
@@ -101,10 +118,13 @@ def addon_switch_list_for_offers(
         owned_offer_ids=[i.offer_id for i in instances.values() if i.is_live],
     )
     switches = []
-    for offer in Offer.objects.filter(status=Offer.Status.PUBLISHED):
+    offers = Offer.objects.filter(status=Offer.Status.PUBLISHED).prefetch_related(
+        "requires_offers", "excludes_offers"
+    )
+    for offer in offers:
         decision = offer_decide(offer=offer, context=context)
         instance = instances.get(offer.pk)
-        if decision.eligible or (instance and instance.is_live):
+        if decision.eligible or decision.limited_only or (instance and instance.is_live):
             switches.append(AddonSwitch(offer=offer, instance=instance, decision=decision))
     return switches
 

@@ -43,6 +43,10 @@ def _offer_form(template_id, **overrides):
         "duration_days": 3,
         "refund_policy": "pro_rata_data",
         "eligible_statuses": ["active"],
+        "min_tenure_days": 0,
+        "eligible_plans": "",
+        "eligible_segments": "",
+        "channels": ["portal", "agent", "api"],
     }
     return data | overrides
 

@@ -79,3 +79,30 @@ def test_simultaneous_purchases_never_overdraw_a_prepaid_balance(data_offer):
     kinds = Counter(type(o).__name__ for o in outcomes)
     assert kinds == {"Order": 2, "InsufficientBalanceError": 3}, outcomes
     assert customer_balance(customer=customer) == Decimal("5.00")
+
+
+def test_two_simultaneous_purchases_of_a_once_a_month_offer_make_one_order(customer):
+    from selfcare.models import Line
+    from tests.factories import OfferFactory
+
+    # given a customer with two lines, so only the monthly limit can stop the second purchase
+    monthly = OfferFactory(purchase_limit=1, purchase_limit_window="calendar_month")
+    lines = [customer.lines.get(), Line.objects.create(customer=customer, msisdn="351919999999")]
+
+    # when she buys it on both lines at the same instant
+    outcomes = race(
+        lambda i: product_instance_purchase(
+            customer=customer,
+            line_id=lines[i].pk,
+            offer_id=monthly.pk,
+            channel="portal",
+            idempotency_key=f"month-{i:04d}",
+        ),
+        count=2,
+    )
+
+    # then one order, and the other is refused by the limit
+    kinds = Counter(type(o).__name__ for o in outcomes)
+    assert kinds == {"Order": 1, "NotEligibleError": 1}, outcomes
+    assert Order.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="charge").count() == 1

@@ -160,3 +160,40 @@ def test_a_free_offer_writes_no_ledger_entry(customer):
 
     assert LedgerEntry.objects.filter(kind="charge").count() == 0
     assert ProductInstance.objects.get().paid_amount == Decimal("0.00")
+
+
+def test_a_once_a_month_offer_bought_and_switched_off_cannot_be_bought_again_this_month(customer):
+    from orders.services import product_instance_activate, product_instance_cancel
+
+    monthly = OfferFactory(purchase_limit=1, purchase_limit_window="calendar_month")
+    buy(customer, monthly, key="month-key-1")
+    instance = ProductInstance.objects.get()
+    product_instance_activate(product_instance_id=instance.pk)
+    product_instance_cancel(
+        customer=customer,
+        product_instance_id=instance.pk,
+        channel="portal",
+        idempotency_key="off-1",
+    )
+
+    with pytest.raises(NotEligibleError) as refused:
+        buy(customer, monthly, key="month-key-2")
+
+    assert refused.value.reasons[0].startswith(
+        "You can buy this once per calendar month: available again on 1 "
+    )
+    assert Order.objects.filter(items__action="add").count() == 1
+
+
+def test_a_failed_activation_does_not_count_against_the_limit(customer):
+    from orders.services import product_instance_fail_activation
+
+    monthly = OfferFactory(purchase_limit=1, purchase_limit_window="calendar_month")
+    buy(customer, monthly, key="month-key-1")
+    product_instance_fail_activation(
+        product_instance_id=ProductInstance.objects.get().pk, reason="x"
+    )
+
+    buy(customer, monthly, key="month-key-2")
+
+    assert ProductInstance.objects.filter(status="pending_active").count() == 1

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from . import services
 from .models import LifecycleStatus, Offer, OfferTemplate, SalesChannel
-from .policies import offer_problems
+from .policies import COMMERCIAL_FIELDS, offer_problems
 
 POLICY_FIELDSETS = [
     ("Price", {"fields": ["price", "currency", "billing"]}),
@@ -113,12 +113,18 @@ class OfferAdmin(admin.ModelAdmin):
         ("Status", {"fields": readonly_fields}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # What customers bought stays as they bought it: retire and publish anew to change it.
+        if obj is not None and obj.status != Offer.Status.DRAFT:
+            return [*self.readonly_fields, *COMMERCIAL_FIELDS]
+        return self.readonly_fields
+
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm("catalog.publish_offer")
 
     def add_view(self, request, form_url="", extra_context=None):
         # An offer always starts from a template: ask for one first.
-        if request.method == "GET" and "template" not in request.GET:
+        if request.method == "GET" and not request.GET.get("template", "").isdigit():
             context = {
                 **self.admin_site.each_context(request),
                 "title": "Pick a template for the new offer",
@@ -130,7 +136,10 @@ class OfferAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        template = OfferTemplate.objects.filter(pk=request.GET.get("template") or None).first()
+        template_id = request.GET.get("template", "")
+        template = (
+            OfferTemplate.objects.filter(pk=template_id).first() if template_id.isdigit() else None
+        )
         if template is not None:
             initial.update(services.offer_template_terms(template=template))
             initial["template"] = template.pk

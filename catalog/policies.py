@@ -58,9 +58,29 @@ def period_end(terms: OfferTerms, *, start: dt.datetime) -> dt.datetime | None:
     return None
 
 
+# What a customer buys: fixed once the offer is on sale, so what she owns never changes under her.
+COMMERCIAL_FIELDS = (
+    "price",
+    "currency",
+    "billing",
+    "data_mb",
+    "voice_minutes",
+    "sms",
+    "duration_kind",
+    "duration_days",
+    "duration_until",
+    "refund_policy",
+    "refund_grace_minutes",
+)
+
+
 def terms_problems(terms: OfferTerms) -> list[str]:
     """Everything that makes `terms` impossible to sell, each said as what to fix."""
     problems = []
+    if terms.currency != settings.OPERATOR_CURRENCY:
+        problems.append(
+            f"Price it in {settings.OPERATOR_CURRENCY}, the currency customers' accounts are in."
+        )
     if terms.price is None:
         problems.append("Set a price (0 for a free offer).")
     elif terms.price < 0:
@@ -158,7 +178,8 @@ def refund_due(
 ) -> Decimal:
     """What the refund policy of `terms` gives back of `paid` when the product is switched off at
     `at`. Never more than `paid`, never negative, rounded to the currency's minor unit."""
-    if paid <= 0 or started_at is None:
+    if paid <= 0 or started_at is None or (ends_at is not None and at >= ends_at):
+        # Nothing is owed back for a period that is over, even before the sweep has ended it.
         return Decimal("0.00")
     policy = terms.refund_policy
     if policy == RefundPolicy.PRO_RATA_DATA:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .models import Offer, OfferTemplate, OfferTerms
 from .pack import TEMPLATE_PACK
-from .policies import offer_problems
+from .policies import COMMERCIAL_FIELDS, offer_problems
 
 TERMS_FIELDS = tuple(
     f.name for f in OfferTerms._meta.get_fields() if f.concrete and not f.primary_key
@@ -97,7 +97,20 @@ def offer_template_load_pack() -> int:
 def offer_save(*, offer: Offer, actor=None) -> Offer:
     """Save a product manager's edit. A published offer stays coherent: an edit that would make it
     unsellable is refused with OfferPublishError, and nothing is saved."""
-    if offer.pk and offer.status == Offer.Status.PUBLISHED:
+    if offer.pk and offer.status != Offer.Status.DRAFT:
+        saved = Offer.objects.get(pk=offer.pk)
+        changed = [
+            str(Offer._meta.get_field(name).verbose_name)
+            for name in COMMERCIAL_FIELDS
+            if getattr(saved, name) != getattr(offer, name)
+        ]
+        if changed:
+            raise OfferPublishError(
+                [
+                    f"The {', '.join(changed)} of an offer on sale cannot change: retire it and "
+                    "publish a new offer. Customers who own it keep what they bought."
+                ]
+            )
         problems = offer_problems(offer)
         if problems:
             raise OfferPublishError(problems)

@@ -67,6 +67,10 @@ def product_instance_purchase(
         raise NotEligibleError(decision.reasons)
     if offer.pk in context.owned_offer_ids:
         raise AlreadyOwnedError(f"{offer.name} is already on.")
+    if offer.currency != account.currency:
+        raise NotEligibleError(
+            [f"This offer is priced in {offer.currency}; your account is in {account.currency}."]
+        )
 
     order = order_create(
         customer=customer,

@@ -24,6 +24,8 @@ def customer_required(view):
             return render(request, "selfcare/not_customer.html", status=403)
         request.customer = customer
         request.line = customer.lines.first()
+        if request.line is None:
+            return render(request, "selfcare/no_line.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -51,8 +51,9 @@ def _offer_form(template_id, **overrides):
     return data | overrides
 
 
-def test_adding_an_offer_first_asks_for_a_template(pm_client, templates):
-    response = pm_client.get(reverse("admin:catalog_offer_add"))
+@pytest.mark.parametrize("query", ["", "?template=abc", "?template="])
+def test_adding_an_offer_first_asks_for_a_template(pm_client, templates, query):
+    response = pm_client.get(reverse("admin:catalog_offer_add") + query)
 
     assert response.status_code == 200
     assert "Pick a template for the new offer" in response.text
@@ -137,13 +138,29 @@ def test_editing_a_published_offer_into_an_incoherent_one_is_refused(pm_client):
     url = reverse("admin:catalog_offer_change", args=[offer.pk])
 
     response = pm_client.post(
-        url, _offer_form(offer.template_id, code="data-15gb", name="Data 15GB", data_mb=0)
+        url,
+        _offer_form(offer.template_id, code="data-15gb", name="Data 15GB", eligible_statuses=[]),
     )
 
     assert response.status_code == 200
     assert "This offer is on sale, so it must stay coherent:" in response.text
+    assert "Pick at least one customer lifecycle status the offer is sold to." in response.text
     offer.refresh_from_db()
-    assert offer.data_mb == 15360
+    assert offer.eligible_statuses == ["active"]
+
+
+def test_what_customers_buy_is_read_only_once_on_sale(pm_client):
+    offer = OfferFactory(data_offer=True, code="data-15gb")
+    url = reverse("admin:catalog_offer_change", args=[offer.pk])
+
+    pm_client.post(
+        url,
+        _offer_form(offer.template_id, code="data-15gb", name="Data 15GB!", price="99.00"),
+    )
+
+    offer.refresh_from_db()
+    assert (offer.name, offer.price) == ("Data 15GB!", Decimal("10.00"))
+    assert 'name="price"' not in pm_client.get(url).text
 
 
 def test_the_status_cannot_be_edited_in_the_form(pm_client):

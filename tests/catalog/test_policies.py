@@ -148,6 +148,9 @@ def test_money_rounds_half_up_to_the_minor_unit():
         (RefundPolicy.FULL_WITHIN_GRACE, 0, 30, Decimal("10.00")),
         (RefundPolicy.FULL_WITHIN_GRACE, 0, 61, Decimal("0.00")),
         (RefundPolicy.FULL_WITHIN_GRACE, 1, 30, Decimal("0.00")),
+        # switched off after the period ended, before the sweep expired it: nothing is owed
+        (RefundPolicy.PRO_RATA_DATA, 0, 30 * 24 * 60, Decimal("0.00")),
+        (RefundPolicy.PRO_RATA_DATA, 0, 30 * 24 * 60 + 1, Decimal("0.00")),
     ],
 )
 def test_refund_due_by_policy(policy, used_mb, minutes_in, expected):

@@ -71,12 +71,12 @@ def test_only_drafts_are_published_and_only_published_offers_retired():
 
 def test_an_edit_that_would_break_a_published_offer_is_refused_and_not_saved():
     offer = OfferFactory(price=Decimal("5.00"))
-    offer.price = None
+    offer.channels = []
 
     with pytest.raises(OfferPublishError):
         offer_save(offer=offer)
 
-    assert Offer.objects.get(pk=offer.pk).price == Decimal("5.00")
+    assert Offer.objects.get(pk=offer.pk).channels == ["portal", "agent", "api"]
 
 
 def test_the_template_pack_loads_once_and_never_overwrites_edits():
@@ -88,3 +88,27 @@ def test_the_template_pack_loads_once_and_never_overwrites_edits():
     assert offer_template_load_pack() == 0
     template.refresh_from_db()
     assert template.price == Decimal("12.00")
+
+
+def test_the_commercial_terms_of_an_offer_on_sale_cannot_change():
+    offer = OfferFactory(price=Decimal("5.00"), refund_policy="none")
+    offer.price = Decimal("50.00")
+    offer.refund_policy = "pro_rata_time"
+
+    with pytest.raises(OfferPublishError) as refused:
+        offer_save(offer=offer)
+
+    assert refused.value.problems == [
+        "The price, refund policy of an offer on sale cannot change: retire it and publish a new "
+        "offer. Customers who own it keep what they bought."
+    ]
+    assert Offer.objects.get(pk=offer.pk).price == Decimal("5.00")
+
+
+def test_an_offer_in_another_currency_cannot_be_published():
+    offer = OfferFactory(draft=True, currency="JPY")
+
+    with pytest.raises(OfferPublishError) as refused:
+        offer_publish(offer=offer)
+
+    assert refused.value.problems == ["Price it in EUR, the currency customers' accounts are in."]

@@ -116,6 +116,8 @@ def test_switching_off_another_customers_add_on_is_not_found(login, stacy_active
     ("method", "url"),
     [
         ("get", "/addons/999999/"),
+        ("get", "/addons/99999999999999999999999/"),
+        ("post", "/addons/99999999999999999999999/on/"),
         ("post", "/addons/999999/on/"),
         ("get", "/addons/owned/999999/off/"),
         ("post", "/addons/owned/999999/off/"),
@@ -228,3 +230,16 @@ def test_an_htmx_request_from_an_expired_session_sends_the_page_to_log_in(client
 
     assert response.status_code == 200
     assert response["HX-Redirect"] == "/accounts/login/?next=/offers/"
+
+
+def test_a_customer_without_a_line_is_told_so(client):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    customer.lines.all().delete()
+    client.force_login(customer.user)
+
+    for url in ("/", "/offers/", "/addons/1/"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "You have no line with us right now" in response.text

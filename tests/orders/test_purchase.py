@@ -197,3 +197,13 @@ def test_a_failed_activation_does_not_count_against_the_limit(customer):
     buy(customer, monthly, key="month-key-2")
 
     assert ProductInstance.objects.filter(status="pending_active").count() == 1
+
+
+def test_an_offer_priced_in_another_currency_is_refused(customer):
+    offer = OfferFactory(currency="GBP")
+
+    with pytest.raises(NotEligibleError) as refused:
+        buy(customer, offer)
+
+    assert refused.value.reasons == ("This offer is priced in GBP; your account is in EUR.",)
+    assert _nothing_written()

@@ -116,6 +116,9 @@ class ProductInstance(FSMModelMixin, models.Model):
     status = FSMField(default=Status.PENDING_ACTIVE, choices=Status.choices, protected=True)
     status_reason = models.CharField(max_length=255, blank=True)
     status_changed_at = models.DateTimeField()
+    # When a job last started work on the network for it: the stuck sweep leaves alone what a
+    # retrying job is still handling.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     paid_amount = models.DecimalField(
         max_digits=10, decimal_places=2, help_text="What was charged for the current period."
     )

@@ -197,8 +197,10 @@ def product_instance_ids_due_for_expiry(*, at: dt.datetime, limit: int = 1000) -
 
 
 def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int = 1000) -> list[int]:
+    """Pending since before `before`, and no job has tried since then either."""
     return list(
         ProductInstance.objects.filter(status=status, status_changed_at__lt=before)
+        .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=before))
         .order_by("status_changed_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -7,6 +7,14 @@ from django.conf import settings
 from . import services
 from .provisioning import NetworkError, NetworkTransientError
 
+# Retries of network work wait 2, 4, 8… seconds, never longer than this: a wait beyond the stuck
+# sweep's deadline would let the sweep start a second chain beside this one.
+MAX_RETRY_WAIT_SECONDS = 60
+
+
+def backoff(retries: int) -> int:
+    return min(settings.ACTIVATION_RETRY_BACKOFF_SECONDS * 2**retries, MAX_RETRY_WAIT_SECONDS)
+
 
 @shared_task(bind=True, max_retries=None)
 def product_instance_activate_task(self, product_instance_id: int) -> None:
@@ -18,22 +26,29 @@ def product_instance_activate_task(self, product_instance_id: int) -> None:
                 product_instance_id=product_instance_id, reason=str(exc)
             )
             return
-        countdown = settings.ACTIVATION_RETRY_BACKOFF_SECONDS * 2**self.request.retries
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
     except NetworkError as exc:
         services.product_instance_fail_activation(
             product_instance_id=product_instance_id, reason=str(exc)
         )
 
 
-@shared_task(bind=True, max_retries=8, retry_backoff=True, retry_backoff_max=600)
+@shared_task(bind=True, max_retries=8)
 def product_instance_deprovision_task(self, product_instance_id: int) -> None:
     try:
         services.product_instance_deprovision(product_instance_id=product_instance_id)
     except (NetworkTransientError, NetworkError) as exc:
         # The customer's side is already settled (refunded, allowances closed); keep trying the
         # network, and the stuck sweep picks it up again if the retries run out.
-        raise self.retry(exc=exc) from exc
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+
+
+@shared_task(bind=True, max_retries=8)
+def product_instance_release_task(self, product_instance_id: int) -> None:
+    try:
+        services.product_instance_release(product_instance_id=product_instance_id)
+    except (NetworkTransientError, NetworkError) as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
 
 @shared_task

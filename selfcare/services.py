@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import Account, Customer, Interaction, LedgerEntry, Notification
@@ -95,31 +96,35 @@ def notification_send(
     return notification
 
 
-@transaction.atomic
 def notification_deliver(*, notification_id: int) -> Notification | None:
-    """Hand a queued message to its backend and record that it went. Safe to run twice."""
+    """Hand a queued message to its backend, then record that it went. Safe to run twice: a
+    message recorded as sent is not sent again. The backend is called outside any transaction
+    and lock (a gateway may be slow); at worst a crash between sending and recording sends it
+    twice, never not at all."""
     from .notifications import backend_for
 
     notification = (
-        Notification.objects.select_for_update()
-        .select_related("customer")
-        .filter(pk=notification_id)
-        .first()
+        Notification.objects.select_related("customer").filter(pk=notification_id).first()
     )
     if notification is None or notification.status == Notification.Status.SENT:
         return notification
-    notification.attempts += 1
+    Notification.objects.filter(pk=notification.pk).update(attempts=F("attempts") + 1)
     backend_for(notification.medium).send(notification)
-    notification.status = Notification.Status.SENT
-    notification.sent_at = timezone.now()
-    notification.save(update_fields=["status", "sent_at", "attempts"])
-    interaction_record(
-        customer=notification.customer,
-        kind=Interaction.Kind.MESSAGE_SENT,
-        channel=notification.medium if notification.medium != "in_app" else "portal",
-        summary=f"{notification.get_medium_display()} sent: {notification.subject}",
-        data={"notification_id": notification.pk},
-    )
+    with transaction.atomic():
+        sent = (
+            Notification.objects.filter(pk=notification.pk)
+            .exclude(status=Notification.Status.SENT)
+            .update(status=Notification.Status.SENT, sent_at=timezone.now())
+        )
+        if sent:
+            interaction_record(
+                customer=notification.customer,
+                kind=Interaction.Kind.MESSAGE_SENT,
+                channel="system",
+                summary=f"{notification.get_medium_display()} sent: {notification.subject}",
+                data={"notification_id": notification.pk, "medium": notification.medium},
+            )
+    notification.refresh_from_db()
     return notification
 
 

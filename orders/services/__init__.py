@@ -1,6 +1,10 @@
 """Every write of the orders domain: views, admin, API views and tasks call these, nothing else."""
 
-from .activation import product_instance_activate, product_instance_fail_activation
+from .activation import (
+    product_instance_activate,
+    product_instance_fail_activation,
+    product_instance_release,
+)
 from .common import OrderError
 from .purchase import (
     AlreadyOwnedError,
@@ -31,5 +35,6 @@ __all__ = [
     "product_instance_expire_due",
     "product_instance_fail_activation",
     "product_instance_purchase",
+    "product_instance_release",
     "product_instance_retry_stuck",
 ]

@@ -22,6 +22,11 @@ def provisioning_request(instance: ProductInstance) -> ProvisioningRequest:
     )
 
 
+def attempt_record(instance: ProductInstance) -> None:
+    """Note that a job is working on the instance now (see `product_instance_retry_stuck`)."""
+    ProductInstance.objects.filter(pk=instance.pk).update(last_attempt_at=timezone.now())
+
+
 def _add_item(instance: ProductInstance) -> OrderItem | None:
     return (
         OrderItem.objects.select_related("order")
@@ -62,6 +67,8 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
     written and the customer told after commit. Does nothing for an instance that is gone or no
     longer pending. Raises the adapter's NetworkError / NetworkTransientError for the task.
     """
+    from ..tasks import product_instance_release_task
+
     instance = (
         ProductInstance.objects.select_related("offer", "line")
         .filter(pk=product_instance_id)
@@ -69,6 +76,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
     )
     if instance is None or instance.status != ProductInstance.Status.PENDING_ACTIVE:
         return instance
+    attempt_record(instance)
     network_adapter().activate(provisioning_request(instance))
 
     with transaction.atomic():
@@ -78,6 +86,9 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
             .get(pk=product_instance_id)
         )
         if instance.status != ProductInstance.Status.PENDING_ACTIVE:
+            # Given up meanwhile (and refunded): take back what the network just switched on.
+            if instance.status == ProductInstance.Status.FAILED:
+                product_instance_release_task.delay_on_commit(instance.pk)
             return instance
         now = timezone.now()
         ends_at = period_end(instance.offer, start=now)
@@ -112,8 +123,11 @@ def product_instance_fail_activation(
     *, product_instance_id: int, reason: str
 ) -> ProductInstance | None:
     """Give an activation up: the instance and its order `failed`, the charge refunded in full, the
-    customer told why. Safe to run twice: the refund's ledger reference is unique and a product no
-    longer pending is left alone."""
+    customer told why, and the network asked to switch off whatever it may have switched on (a
+    timeout is not a no). Safe to run twice: the refund's ledger reference is unique and a product
+    no longer pending is left alone."""
+    from ..tasks import product_instance_release_task
+
     instance = (
         ProductInstance.objects.select_for_update(of=("self",))
         .select_related("offer", "line", "customer__account")
@@ -155,5 +169,18 @@ def product_instance_fail_activation(
         subject=f"{instance.offer.name} could not be activated",
         body=f"Sorry, {instance.offer.name} could not be activated: {reason}{money}",
     )
+    product_instance_release_task.delay_on_commit(instance.pk)
     logger.warning("Activation of product instance %s failed: %s", instance.pk, reason)
     return instance
+
+
+def product_instance_release(*, product_instance_id: int) -> None:
+    """Switch a failed product off on the network, in case an attempt reached it after all.
+    Idempotent like every adapter call; nothing changes on our side."""
+    instance = (
+        ProductInstance.objects.select_related("offer", "line")
+        .filter(pk=product_instance_id)
+        .first()
+    )
+    if instance is not None and instance.status == ProductInstance.Status.FAILED:
+        network_adapter().deactivate(provisioning_request(instance))

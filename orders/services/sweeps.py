@@ -27,13 +27,16 @@ def product_instance_retry_stuck(*, at: dt.datetime | None = None) -> dict[str, 
     killed worker, a broker restart). Returns how many of each kind."""
     from ..tasks import product_instance_activate_task, product_instance_deprovision_task
 
-    before = (at or timezone.now()) - dt.timedelta(seconds=settings.PENDING_DEADLINE_SECONDS)
+    now = at or timezone.now()
+    before = now - dt.timedelta(seconds=settings.PENDING_DEADLINE_SECONDS)
     activating = product_instance_ids_stuck(
         status=ProductInstance.Status.PENDING_ACTIVE, before=before
     )
     terminating = product_instance_ids_stuck(
         status=ProductInstance.Status.PENDING_TERMINATE, before=before
     )
+    # Counted as an attempt now, so the next sweep does not enqueue them again before they run.
+    ProductInstance.objects.filter(pk__in=[*activating, *terminating]).update(last_attempt_at=now)
     for pk in activating:
         product_instance_activate_task.delay(pk)
     for pk in terminating:

@@ -11,7 +11,7 @@ from selfcare.services import account_credit, interaction_record, notification_s
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import network_adapter
 from ..selectors import product_instance_refund_quote
-from .activation import provisioning_request
+from .activation import attempt_record, provisioning_request
 from .common import OrderError, lock_account_and_line, order_create, order_set_status, order_start
 
 
@@ -163,6 +163,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
     )
     if instance is None or instance.status != ProductInstance.Status.PENDING_TERMINATE:
         return instance
+    attempt_record(instance)
     network_adapter().deactivate(provisioning_request(instance))
 
     with transaction.atomic():

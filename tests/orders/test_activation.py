@@ -150,3 +150,45 @@ def test_the_simulated_network_fails_at_the_configured_rate(settings):
     SimulatedNetworkAdapter(latency_ms=0, failure_rate=0.0).activate(request)
     with pytest.raises(NetworkTransientError):
         SimulatedNetworkAdapter(latency_ms=0, failure_rate=1.0).activate(request)
+
+
+def test_a_given_up_activation_is_switched_off_on_the_network_too(
+    customer, data_offer, network, django_capture_on_commit_callbacks
+):
+    # a timeout is not a no: the network may have switched it on after all
+    buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product_instance_fail_activation(product_instance_id=instance.pk, reason="timeout")
+
+    assert network.calls == [("deactivate", instance.pk)]
+
+
+def test_an_activation_that_lands_after_it_was_given_up_is_taken_back(
+    customer, data_offer, network, django_capture_on_commit_callbacks, monkeypatch
+):
+    buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+
+    # the network answers only after the activation was given up (and refunded)
+    def late_answer(self, request):
+        CountingNetwork.calls.append(("activate", request.product_instance_id))
+        product_instance_fail_activation(product_instance_id=instance.pk, reason="timeout")
+
+    monkeypatch.setattr(CountingNetwork, "activate", late_answer)
+    with django_capture_on_commit_callbacks(execute=True):
+        product_instance_activate(product_instance_id=instance.pk)
+
+    instance.refresh_from_db()
+    assert instance.status == "failed"
+    assert network.calls.count(("deactivate", instance.pk)) >= 1
+    assert not Bucket.objects.filter(granted_by_instance=instance.pk).exists()
+
+
+def test_retries_back_off_exponentially_and_are_capped(settings):
+    from orders.tasks import backoff
+
+    settings.ACTIVATION_RETRY_BACKOFF_SECONDS = 2
+
+    assert [backoff(n) for n in range(7)] == [2, 4, 8, 16, 32, 60, 60]

@@ -199,3 +199,19 @@ def test_work_stuck_in_a_pending_state_is_enqueued_again(customer, data_offer, s
 
     instance.refresh_from_db()
     assert instance.status == "active"
+
+
+def test_the_stuck_sweep_does_not_enqueue_the_same_work_twice(customer, data_offer, monkeypatch):
+    from orders import tasks
+
+    buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+    enqueued = []
+    monkeypatch.setattr(tasks.product_instance_activate_task, "delay", enqueued.append)
+
+    with time_machine.travel(instance.status_changed_at + dt.timedelta(minutes=3)):
+        product_instance_retry_stuck()
+    with time_machine.travel(instance.status_changed_at + dt.timedelta(minutes=4)):
+        product_instance_retry_stuck()
+
+    assert enqueued == [instance.pk]

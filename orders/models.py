@@ -125,6 +125,9 @@ class ProductInstance(FSMModelMixin, models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     terminated_at = models.DateTimeField(null=True, blank=True)
+    renews = models.BooleanField(
+        default=False, help_text="Charged again and extended at the end of every period."
+    )
     renewal_count = models.PositiveIntegerField(default=0)
     options = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -180,12 +183,25 @@ class ProductInstance(FSMModelMixin, models.Model):
         self.status_reason = ""
         self.status_changed_at = at
 
+    @transition(field=status, source=Status.ACTIVE, target=Status.ACTIVE)
+    def renew(self, *, at, ends_at, paid) -> None:
+        self.ends_at = ends_at
+        self.paid_amount = paid
+        self.renewal_count += 1
+        self.status_changed_at = at
+
     @transition(
-        field=status, source=[Status.ACTIVE, Status.SUSPENDED], target=Status.PENDING_TERMINATE
+        field=status,
+        source=[Status.ACTIVE, Status.SUSPENDED, Status.PENDING_TERMINATE],
+        target=Status.PENDING_TERMINATE,
     )
-    def request_termination(self, *, reason: str, at) -> None:
+    def request_termination(self, *, reason: str, at, ends_at) -> None:
+        """End at `ends_at`: now for a switch-off, the period's end when renewal is turned off."""
         self.status_reason = reason[:255]
         self.status_changed_at = at
+        self.renews = False
+        if self.ends_at is None or ends_at < self.ends_at:
+            self.ends_at = ends_at
 
     @transition(field=status, source=Status.PENDING_TERMINATE, target=Status.TERMINATED)
     def terminate(self, *, at) -> None:
@@ -202,9 +218,10 @@ class OrderItem(models.Model):
         MODIFY = "modify", "Change"
         SUSPEND = "suspend", "Suspend"
         RESUME = "resume", "Resume"
+        STOP_RENEWAL = "stop_renewal", "Turn renewal off"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
     product_instance = models.ForeignKey(
         ProductInstance, on_delete=models.PROTECT, related_name="order_items"

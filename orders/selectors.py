@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import F, Prefetch, Q, Sum
 from django.utils import timezone
 
 from catalog.eligibility import CustomerContext, Decision, offer_decide
@@ -189,8 +189,26 @@ def order_list_for_customer(*, customer: Customer, limit: int = 50) -> list[Orde
 
 
 def product_instance_ids_due_for_expiry(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    """Products whose end has come: active ones that do not renew, and those set to end then
+    (renewal turned off) that no job has tried to deprovision since."""
+    Status = ProductInstance.Status
     return list(
-        ProductInstance.objects.filter(status=ProductInstance.Status.ACTIVE, ends_at__lte=at)
+        ProductInstance.objects.filter(ends_at__lte=at)
+        .filter(
+            Q(status=Status.ACTIVE, renews=False)
+            | Q(status=Status.PENDING_TERMINATE, last_attempt_at__isnull=True)
+            | Q(status=Status.PENDING_TERMINATE, last_attempt_at__lt=F("ends_at"))
+        )
+        .order_by("ends_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def product_instance_ids_due_for_renewal(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    return list(
+        ProductInstance.objects.filter(
+            status=ProductInstance.Status.ACTIVE, renews=True, ends_at__lte=at
+        )
         .order_by("ends_at")
         .values_list("pk", flat=True)[:limit]
     )

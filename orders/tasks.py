@@ -62,5 +62,15 @@ def product_instance_expire_due_task() -> int:
 
 
 @shared_task
+def product_instance_renew_task(product_instance_id: int) -> None:
+    services.product_instance_renew(product_instance_id=product_instance_id)
+
+
+@shared_task
+def product_instance_renew_due_task() -> int:
+    return services.product_instance_renew_due()
+
+
+@shared_task
 def product_instance_retry_stuck_task() -> dict:
     return services.product_instance_retry_stuck()

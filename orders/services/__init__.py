@@ -5,20 +5,25 @@ from .activation import (
     product_instance_fail_activation,
     product_instance_release,
 )
-from .common import OrderError
+from .common import IdempotencyConflictError, OrderError
 from .purchase import (
     AlreadyOwnedError,
-    IdempotencyConflictError,
     NotEligibleError,
     product_instance_purchase,
 )
-from .sweeps import product_instance_expire_due, product_instance_retry_stuck
+from .renewal import product_instance_renew
+from .sweeps import (
+    product_instance_expire_due,
+    product_instance_renew_due,
+    product_instance_retry_stuck,
+)
 from .termination import (
     NotCancellableError,
     RefundChangedError,
     product_instance_cancel,
     product_instance_deprovision,
     product_instance_expire,
+    product_instance_renewal_stop,
 )
 
 __all__ = [
@@ -36,5 +41,8 @@ __all__ = [
     "product_instance_fail_activation",
     "product_instance_purchase",
     "product_instance_release",
+    "product_instance_renew",
+    "product_instance_renew_due",
+    "product_instance_renewal_stop",
     "product_instance_retry_stuck",
 ]

@@ -36,7 +36,7 @@ def _add_item(instance: ProductInstance) -> OrderItem | None:
     )
 
 
-def _grant_buckets(instance: ProductInstance, *, at, ends_at) -> None:
+def buckets_grant(instance: ProductInstance, *, at, ends_at) -> None:
     offer = instance.offer
     allowances = [
         (Bucket.Unit.MB, offer.data_mb, "data"),
@@ -96,7 +96,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         instance.save(
             update_fields=["status", "started_at", "ends_at", "status_reason", "status_changed_at"]
         )
-        _grant_buckets(instance, at=now, ends_at=ends_at)
+        buckets_grant(instance, at=now, ends_at=ends_at)
         item = _add_item(instance)
         if item is not None and item.order.status == Order.Status.IN_PROGRESS:
             order = Order.objects.select_for_update().get(pk=item.order_id)

@@ -9,6 +9,10 @@ class OrderError(Exception):
     """A customer's request that cannot be carried out; the message says why, in her words."""
 
 
+class IdempotencyConflictError(OrderError):
+    pass
+
+
 def lock_account_and_line(*, customer: Customer, line_id: int) -> tuple[Account, Line]:
     """Lock the customer's account, then the line, always in that order, so that every purchase,
     cancel and limit check of one customer runs one at a time. Raises Line.DoesNotExist if the
@@ -38,6 +42,26 @@ def order_create(
     )
     OrderStatusChange.objects.create(order=order, to_status=order.status)
     return order
+
+
+def order_replayed(
+    *, customer: Customer, idempotency_key: str, action: str, **item
+) -> Order | None:
+    """The order a replayed request already made, or None for a new request. A key reused for
+    something else is refused: a replay must never turn into a different order."""
+    from ..models import OrderItem
+
+    existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if not OrderItem.objects.filter(order=existing, action=action, **item).exists():
+        raise IdempotencyConflictError("This request was already used for another order.")
+    return existing
+
+
+def order_complete(*, order: Order, at) -> None:
+    order.complete(at=at)
+    order_set_status(order=order, from_status=Order.Status.IN_PROGRESS)
 
 
 def order_start(*, order: Order) -> None:

@@ -4,13 +4,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.eligibility import offer_decide
-from catalog.models import Offer
+from catalog.models import Billing, Offer
 from selfcare.models import Customer, Interaction
 from selfcare.services import account_charge, interaction_record
 
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import customer_context_build
-from .common import OrderError, lock_account_and_line, order_create, order_start
+from .common import OrderError, lock_account_and_line, order_create, order_replayed, order_start
 
 
 class NotEligibleError(OrderError):
@@ -20,10 +20,6 @@ class NotEligibleError(OrderError):
 
 
 class AlreadyOwnedError(OrderError):
-    pass
-
-
-class IdempotencyConflictError(OrderError):
     pass
 
 
@@ -52,12 +48,14 @@ def product_instance_purchase(
     from ..tasks import product_instance_activate_task
 
     account, line = lock_account_and_line(customer=customer, line_id=line_id)
-    existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        same = existing.items.filter(action=OrderItem.Action.ADD, offer_id=offer_id).exists()
-        if not same:
-            raise IdempotencyConflictError("This request was already used for another order.")
-        return existing
+    replayed = order_replayed(
+        customer=customer,
+        idempotency_key=idempotency_key,
+        action=OrderItem.Action.ADD,
+        offer_id=offer_id,
+    )
+    if replayed is not None:
+        return replayed
 
     now = timezone.now()
     offer = Offer.objects.get(pk=offer_id)
@@ -80,7 +78,12 @@ def product_instance_purchase(
         placed_by=actor_user,
     )
     instance = ProductInstance.objects.create(
-        customer=customer, line=line, offer=offer, paid_amount=offer.price, status_changed_at=now
+        customer=customer,
+        line=line,
+        offer=offer,
+        paid_amount=offer.price,
+        status_changed_at=now,
+        renews=offer.billing == Billing.RECURRING,
     )
     item = OrderItem.objects.create(
         order=order,

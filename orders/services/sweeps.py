@@ -9,7 +9,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..models import ProductInstance
-from ..selectors import product_instance_ids_due_for_expiry, product_instance_ids_stuck
+from ..selectors import (
+    product_instance_ids_due_for_expiry,
+    product_instance_ids_due_for_renewal,
+    product_instance_ids_stuck,
+)
 
 
 def product_instance_expire_due(*, at: dt.datetime | None = None) -> int:
@@ -19,6 +23,17 @@ def product_instance_expire_due(*, at: dt.datetime | None = None) -> int:
     ids = product_instance_ids_due_for_expiry(at=at or timezone.now())
     for pk in ids:
         product_instance_expire_task.delay(pk)
+    return len(ids)
+
+
+def product_instance_renew_due(*, at: dt.datetime | None = None) -> int:
+    """Enqueue the renewal of every recurring product whose period has ended. Returns how many.
+    A renewal enqueued twice is charged once (see `product_instance_renew`)."""
+    from ..tasks import product_instance_renew_task
+
+    ids = product_instance_ids_due_for_renewal(at=at or timezone.now())
+    for pk in ids:
+        product_instance_renew_task.delay(pk)
     return len(ids)
 
 

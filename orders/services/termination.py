@@ -1,3 +1,9 @@
+"""How products end: switched off by the customer, renewal turned off, or their period over.
+
+Every ending goes `pending_terminate` (with `ends_at` saying when) -> deprovisioning on the network
+-> `terminated`. A switch-off ends now; turning renewal off ends at the period's end.
+"""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,7 +18,16 @@ from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import network_adapter
 from ..selectors import product_instance_refund_quote
 from .activation import attempt_record, provisioning_request
-from .common import OrderError, lock_account_and_line, order_create, order_set_status, order_start
+from .common import (
+    OrderError,
+    lock_account_and_line,
+    order_complete,
+    order_create,
+    order_replayed,
+    order_start,
+)
+
+TERMINATION_FIELDS = ["status", "status_reason", "status_changed_at", "renews", "ends_at"]
 
 
 class NotCancellableError(OrderError):
@@ -36,6 +51,21 @@ def _close_buckets(instance: ProductInstance, *, at) -> None:
     )
 
 
+def _is_ending_now(instance: ProductInstance, *, at) -> bool:
+    return instance.status == ProductInstance.Status.PENDING_TERMINATE and (
+        instance.ends_at is None or instance.ends_at <= at
+    )
+
+
+def _lock_for_customer(*, customer: Customer, product_instance_id: int):
+    instance = ProductInstance.objects.get(pk=product_instance_id, customer=customer)
+    account, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
+    instance = (
+        ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
+    )
+    return account, line, instance
+
+
 @transaction.atomic
 def product_instance_cancel(
     *,
@@ -47,38 +77,38 @@ def product_instance_cancel(
     actor: str = Interaction.Actor.CUSTOMER,
     actor_user=None,
 ) -> Order:
-    """Switch a product off at the customer's request: the switch's "off".
+    """Switch a product off now, at the customer's request: the switch's "off".
 
     Under the customer's locks: replays of `idempotency_key` return the first order; the refund is
     computed by the offer's policy (and must equal `expected_refund`, the amount she was shown, when
-    given); a termination order, `pending_terminate`, closed allowances and the refund on the ledger
-    are written at once; deprovisioning runs after commit.
+    given); a termination order, `pending_terminate` ending now, closed allowances and the refund on
+    the ledger are written at once; deprovisioning runs after commit.
 
     Raises ProductInstance.DoesNotExist (not hers), NotCancellableError, RefundChangedError.
     """
     from ..tasks import product_instance_deprovision_task
 
-    instance = ProductInstance.objects.select_related("offer").get(
-        pk=product_instance_id, customer=customer
+    account, line, instance = _lock_for_customer(
+        customer=customer, product_instance_id=product_instance_id
     )
-    account, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
-    existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if not existing.items.filter(
-            action=OrderItem.Action.TERMINATE, product_instance_id=instance.pk
-        ).exists():
-            raise NotCancellableError("This request was already used for another order.")
-        return existing
-
-    instance = (
-        ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
+    replayed = order_replayed(
+        customer=customer,
+        idempotency_key=idempotency_key,
+        action=OrderItem.Action.TERMINATE,
+        product_instance=instance,
     )
-    if instance.status not in (ProductInstance.Status.ACTIVE, ProductInstance.Status.SUSPENDED):
+    if replayed is not None:
+        return replayed
+    now = timezone.now()
+    live = (ProductInstance.Status.ACTIVE, ProductInstance.Status.SUSPENDED)
+    if instance.status not in live and not (
+        instance.status == ProductInstance.Status.PENDING_TERMINATE
+        and not _is_ending_now(instance, at=now)
+    ):
         raise NotCancellableError(
             f"{instance.offer.name} is {instance.get_status_display().lower()}: "
             "it cannot be switched off now."
         )
-    now = timezone.now()
     refund = product_instance_refund_quote(product_instance=instance, at=now)
     if expected_refund is not None and refund != expected_refund:
         raise RefundChangedError(refund, instance.offer.currency)
@@ -97,13 +127,9 @@ def product_instance_cancel(
         product_instance=instance,
         refund_amount=refund,
     )
-    reason = (
-        "Switched off by the customer"
-        if actor == Interaction.Actor.CUSTOMER
-        else "Switched off by an agent"
-    )
-    instance.request_termination(reason=reason, at=now)
-    instance.save(update_fields=["status", "status_reason", "status_changed_at"])
+    who = "the customer" if actor == Interaction.Actor.CUSTOMER else "an agent"
+    instance.request_termination(reason=f"Switched off by {who}", at=now, ends_at=now)
+    instance.save(update_fields=TERMINATION_FIELDS)
     _close_buckets(instance, at=now)
     account_credit(
         account=account,
@@ -126,9 +152,70 @@ def product_instance_cancel(
 
 
 @transaction.atomic
+def product_instance_renewal_stop(
+    *,
+    customer: Customer,
+    product_instance_id: int,
+    channel: str,
+    idempotency_key: str,
+    actor: str = Interaction.Actor.CUSTOMER,
+    actor_user=None,
+) -> Order:
+    """Turn renewal off: the product keeps running to the end of the period she paid for, is not
+    charged again, and ends then (`pending_terminate` until `ends_at`). An order of its own,
+    completed at once: nothing changes on the network until the end.
+
+    Raises ProductInstance.DoesNotExist (not hers), NotCancellableError (nothing renews)."""
+    _, line, instance = _lock_for_customer(
+        customer=customer, product_instance_id=product_instance_id
+    )
+    replayed = order_replayed(
+        customer=customer,
+        idempotency_key=idempotency_key,
+        action=OrderItem.Action.STOP_RENEWAL,
+        product_instance=instance,
+    )
+    if replayed is not None:
+        return replayed
+    if instance.status != ProductInstance.Status.ACTIVE or not instance.renews:
+        raise NotCancellableError(f"{instance.offer.name} does not renew.")
+    now = timezone.now()
+    order = order_create(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        placed_by=actor_user,
+    )
+    OrderItem.objects.create(
+        order=order,
+        action=OrderItem.Action.STOP_RENEWAL,
+        offer=instance.offer,
+        product_instance=instance,
+    )
+    ends = timezone.localtime(instance.ends_at).strftime("%-d %b %Y, %H:%M")
+    instance.request_termination(
+        reason=f"Renewal turned off: ends {ends}", at=now, ends_at=instance.ends_at
+    )
+    instance.save(update_fields=TERMINATION_FIELDS)
+    order_start(order=order)
+    order_complete(order=order, at=now)
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.ORDER_PLACED,
+        channel=channel,
+        actor=actor,
+        actor_user=actor_user,
+        summary=f"Turned renewal of {instance.offer.name} off; it ends {ends}",
+        data={"order_id": order.pk, "product_instance_id": instance.pk},
+    )
+    return order
+
+
+@transaction.atomic
 def product_instance_expire(*, product_instance_id: int) -> ProductInstance | None:
-    """End a product whose period is over (no refund on a natural end) and schedule its
-    deprovisioning. Does nothing if it is gone, no longer active, or not yet due."""
+    """End a product whose period is over and that does not renew (no refund on a natural end),
+    and schedule its deprovisioning. Does nothing if it is gone, renews, or is not yet due."""
     from ..tasks import product_instance_deprovision_task
 
     instance = (
@@ -138,30 +225,33 @@ def product_instance_expire(*, product_instance_id: int) -> ProductInstance | No
         .first()
     )
     now = timezone.now()
-    if (
-        instance is None
-        or instance.status != ProductInstance.Status.ACTIVE
-        or instance.ends_at is None
-        or instance.ends_at > now
-    ):
+    if instance is None or instance.ends_at is None or instance.ends_at > now:
         return instance
-    instance.request_termination(reason="Its period ended", at=now)
-    instance.save(update_fields=["status", "status_reason", "status_changed_at"])
-    _close_buckets(instance, at=instance.ends_at)
+    if instance.status == ProductInstance.Status.ACTIVE and not instance.renews:
+        instance.request_termination(reason="Its period ended", at=now, ends_at=instance.ends_at)
+        _close_buckets(instance, at=instance.ends_at)
+    elif instance.status != ProductInstance.Status.PENDING_TERMINATE or (
+        instance.last_attempt_at and instance.last_attempt_at >= instance.ends_at
+    ):
+        # Not ending, or its deprovisioning is under way already (the stuck sweep watches it).
+        return instance
+    instance.last_attempt_at = now
+    instance.save(update_fields=[*TERMINATION_FIELDS, "last_attempt_at"])
     product_instance_deprovision_task.delay_on_commit(instance.pk)
     return instance
 
 
 def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance | None:
-    """Remove a `pending_terminate` product from the network, then mark it `terminated`, complete
-    its termination order and tell the customer. The network call runs outside the transaction and
-    is idempotent; a product no longer pending is left alone."""
+    """Remove a `pending_terminate` product whose end has come from the network, then mark it
+    `terminated`, complete its termination order and tell the customer. The network call runs
+    outside the transaction and is idempotent; a product not due or no longer pending is left
+    alone."""
     instance = (
         ProductInstance.objects.select_related("offer", "line")
         .filter(pk=product_instance_id)
         .first()
     )
-    if instance is None or instance.status != ProductInstance.Status.PENDING_TERMINATE:
+    if instance is None or not _is_ending_now(instance, at=timezone.now()):
         return instance
     attempt_record(instance)
     network_adapter().deactivate(provisioning_request(instance))
@@ -172,11 +262,12 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
             .select_related("offer", "customer")
             .get(pk=product_instance_id)
         )
-        if instance.status != ProductInstance.Status.PENDING_TERMINATE:
-            return instance
         now = timezone.now()
+        if not _is_ending_now(instance, at=now):
+            return instance
         instance.terminate(at=now)
         instance.save(update_fields=["status", "terminated_at", "status_changed_at"])
+        _close_buckets(instance, at=now)
         item = (
             OrderItem.objects.filter(
                 product_instance=instance,
@@ -188,8 +279,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
         )
         if item is not None:
             order = Order.objects.select_for_update().get(pk=item.order_id)
-            order.complete(at=now)
-            order_set_status(order=order, from_status=Order.Status.IN_PROGRESS)
+            order_complete(order=order, at=now)
             body = f"{instance.offer.name} is off."
             if item.refund_amount:
                 body += f" {instance.offer.currency} {item.refund_amount} is back on your balance."

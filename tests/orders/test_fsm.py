@@ -1,6 +1,8 @@
 """The state machines as tables: every (state, transition) pair is allowed or refused as drawn
 in DESIGN.md, and nothing else."""
 
+import datetime as dt
+
 import pytest
 from django_fsm import TransitionNotAllowed
 
@@ -22,7 +24,12 @@ INSTANCE_TABLE = {
     "fail": {PS.PENDING_ACTIVE: PS.FAILED},
     "suspend": {PS.ACTIVE: PS.SUSPENDED},
     "resume": {PS.SUSPENDED: PS.ACTIVE},
-    "request_termination": {PS.ACTIVE: PS.PENDING_TERMINATE, PS.SUSPENDED: PS.PENDING_TERMINATE},
+    "renew": {PS.ACTIVE: PS.ACTIVE},
+    "request_termination": {
+        PS.ACTIVE: PS.PENDING_TERMINATE,
+        PS.SUSPENDED: PS.PENDING_TERMINATE,
+        PS.PENDING_TERMINATE: PS.PENDING_TERMINATE,
+    },
     "terminate": {PS.PENDING_TERMINATE: PS.TERMINATED},
 }
 
@@ -33,7 +40,12 @@ KWARGS = {
     "activate": {"at": None, "ends_at": None},
     "suspend": {"reason": "x", "at": None},
     "resume": {"at": None},
-    "request_termination": {"reason": "x", "at": None},
+    "request_termination": {
+        "reason": "x",
+        "at": None,
+        "ends_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    },
+    "renew": {"at": None, "ends_at": None, "paid": 0},
     "terminate": {"at": None},
 }
 

@@ -1,0 +1,92 @@
+"""Renewal: a recurring product is charged again and extended at the end of every period."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.policies import period_end
+from selfcare.models import Account, Interaction, Notification
+from selfcare.services import (
+    InsufficientBalanceError,
+    account_charge,
+    interaction_record,
+    notification_send,
+)
+
+from ..models import ProductInstance
+from .activation import buckets_grant
+from .termination import TERMINATION_FIELDS
+
+
+@transaction.atomic
+def product_instance_renew(*, product_instance_id: int) -> ProductInstance | None:
+    """Renew a recurring product whose period has ended: charge the offer's price again and
+    extend it by one period with fresh allowances; without enough balance, end it and say so.
+
+    Under the customer's account lock and the instance's. Charged once per period whatever
+    happens: the charge's ledger reference names the instance and the period, and a product no
+    longer due (already renewed by a first run of the sweep) is left alone.
+    """
+    from ..tasks import product_instance_deprovision_task
+
+    found = ProductInstance.objects.filter(pk=product_instance_id).values("customer_id").first()
+    if found is None:
+        return None
+    account = Account.objects.select_for_update().get(customer_id=found["customer_id"])
+    instance = (
+        ProductInstance.objects.select_for_update(of=("self",))
+        .select_related("offer", "line", "customer")
+        .get(pk=product_instance_id)
+    )
+    now = timezone.now()
+    due = instance.ends_at is not None and instance.ends_at <= now
+    if instance.status != ProductInstance.Status.ACTIVE or not instance.renews or not due:
+        return instance
+    offer = instance.offer
+    period = instance.renewal_count + 1
+    try:
+        account_charge(
+            account=account,
+            amount=offer.price,
+            description=f"{offer.name} (renewal {period})",
+            reference=f"charge:renewal:{instance.pk}:{period}",
+        )
+    except InsufficientBalanceError:
+        instance.request_termination(
+            reason="Not renewed: the balance was too low", at=now, ends_at=instance.ends_at
+        )
+        instance.save(update_fields=TERMINATION_FIELDS)
+        product_instance_deprovision_task.delay_on_commit(instance.pk)
+        _tell(
+            instance,
+            f"{offer.name} was not renewed",
+            f"{offer.name} has ended: your balance was too low for the renewal of "
+            f"{offer.currency} {offer.price}. Top up and switch it on again any time.",
+        )
+        return instance
+    start = instance.ends_at
+    ends_at = period_end(offer, start=start)
+    instance.renew(at=now, ends_at=ends_at, paid=offer.price)
+    instance.save(update_fields=["ends_at", "paid_amount", "renewal_count", "status_changed_at"])
+    buckets_grant(instance, at=start, ends_at=ends_at)
+    until = timezone.localtime(ends_at).strftime("%-d %b %Y")
+    _tell(
+        instance,
+        f"{offer.name} renewed",
+        f"{offer.name} was renewed until {until}: {offer.currency} {offer.price} charged.",
+    )
+    return instance
+
+
+def _tell(instance: ProductInstance, subject: str, body: str) -> None:
+    interaction_record(
+        customer=instance.customer,
+        kind=Interaction.Kind.ADDON_STATUS,
+        channel="system",
+        summary=body,
+        data={"product_instance_id": instance.pk},
+    )
+    notification_send(
+        customer=instance.customer, medium=Notification.Medium.SMS, subject=subject, body=body
+    )

@@ -103,13 +103,14 @@ class OfferAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     readonly_fields = ["status", "published_at", "retired_at", "updated_by", "updated_at"]
     prepopulated_fields = {"code": ["name"]}
-    filter_horizontal = ["requires_offers", "excludes_offers"]
+    filter_horizontal = ["requires_offers", "excludes_offers", "suspends_offers"]
     actions = ["publish_selected", "retire_selected"]
     fieldsets = [
         (None, {"fields": ["template", "name", "code", "summary", "provider", "display_order"]}),
         ("Availability", {"fields": ["available_from", "available_until"]}),
         *POLICY_FIELDSETS,
-        ("Other offers", {"fields": ["requires_offers", "excludes_offers"]}),
+        ("Other offers", {"fields": ["requires_offers", "excludes_offers", "suspends_offers"]}),
+        ("What the customer may do", {"fields": ["allows_suspend", "allows_postpone"]}),
         ("Status", {"fields": readonly_fields}),
     ]
 

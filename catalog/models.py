@@ -94,6 +94,8 @@ class OfferTerms(models.Model):
         help_text="How many purchases are allowed per window; empty: no limit.",
     )
     purchase_limit_window = models.CharField(max_length=20, choices=LimitWindow.choices, blank=True)
+    allows_suspend = models.BooleanField("customer may suspend and resume it", default=False)
+    allows_postpone = models.BooleanField("customer may postpone its start", default=False)
 
     class Meta:
         abstract = True
@@ -164,6 +166,14 @@ class Offer(FSMModelMixin, OfferTerms):
         blank=True,
         related_name="+",
         help_text="Customers who own any of these may not buy it.",
+    )
+    suspends_offers = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+        help_text="Redundant services: suspended while this one is active (their time does not "
+        "run), back by themselves when it ends.",
     )
 
     class Meta:

@@ -154,6 +154,11 @@ def offer_problems(offer) -> list[str]:
             )
         if offer.pk in needed:
             problems.append("An offer cannot require itself.")
+        suspended = {o.pk for o in offer.suspends_offers.all()}
+        if offer.pk in suspended:
+            problems.append("An offer cannot make itself redundant: fix 'Other offers'.")
+        if suspended & needed:
+            problems.append("An offer cannot suspend an offer it requires: fix 'Other offers'.")
     if (
         offer.available_from
         and offer.available_until

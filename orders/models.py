@@ -125,6 +125,11 @@ class ProductInstance(FSMModelMixin, models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     terminated_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    # The product whose activation made this one redundant, if that is why it is suspended.
+    suspended_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="suspending"
+    )
     renews = models.BooleanField(
         default=False, help_text="Charged again and extended at the end of every period."
     )
@@ -174,14 +179,21 @@ class ProductInstance(FSMModelMixin, models.Model):
         self.terminated_at = at
 
     @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
-    def suspend(self, *, reason: str, at) -> None:
+    def suspend(self, *, reason: str, at, by=None) -> None:
         self.status_reason = reason[:255]
         self.status_changed_at = at
+        self.suspended_at = at
+        self.suspended_by = by
 
     @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
     def resume(self, *, at) -> None:
+        """Its time did not run while suspended: the end moves by as long as it was."""
+        if self.ends_at is not None and self.suspended_at is not None:
+            self.ends_at += at - self.suspended_at
         self.status_reason = ""
         self.status_changed_at = at
+        self.suspended_at = None
+        self.suspended_by = None
 
     @transition(field=status, source=Status.ACTIVE, target=Status.ACTIVE)
     def renew(self, *, at, ends_at, paid) -> None:

@@ -12,6 +12,7 @@ from .purchase import (
     product_instance_purchase,
 )
 from .renewal import product_instance_renew
+from .suspension import NotSuspendableError, product_instance_resume, product_instance_suspend
 from .sweeps import (
     product_instance_expire_due,
     product_instance_renew_due,
@@ -31,6 +32,7 @@ __all__ = [
     "IdempotencyConflictError",
     "NotCancellableError",
     "NotEligibleError",
+    "NotSuspendableError",
     "OrderError",
     "RefundChangedError",
     "product_instance_activate",
@@ -44,5 +46,7 @@ __all__ = [
     "product_instance_renew",
     "product_instance_renew_due",
     "product_instance_renewal_stop",
+    "product_instance_resume",
     "product_instance_retry_stuck",
+    "product_instance_suspend",
 ]

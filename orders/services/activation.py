@@ -12,6 +12,7 @@ from selfcare.services import account_credit, interaction_record, notification_s
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import ProvisioningRequest, network_adapter
 from .common import order_set_status
+from .suspension import redundant_services_suspend
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
             update_fields=["status", "started_at", "ends_at", "status_reason", "status_changed_at"]
         )
         buckets_grant(instance, at=now, ends_at=ends_at)
+        redundant_services_suspend(instance=instance, at=now)
         item = _add_item(instance)
         if item is not None and item.order.status == Order.Status.IN_PROGRESS:
             order = Order.objects.select_for_update().get(pk=item.order_id)

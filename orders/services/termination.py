@@ -26,6 +26,7 @@ from .common import (
     order_replayed,
     order_start,
 )
+from .suspension import redundant_services_resume
 
 TERMINATION_FIELDS = ["status", "status_reason", "status_changed_at", "renews", "ends_at"]
 
@@ -268,6 +269,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
         instance.terminate(at=now)
         instance.save(update_fields=["status", "terminated_at", "status_changed_at"])
         _close_buckets(instance, at=now)
+        redundant_services_resume(instance=instance, at=now)
         item = (
             OrderItem.objects.filter(
                 product_instance=instance,

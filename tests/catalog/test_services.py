@@ -112,3 +112,20 @@ def test_an_offer_in_another_currency_cannot_be_published():
         offer_publish(offer=offer)
 
     assert refused.value.problems == ["Price it in EUR, the currency customers' accounts are in."]
+
+
+def test_other_offer_rules_that_cannot_work_are_refused():
+    offer = OfferFactory(draft=True)
+    needed = OfferFactory()
+    offer.requires_offers.add(needed)
+    offer.excludes_offers.add(needed)
+    offer.suspends_offers.add(offer, needed)
+
+    with pytest.raises(OfferPublishError) as refused:
+        offer_publish(offer=offer)
+
+    assert refused.value.problems == [
+        "An offer cannot both require and exclude the same offer: fix 'Other offers'.",
+        "An offer cannot make itself redundant: fix 'Other offers'.",
+        "An offer cannot suspend an offer it requires: fix 'Other offers'.",
+    ]

@@ -1,0 +1,209 @@
+"""Suspension: by the customer (her offer allows it), or because a product she activated makes
+another redundant. A suspended product's time does not run: on resume its end, and its
+allowances' end, move by as long as it was suspended."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from selfcare.models import Bucket, Customer, Interaction
+from selfcare.services import interaction_record
+
+from ..models import Order, OrderItem, ProductInstance
+from .common import (
+    OrderError,
+    lock_account_and_line,
+    order_complete,
+    order_create,
+    order_replayed,
+    order_start,
+)
+
+SUSPENSION_FIELDS = ["status", "status_reason", "status_changed_at", "suspended_at", "suspended_by"]
+
+
+class NotSuspendableError(OrderError):
+    pass
+
+
+def _resume(instance: ProductInstance, *, at) -> None:
+    paused = at - instance.suspended_at
+    instance.resume(at=at)
+    instance.save(update_fields=[*SUSPENSION_FIELDS, "ends_at"])
+    Bucket.objects.filter(granted_by_instance=instance.pk, valid_until__isnull=False).update(
+        valid_until=F("valid_until") + paused
+    )
+
+
+def redundant_services_suspend(*, instance: ProductInstance, at) -> list[ProductInstance]:
+    """Suspend what `instance` (just activated, locked by its caller) makes redundant."""
+    redundant = list(
+        ProductInstance.objects.select_for_update()
+        .select_related("offer")
+        .filter(
+            line_id=instance.line_id,
+            status=ProductInstance.Status.ACTIVE,
+            offer__in=instance.offer.suspends_offers.all(),
+        )
+    )
+    for other in redundant:
+        other.suspend(reason=f"Suspended while {instance.offer.name} is active", at=at, by=instance)
+        other.save(update_fields=SUSPENSION_FIELDS)
+        interaction_record(
+            customer=instance.customer,
+            kind=Interaction.Kind.ADDON_STATUS,
+            channel="system",
+            summary=f"{other.offer.name} suspended while {instance.offer.name} is active",
+            data={"product_instance_id": other.pk, "suspended_by": instance.pk},
+        )
+    return redundant
+
+
+def redundant_services_resume(*, instance: ProductInstance, at) -> list[ProductInstance]:
+    """Bring back what `instance` (ending, locked by the caller) had suspended."""
+    suspended = list(
+        ProductInstance.objects.select_for_update()
+        .select_related("offer")
+        .filter(suspended_by=instance, status=ProductInstance.Status.SUSPENDED)
+    )
+    for other in suspended:
+        _resume(other, at=at)
+        interaction_record(
+            customer=instance.customer,
+            kind=Interaction.Kind.ADDON_STATUS,
+            channel="system",
+            summary=f"{other.offer.name} is back now that {instance.offer.name} has ended",
+            data={"product_instance_id": other.pk},
+        )
+    return suspended
+
+
+def _customer_control(*, customer, product_instance_id, idempotency_key, action):
+    instance = ProductInstance.objects.get(pk=product_instance_id, customer=customer)
+    _, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
+    instance = (
+        ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
+    )
+    replayed = order_replayed(
+        customer=customer, idempotency_key=idempotency_key, action=action, product_instance=instance
+    )
+    return line, instance, replayed
+
+
+def _control_order(*, customer, line, channel, idempotency_key, actor_user, action, instance, at):
+    order = order_create(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        placed_by=actor_user,
+    )
+    OrderItem.objects.create(
+        order=order, action=action, offer=instance.offer, product_instance=instance
+    )
+    order_start(order=order)
+    order_complete(order=order, at=at)
+    return order
+
+
+@transaction.atomic
+def product_instance_suspend(
+    *,
+    customer: Customer,
+    product_instance_id: int,
+    channel: str,
+    idempotency_key: str,
+    actor: str = Interaction.Actor.CUSTOMER,
+    actor_user=None,
+) -> Order:
+    """Suspend an add-on whose offer allows it; its time stops until she resumes it. An order of
+    its own, completed at once. Raises NotSuspendableError, ProductInstance.DoesNotExist."""
+    line, instance, replayed = _customer_control(
+        customer=customer,
+        product_instance_id=product_instance_id,
+        idempotency_key=idempotency_key,
+        action=OrderItem.Action.SUSPEND,
+    )
+    if replayed is not None:
+        return replayed
+    if not instance.offer.allows_suspend:
+        raise NotSuspendableError(f"{instance.offer.name} cannot be suspended.")
+    if instance.status != ProductInstance.Status.ACTIVE:
+        raise NotSuspendableError(f"{instance.offer.name} is not active.")
+    now = timezone.now()
+    who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
+    instance.suspend(reason=f"Suspended by {who}", at=now)
+    instance.save(update_fields=SUSPENSION_FIELDS)
+    order = _control_order(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        actor_user=actor_user,
+        action=OrderItem.Action.SUSPEND,
+        instance=instance,
+        at=now,
+    )
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.ORDER_PLACED,
+        channel=channel,
+        actor=actor,
+        actor_user=actor_user,
+        summary=f"Suspended {instance.offer.name}",
+        data={"order_id": order.pk, "product_instance_id": instance.pk},
+    )
+    return order
+
+
+@transaction.atomic
+def product_instance_resume(
+    *,
+    customer: Customer,
+    product_instance_id: int,
+    channel: str,
+    idempotency_key: str,
+    actor: str = Interaction.Actor.CUSTOMER,
+    actor_user=None,
+) -> Order:
+    """Resume an add-on she suspended; its end moves by as long as it was suspended. One that
+    another product made redundant comes back by itself when that one ends, not before."""
+    line, instance, replayed = _customer_control(
+        customer=customer,
+        product_instance_id=product_instance_id,
+        idempotency_key=idempotency_key,
+        action=OrderItem.Action.RESUME,
+    )
+    if replayed is not None:
+        return replayed
+    if instance.status != ProductInstance.Status.SUSPENDED:
+        raise NotSuspendableError(f"{instance.offer.name} is not suspended.")
+    if instance.suspended_by_id is not None:
+        raise NotSuspendableError(
+            f"{instance.offer.name} comes back by itself when {instance.suspended_by.offer.name} "
+            "ends."
+        )
+    now = timezone.now()
+    _resume(instance, at=now)
+    order = _control_order(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        actor_user=actor_user,
+        action=OrderItem.Action.RESUME,
+        instance=instance,
+        at=now,
+    )
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.ORDER_PLACED,
+        channel=channel,
+        actor=actor,
+        actor_user=actor_user,
+        summary=f"Resumed {instance.offer.name}",
+        data={"order_id": order.pk, "product_instance_id": instance.pk},
+    )
+    return order

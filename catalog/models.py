@@ -94,6 +94,11 @@ class OfferTerms(models.Model):
         help_text="How many purchases are allowed per window; empty: no limit.",
     )
     purchase_limit_window = models.CharField(max_length=20, choices=LimitWindow.choices, blank=True)
+    requires_confirmation = models.BooleanField(
+        "needs a one-time code",
+        default=False,
+        help_text="The customer confirms with a code sent by SMS before it activates.",
+    )
     allows_suspend = models.BooleanField("customer may suspend and resume it", default=False)
     allows_postpone = models.BooleanField("customer may postpone its start", default=False)
 

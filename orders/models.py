@@ -221,6 +221,23 @@ class ProductInstance(FSMModelMixin, models.Model):
         self.status_changed_at = at
 
 
+class ConfirmationCode(models.Model):
+    """The one-time code an order waits for. Only a keyed hash of the code is stored."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="confirmation_codes")
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Code for {self.order}"
+
+
 class OrderItem(models.Model):
     """One action of an order on one product [TMF622 ProductOrderItem]."""
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import F, Prefetch, Q, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from catalog.eligibility import CustomerContext, Decision, offer_decide
@@ -204,6 +204,20 @@ def product_instance_ids_due_for_expiry(*, at: dt.datetime, limit: int = 1000) -
     )
 
 
+def order_ids_unconfirmed(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    """Orders waiting for a code none of whose codes can still be used."""
+    from .models import ConfirmationCode
+
+    valid = ConfirmationCode.objects.filter(
+        order=OuterRef("pk"), used_at__isnull=True, expires_at__gt=at
+    )
+    return list(
+        Order.objects.filter(status=Order.Status.PENDING)
+        .exclude(Exists(valid))
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def product_instance_ids_due_for_renewal(*, at: dt.datetime, limit: int = 1000) -> list[int]:
     return list(
         ProductInstance.objects.filter(
@@ -215,10 +229,12 @@ def product_instance_ids_due_for_renewal(*, at: dt.datetime, limit: int = 1000) 
 
 
 def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int = 1000) -> list[int]:
-    """Pending since before `before`, and no job has tried since then either."""
+    """Pending since before `before`, and no job has tried since then either. Orders still
+    waiting for their confirmation code are not stuck: they wait for her."""
     return list(
         ProductInstance.objects.filter(status=status, status_changed_at__lt=before)
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=before))
+        .exclude(order_items__order__status=Order.Status.PENDING)
         .order_by("status_changed_at")
         .values_list("pk", flat=True)[:limit]
     )

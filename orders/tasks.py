@@ -62,6 +62,11 @@ def product_instance_expire_due_task() -> int:
 
 
 @shared_task
+def order_confirmation_expire_due_task() -> int:
+    return services.order_confirmation_expire_due()
+
+
+@shared_task
 def product_instance_renew_task(product_instance_id: int) -> None:
     services.product_instance_renew(product_instance_id=product_instance_id)
 

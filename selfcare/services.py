@@ -17,6 +17,18 @@ class InsufficientBalanceError(Exception):
     pass
 
 
+def account_balance_check(*, account: Account, amount: Decimal) -> None:
+    """Raise InsufficientBalanceError if a prepaid account cannot pay `amount`."""
+    if account.kind != Account.Kind.PREPAID:
+        return
+    balance = account_balance(account=account)
+    if balance < amount:
+        raise InsufficientBalanceError(
+            f"Your balance is {account.currency} {balance}; this costs {account.currency} "
+            f"{amount}. Top up and try again."
+        )
+
+
 def account_charge(
     *, account: Account, amount: Decimal, description: str, reference: str
 ) -> LedgerEntry:
@@ -25,13 +37,7 @@ def account_charge(
     charging the same cause twice raises IntegrityError instead of paying twice."""
     if amount <= 0:
         raise ValueError("A charge is a positive amount.")
-    if account.kind == Account.Kind.PREPAID:
-        balance = account_balance(account=account)
-        if balance < amount:
-            raise InsufficientBalanceError(
-                f"Your balance is {account.currency} {balance}; this costs {account.currency} "
-                f"{amount}. Top up and try again."
-            )
+    account_balance_check(account=account, amount=amount)
     return LedgerEntry.objects.create(
         account=account,
         kind=LedgerEntry.Kind.CHARGE,

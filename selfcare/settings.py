@@ -153,6 +153,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.product_instance_expire_due_task",
         "schedule": 60.0,
     },
+    "cancel-unconfirmed-orders": {
+        "task": "orders.tasks.order_confirmation_expire_due_task",
+        "schedule": 60.0,
+    },
     "renew-due-product-instances": {
         "task": "orders.tasks.product_instance_renew_due_task",
         "schedule": 60.0,

@@ -6,6 +6,7 @@ from .activation import (
     product_instance_release,
 )
 from .common import IdempotencyConflictError, OrderError
+from .confirmation import ConfirmationError, order_confirm, order_confirmation_resend
 from .purchase import (
     AlreadyOwnedError,
     NotEligibleError,
@@ -14,6 +15,7 @@ from .purchase import (
 from .renewal import product_instance_renew
 from .suspension import NotSuspendableError, product_instance_resume, product_instance_suspend
 from .sweeps import (
+    order_confirmation_expire_due,
     product_instance_expire_due,
     product_instance_renew_due,
     product_instance_retry_stuck,
@@ -29,12 +31,16 @@ from .termination import (
 
 __all__ = [
     "AlreadyOwnedError",
+    "ConfirmationError",
     "IdempotencyConflictError",
     "NotCancellableError",
     "NotEligibleError",
     "NotSuspendableError",
     "OrderError",
     "RefundChangedError",
+    "order_confirm",
+    "order_confirmation_expire_due",
+    "order_confirmation_resend",
     "product_instance_activate",
     "product_instance_cancel",
     "product_instance_deprovision",

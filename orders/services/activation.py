@@ -77,6 +77,9 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
     )
     if instance is None or instance.status != ProductInstance.Status.PENDING_ACTIVE:
         return instance
+    item = _add_item(instance)
+    if item is not None and item.order.status == Order.Status.PENDING:
+        return instance  # waits for her confirmation code
     attempt_record(instance)
     network_adapter().activate(provisioning_request(instance))
 
@@ -99,11 +102,11 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         )
         buckets_grant(instance, at=now, ends_at=ends_at)
         redundant_services_suspend(instance=instance, at=now)
-        item = _add_item(instance)
-        if item is not None and item.order.status == Order.Status.IN_PROGRESS:
+        if item is not None:
             order = Order.objects.select_for_update().get(pk=item.order_id)
-            order.complete(at=now)
-            order_set_status(order=order, from_status=Order.Status.IN_PROGRESS)
+            if order.status == Order.Status.IN_PROGRESS:
+                order.complete(at=now)
+                order_set_status(order=order, from_status=Order.Status.IN_PROGRESS)
         interaction_record(
             customer=instance.customer,
             kind=Interaction.Kind.ADDON_STATUS,

@@ -6,11 +6,19 @@ from django.utils import timezone
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
 from selfcare.models import Customer, Interaction
-from selfcare.services import account_charge, interaction_record
+from selfcare.services import account_balance_check, account_charge, interaction_record
 
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import customer_context_build
-from .common import OrderError, lock_account_and_line, order_create, order_replayed, order_start
+from .common import (
+    OrderError,
+    lock_account_and_line,
+    order_create,
+    order_replayed,
+    order_set_status,
+    order_start,
+)
+from .confirmation import confirmation_code_send
 
 
 class NotEligibleError(OrderError):
@@ -92,14 +100,24 @@ def product_instance_purchase(
         product_instance=instance,
         charge_amount=offer.price,
     )
-    if offer.price > 0:
-        account_charge(
-            account=account,
-            amount=offer.price,
-            description=offer.name,
-            reference=f"charge:order-item:{item.pk}",
+    if offer.requires_confirmation:
+        # Charged only once confirmed; her balance is checked now so she learns early.
+        account_balance_check(account=account, amount=offer.price)
+        order.await_confirmation()
+        order_set_status(
+            order=order, from_status=Order.Status.ACKNOWLEDGED, note="Code sent by SMS"
         )
-    order_start(order=order)
+        confirmation_code_send(order=order, at=now)
+    else:
+        if offer.price > 0:
+            account_charge(
+                account=account,
+                amount=offer.price,
+                description=offer.name,
+                reference=f"charge:order-item:{item.pk}",
+            )
+        order_start(order=order)
+        product_instance_activate_task.delay_on_commit(instance.pk)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ORDER_PLACED,
@@ -109,5 +127,4 @@ def product_instance_purchase(
         summary=f"Switched on {offer.name} ({offer.currency} {offer.price})",
         data={"order_id": order.pk, "offer_id": offer.pk},
     )
-    product_instance_activate_task.delay_on_commit(instance.pk)
     return order

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..models import ProductInstance
 from ..selectors import (
+    order_ids_unconfirmed,
     product_instance_ids_due_for_expiry,
     product_instance_ids_due_for_renewal,
     product_instance_ids_stuck,
@@ -34,6 +35,16 @@ def product_instance_renew_due(*, at: dt.datetime | None = None) -> int:
     ids = product_instance_ids_due_for_renewal(at=at or timezone.now())
     for pk in ids:
         product_instance_renew_task.delay(pk)
+    return len(ids)
+
+
+def order_confirmation_expire_due(*, at: dt.datetime | None = None) -> int:
+    """Cancel the orders whose confirmation codes all expired unused. Returns how many."""
+    from .confirmation import order_confirmation_expire
+
+    ids = order_ids_unconfirmed(at=at or timezone.now())
+    for pk in ids:
+        order_confirmation_expire(order_id=pk)
     return len(ids)
 
 

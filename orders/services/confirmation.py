@@ -1,0 +1,146 @@
+"""One-time confirmation codes: an order for an offer that needs one waits in `pending` until the
+customer types the 6-digit code sent to her line by SMS.
+
+A code is valid for 5 minutes and once; 5 wrong tries lock it (she may ask for a new one, up to
+a few times). Only a keyed hash of the code is stored, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from selfcare.models import Customer, Interaction, Notification
+from selfcare.services import account_charge, interaction_record, notification_send
+
+from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
+from .common import OrderError, lock_account_and_line, order_set_status
+
+CODE_VALID_FOR = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+MAX_CODES_PER_ORDER = 3
+
+
+class ConfirmationError(OrderError):
+    pass
+
+
+def _hash(order: Order, code: str) -> str:
+    return salted_hmac(f"order-confirmation-{order.pk}", code, algorithm="sha256").hexdigest()
+
+
+def confirmation_code_send(*, order: Order, at) -> ConfirmationCode:
+    """Create a fresh code for `order` (the caller holds its lock) and text it to her line."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    record = ConfirmationCode.objects.create(
+        order=order, code_hash=_hash(order, code), expires_at=at + CODE_VALID_FOR
+    )
+    offer = order.items.get().offer
+    notification_send(
+        customer=order.customer,
+        medium=Notification.Medium.SMS,
+        subject=f"Your code for {offer.name}",
+        body=f"{code} is your code to confirm {offer.name}. It is valid for 5 minutes.",
+    )
+    return record
+
+
+def _pending_order(*, customer: Customer, order_id: int) -> tuple:
+    order = Order.objects.get(pk=order_id, customer=customer)
+    account, _ = lock_account_and_line(customer=customer, line_id=order.line_id)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.PENDING:
+        raise ConfirmationError("This order is not waiting for a code any more.")
+    return account, order
+
+
+def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=None) -> Order:
+    """Check the code; if right, charge, start the order and schedule activation after commit.
+
+    A wrong code counts against the code's tries even though the call raises: the count is
+    committed before the error. Raises ConfirmationError (with what to do next),
+    InsufficientBalanceError, Order.DoesNotExist (not hers).
+    """
+    from ..tasks import product_instance_activate_task
+
+    error = None
+    with transaction.atomic():
+        account, order = _pending_order(customer=customer, order_id=order_id)
+        record = order.confirmation_codes.select_for_update().first()
+        now = timezone.now()
+        if record is None or record.used_at is not None:
+            raise ConfirmationError("Ask for a new code.")
+        if record.attempts >= MAX_ATTEMPTS:
+            raise ConfirmationError("Too many wrong codes: ask for a new one.")
+        if now >= record.expires_at:
+            raise ConfirmationError("This code has expired: ask for a new one.")
+        if not hmac.compare_digest(record.code_hash, _hash(order, code)):
+            record.attempts += 1
+            record.save(update_fields=["attempts"])
+            left = MAX_ATTEMPTS - record.attempts
+            error = (
+                f"That code is not right: {left} tries left."
+                if left
+                else "That code is not right, and it is now locked: ask for a new one."
+            )
+        else:
+            item = order.items.select_related("offer", "product_instance").get()
+            if item.charge_amount > 0:
+                account_charge(
+                    account=account,
+                    amount=item.charge_amount,
+                    description=item.offer.name,
+                    reference=f"charge:order-item:{item.pk}",
+                )
+            record.used_at = now
+            record.save(update_fields=["used_at"])
+            order.start()
+            order_set_status(order=order, from_status=Order.Status.PENDING, note="Code confirmed")
+            interaction_record(
+                customer=customer,
+                kind=Interaction.Kind.ORDER_STATUS,
+                channel=order.channel,
+                actor=Interaction.Actor.CUSTOMER,
+                actor_user=actor_user,
+                summary=f"Confirmed {item.offer.name} with the code sent by SMS",
+                data={"order_id": order.pk},
+            )
+            product_instance_activate_task.delay_on_commit(item.product_instance_id)
+    if error:
+        raise ConfirmationError(error)
+    return order
+
+
+@transaction.atomic
+def order_confirmation_resend(*, customer: Customer, order_id: int) -> ConfirmationCode:
+    """Send a new code, which replaces the last one. Raises ConfirmationError past the limit."""
+    _, order = _pending_order(customer=customer, order_id=order_id)
+    if order.confirmation_codes.count() >= MAX_CODES_PER_ORDER:
+        raise ConfirmationError("No more codes can be sent for this order: please start again.")
+    order.confirmation_codes.filter(used_at__isnull=True).update(used_at=timezone.now())
+    return confirmation_code_send(order=order, at=timezone.now())
+
+
+@transaction.atomic
+def order_confirmation_expire(*, order_id: int) -> Order | None:
+    """Cancel an order whose codes all went unconfirmed; its product is marked failed (nothing was
+    charged). Does nothing to an order no longer pending or with a code still valid."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    now = timezone.now()
+    if order is None or order.status != Order.Status.PENDING:
+        return order
+    if order.confirmation_codes.filter(used_at__isnull=True, expires_at__gt=now).exists():
+        return order
+    order.cancel(reason="Not confirmed in time", at=now)
+    order_set_status(order=order, from_status=Order.Status.PENDING, note="Not confirmed in time")
+    instance = ProductInstance.objects.select_for_update().get(
+        order_items__order=order, order_items__action=OrderItem.Action.ADD
+    )
+    instance.fail(reason="Not confirmed in time", at=now)
+    instance.save(update_fields=["status", "status_reason", "status_changed_at", "terminated_at"])
+    return order

@@ -122,6 +122,9 @@ class ProductInstance(FSMModelMixin, models.Model):
     paid_amount = models.DecimalField(
         max_digits=10, decimal_places=2, help_text="What was charged for the current period."
     )
+    starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a postponed (scheduled) product starts."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     terminated_at = models.DateTimeField(null=True, blank=True)
@@ -165,6 +168,10 @@ class ProductInstance(FSMModelMixin, models.Model):
     def is_live(self) -> bool:
         return self.status in self.LIVE_STATUSES
 
+    @transition(field=status, source=Status.SCHEDULED, target=Status.PENDING_ACTIVE)
+    def begin(self, *, at) -> None:
+        self.status_changed_at = at
+
     @transition(field=status, source=Status.PENDING_ACTIVE, target=Status.ACTIVE)
     def activate(self, *, at, ends_at) -> None:
         self.started_at = at
@@ -204,7 +211,7 @@ class ProductInstance(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[Status.ACTIVE, Status.SUSPENDED, Status.PENDING_TERMINATE],
+        source=[Status.SCHEDULED, Status.ACTIVE, Status.SUSPENDED, Status.PENDING_TERMINATE],
         target=Status.PENDING_TERMINATE,
     )
     def request_termination(self, *, reason: str, at, ends_at) -> None:

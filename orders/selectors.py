@@ -162,7 +162,10 @@ def product_instance_get_for_customer(*, customer: Customer, pk: int) -> Product
 
 
 def product_instance_refund_quote(*, product_instance: ProductInstance, at: dt.datetime) -> Decimal:
-    """What switching `product_instance` off at `at` gives back, by its offer's refund policy."""
+    """What switching `product_instance` off at `at` gives back, by its offer's refund policy;
+    everything, for a postponed one that has not started."""
+    if product_instance.status == ProductInstance.Status.SCHEDULED:
+        return product_instance.paid_amount
     data = Bucket.objects.filter(
         granted_by_instance=product_instance.pk, unit=Bucket.Unit.MB, scope=Bucket.Scope.GENERAL
     ).aggregate(initial=Sum("initial"), used=Sum("used"))
@@ -214,6 +217,15 @@ def order_ids_unconfirmed(*, at: dt.datetime, limit: int = 1000) -> list[int]:
     return list(
         Order.objects.filter(status=Order.Status.PENDING)
         .exclude(Exists(valid))
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def product_instance_ids_due_to_start(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    return list(
+        ProductInstance.objects.filter(status=ProductInstance.Status.SCHEDULED, starts_at__lte=at)
+        .exclude(order_items__order__status=Order.Status.PENDING)
+        .order_by("starts_at")
         .values_list("pk", flat=True)[:limit]
     )
 

@@ -67,6 +67,11 @@ def order_confirmation_expire_due_task() -> int:
 
 
 @shared_task
+def product_instance_start_due_task() -> int:
+    return services.product_instance_start_due()
+
+
+@shared_task
 def product_instance_renew_task(product_instance_id: int) -> None:
     services.product_instance_renew(product_instance_id=product_instance_id)
 

@@ -153,6 +153,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.product_instance_expire_due_task",
         "schedule": 60.0,
     },
+    "start-postponed-product-instances": {
+        "task": "orders.tasks.product_instance_start_due_task",
+        "schedule": 60.0,
+    },
     "cancel-unconfirmed-orders": {
         "task": "orders.tasks.order_confirmation_expire_due_task",
         "schedule": 60.0,

@@ -4,12 +4,14 @@ from .activation import (
     product_instance_activate,
     product_instance_fail_activation,
     product_instance_release,
+    product_instance_start,
 )
 from .common import IdempotencyConflictError, OrderError
 from .confirmation import ConfirmationError, order_confirm, order_confirmation_resend
 from .purchase import (
     AlreadyOwnedError,
     NotEligibleError,
+    PostponeError,
     product_instance_purchase,
 )
 from .renewal import product_instance_renew
@@ -19,6 +21,7 @@ from .sweeps import (
     product_instance_expire_due,
     product_instance_renew_due,
     product_instance_retry_stuck,
+    product_instance_start_due,
 )
 from .termination import (
     NotCancellableError,
@@ -37,6 +40,7 @@ __all__ = [
     "NotEligibleError",
     "NotSuspendableError",
     "OrderError",
+    "PostponeError",
     "RefundChangedError",
     "order_confirm",
     "order_confirmation_expire_due",
@@ -54,5 +58,7 @@ __all__ = [
     "product_instance_renewal_stop",
     "product_instance_resume",
     "product_instance_retry_stuck",
+    "product_instance_start",
+    "product_instance_start_due",
     "product_instance_suspend",
 ]

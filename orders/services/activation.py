@@ -179,6 +179,26 @@ def product_instance_fail_activation(
     return instance
 
 
+@transaction.atomic
+def product_instance_start(*, product_instance_id: int) -> ProductInstance | None:
+    """Start a postponed product whose time has come: `pending_active`, and activation scheduled
+    after commit. Does nothing if it is gone, not scheduled, or not yet due."""
+    from ..tasks import product_instance_activate_task
+
+    instance = ProductInstance.objects.select_for_update().filter(pk=product_instance_id).first()
+    now = timezone.now()
+    if (
+        instance is None
+        or instance.status != ProductInstance.Status.SCHEDULED
+        or instance.starts_at > now
+    ):
+        return instance
+    instance.begin(at=now)
+    instance.save(update_fields=["status", "status_changed_at"])
+    product_instance_activate_task.delay_on_commit(instance.pk)
+    return instance
+
+
 def product_instance_release(*, product_instance_id: int) -> None:
     """Switch a failed product off on the network, in case an attempt reached it after all.
     Idempotent like every adapter call; nothing changes on our side."""

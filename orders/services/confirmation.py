@@ -110,7 +110,8 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
                 summary=f"Confirmed {item.offer.name} with the code sent by SMS",
                 data={"order_id": order.pk},
             )
-            product_instance_activate_task.delay_on_commit(item.product_instance_id)
+            if item.product_instance.status == ProductInstance.Status.PENDING_ACTIVE:
+                product_instance_activate_task.delay_on_commit(item.product_instance_id)
     if error:
         raise ConfirmationError(error)
     return order

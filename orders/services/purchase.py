@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +33,22 @@ class AlreadyOwnedError(OrderError):
     pass
 
 
+class PostponeError(OrderError):
+    pass
+
+
+MAX_POSTPONE = dt.timedelta(days=90)
+
+
+def postpone_check(*, offer: Offer, starts_at: dt.datetime, at: dt.datetime) -> None:
+    if not offer.allows_postpone:
+        raise PostponeError(f"{offer.name} cannot be postponed: switch it on now instead.")
+    if starts_at <= at:
+        raise PostponeError("Pick a start in the future.")
+    if starts_at > at + MAX_POSTPONE:
+        raise PostponeError("Pick a start within the next 90 days.")
+
+
 @transaction.atomic
 def product_instance_purchase(
     *,
@@ -41,8 +59,10 @@ def product_instance_purchase(
     idempotency_key: str,
     actor: str = Interaction.Actor.CUSTOMER,
     actor_user=None,
+    starts_at: dt.datetime | None = None,
 ) -> Order:
-    """Buy `offer_id` for the customer's line: the switch's "on".
+    """Buy `offer_id` for the customer's line: the switch's "on"; with `starts_at`, postponed to
+    start then (`scheduled`; the offer must allow it).
 
     In one transaction, under the customer's account and line locks: replays of the same
     `idempotency_key` return the first order; eligibility is checked again; the order, the
@@ -85,6 +105,8 @@ def product_instance_purchase(
         idempotency_key=idempotency_key,
         placed_by=actor_user,
     )
+    if starts_at is not None:
+        postpone_check(offer=offer, starts_at=starts_at, at=now)
     instance = ProductInstance.objects.create(
         customer=customer,
         line=line,
@@ -92,6 +114,10 @@ def product_instance_purchase(
         paid_amount=offer.price,
         status_changed_at=now,
         renews=offer.billing == Billing.RECURRING,
+        starts_at=starts_at,
+        status=ProductInstance.Status.SCHEDULED
+        if starts_at
+        else ProductInstance.Status.PENDING_ACTIVE,
     )
     item = OrderItem.objects.create(
         order=order,
@@ -117,7 +143,8 @@ def product_instance_purchase(
                 reference=f"charge:order-item:{item.pk}",
             )
         order_start(order=order)
-        product_instance_activate_task.delay_on_commit(instance.pk)
+        if starts_at is None:
+            product_instance_activate_task.delay_on_commit(instance.pk)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ORDER_PLACED,

@@ -13,6 +13,7 @@ from ..selectors import (
     order_ids_unconfirmed,
     product_instance_ids_due_for_expiry,
     product_instance_ids_due_for_renewal,
+    product_instance_ids_due_to_start,
     product_instance_ids_stuck,
 )
 
@@ -24,6 +25,16 @@ def product_instance_expire_due(*, at: dt.datetime | None = None) -> int:
     ids = product_instance_ids_due_for_expiry(at=at or timezone.now())
     for pk in ids:
         product_instance_expire_task.delay(pk)
+    return len(ids)
+
+
+def product_instance_start_due(*, at: dt.datetime | None = None) -> int:
+    """Start every postponed product whose start has come. Returns how many."""
+    from .activation import product_instance_start
+
+    ids = product_instance_ids_due_to_start(at=at or timezone.now())
+    for pk in ids:
+        product_instance_start(product_instance_id=pk)
     return len(ids)
 
 

@@ -101,7 +101,11 @@ def product_instance_cancel(
     if replayed is not None:
         return replayed
     now = timezone.now()
-    live = (ProductInstance.Status.ACTIVE, ProductInstance.Status.SUSPENDED)
+    live = (
+        ProductInstance.Status.SCHEDULED,
+        ProductInstance.Status.ACTIVE,
+        ProductInstance.Status.SUSPENDED,
+    )
     if instance.status not in live and not (
         instance.status == ProductInstance.Status.PENDING_TERMINATE
         and not _is_ending_now(instance, at=now)

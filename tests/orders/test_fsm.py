@@ -20,12 +20,14 @@ ORDER_TABLE = {
 }
 
 INSTANCE_TABLE = {
+    "begin": {PS.SCHEDULED: PS.PENDING_ACTIVE},
     "activate": {PS.PENDING_ACTIVE: PS.ACTIVE},
     "fail": {PS.PENDING_ACTIVE: PS.FAILED},
     "suspend": {PS.ACTIVE: PS.SUSPENDED},
     "resume": {PS.SUSPENDED: PS.ACTIVE},
     "renew": {PS.ACTIVE: PS.ACTIVE},
     "request_termination": {
+        PS.SCHEDULED: PS.PENDING_TERMINATE,
         PS.ACTIVE: PS.PENDING_TERMINATE,
         PS.SUSPENDED: PS.PENDING_TERMINATE,
         PS.PENDING_TERMINATE: PS.PENDING_TERMINATE,
@@ -40,6 +42,7 @@ KWARGS = {
     "activate": {"at": None, "ends_at": None},
     "suspend": {"reason": "x", "at": None},
     "resume": {"at": None},
+    "begin": {"at": None},
     "request_termination": {
         "reason": "x",
         "at": None,

@@ -10,11 +10,14 @@ from django.urls import reverse
 
 from . import services
 from .models import LifecycleStatus, Offer, OfferTemplate, SalesChannel
-from .policies import COMMERCIAL_FIELDS, offer_problems
+from .policies import COMMERCIAL_FIELDS, offer_problems, terms_warnings
 
 POLICY_FIELDSETS = [
     ("Price", {"fields": ["price", "currency", "billing"]}),
-    ("Allowances", {"fields": ["data_mb", "voice_minutes", "sms"]}),
+    (
+        "Allowances",
+        {"fields": ["data_mb", "voice_minutes", "sms", ("service_data_mb", "service_scope")]},
+    ),
     ("Duration", {"fields": ["duration_kind", "duration_days", "duration_until"]}),
     ("Refund", {"fields": ["refund_policy", "refund_grace_minutes"]}),
     (
@@ -110,7 +113,10 @@ class OfferAdmin(admin.ModelAdmin):
         ("Availability", {"fields": ["available_from", "available_until"]}),
         *POLICY_FIELDSETS,
         ("Other offers", {"fields": ["requires_offers", "excludes_offers", "suspends_offers"]}),
-        ("What the customer may do", {"fields": ["allows_suspend", "allows_postpone"]}),
+        (
+            "What the customer may do",
+            {"fields": ["requires_confirmation", "allows_suspend", "allows_postpone"]},
+        ),
         ("Status", {"fields": readonly_fields}),
     ]
 
@@ -182,6 +188,8 @@ class OfferAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"“{offer.name}” is published: customers see it now.", messages.SUCCESS
         )
+        for warning in terms_warnings(offer):
+            self.message_user(request, f"“{offer.name}”: {warning}", messages.WARNING)
         return True
 
     @admin.action(description="Publish the selected offers", permissions=["publish"])

@@ -25,6 +25,11 @@ class DurationKind(models.TextChoices):
     OPEN_ENDED = "open_ended", "Open-ended (until switched off)"
 
 
+class DataScope(models.TextChoices):
+    TV = "tv", "TV streaming"
+    VOD = "vod", "Video on demand"
+
+
 class RefundPolicy(models.TextChoices):
     NONE = "none", "No refund"
     PRO_RATA_DATA = "pro_rata_data", "Pro-rata of unused data"
@@ -60,6 +65,15 @@ class OfferTerms(models.Model):
     data_mb = models.PositiveIntegerField("data (MB)", default=0)
     voice_minutes = models.PositiveIntegerField(default=0)
     sms = models.PositiveIntegerField("SMS", default=0)
+    service_data_mb = models.PositiveIntegerField(
+        "service-only data (MB)",
+        default=0,
+        help_text="Data usable only for one service's traffic, which then does not touch the "
+        "customer's other data.",
+    )
+    service_scope = models.CharField(
+        "service", max_length=10, choices=DataScope.choices, blank=True
+    )
     duration_kind = models.CharField(
         max_length=20, choices=DurationKind.choices, default=DurationKind.DAYS
     )

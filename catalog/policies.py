@@ -13,6 +13,7 @@ from django.conf import settings
 
 from .models import (
     Billing,
+    DataScope,
     DurationKind,
     LifecycleStatus,
     OfferTerms,
@@ -66,6 +67,8 @@ COMMERCIAL_FIELDS = (
     "data_mb",
     "voice_minutes",
     "sms",
+    "service_data_mb",
+    "service_scope",
     "duration_kind",
     "duration_days",
     "duration_until",
@@ -100,6 +103,11 @@ def terms_problems(terms: OfferTerms) -> list[str]:
             "A recurring price renews every period: give the offer a period of N days or a "
             "calendar month, or make the price one-off."
         )
+
+    if terms.service_data_mb and not terms.service_scope:
+        problems.append("Say which service the service-only data is for (TV or video on demand).")
+    if terms.service_scope and not terms.service_data_mb:
+        problems.append("Give the service-only data an amount, or clear its service.")
 
     has_data = terms.data_mb > 0
     if terms.refund_policy == RefundPolicy.PRO_RATA_DATA and not has_data:
@@ -138,6 +146,19 @@ def terms_problems(terms: OfferTerms) -> list[str]:
         unknown = ", ".join(sorted(set(map(str, statuses)) - valid_statuses))
         problems.append(f"Unknown lifecycle status: {unknown}.")
     return problems
+
+
+def terms_warnings(terms: OfferTerms) -> list[str]:
+    """What can be sold but deserves a second look before publishing."""
+    warnings = []
+    if terms.service_data_mb and terms.service_scope:
+        service = DataScope(terms.service_scope).label
+        warnings.append(
+            f"{service} traffic will not count against the customer's data (zero-rating). That "
+            "is not allowed in some markets, e.g. the EU under its net-neutrality rules: check "
+            "it is allowed where you sell this offer."
+        )
+    return warnings
 
 
 def offer_problems(offer) -> list[str]:

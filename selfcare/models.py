@@ -131,6 +131,8 @@ class Bucket(models.Model):
     # The product instance that granted it (None for the base plan). A plain id, not a foreign
     # key: the customer domain does not depend on orders.
     granted_by_instance = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    # Its product is suspended: nothing is rated against it, and its end moves on resume.
+    suspended = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["valid_until", "id"]
@@ -150,6 +152,29 @@ class Bucket(models.Model):
     @property
     def used_percent(self) -> int:
         return round(100 * self.used / self.initial) if self.initial else 0
+
+
+class UsageRecord(models.Model):
+    """Network usage of a line [TMF635 Usage], rated against its allowances once: a replayed
+    network event (same `event_id`) is ignored."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="usage")
+    event_id = models.CharField(max_length=64, unique=True)
+    service = models.CharField(
+        max_length=10, choices=Bucket.Scope.choices, default=Bucket.Scope.GENERAL
+    )
+    mb = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    out_of_bundle_mb = models.PositiveIntegerField(
+        default=0, help_text="What no allowance covered."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.mb} MB of {self.service} on {self.line}"
 
 
 class Interaction(models.Model):

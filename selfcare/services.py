@@ -3,13 +3,22 @@ outgoing notifications. Callers own the transaction; these functions never commi
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Account, Customer, Interaction, LedgerEntry, Notification
+from .models import (
+    Account,
+    Bucket,
+    Customer,
+    Interaction,
+    LedgerEntry,
+    Notification,
+    UsageRecord,
+)
 from .selectors import account_balance
 
 
@@ -170,3 +179,36 @@ def customer_create(
         kind=LedgerEntry.Kind.TOP_UP,
     )
     return customer
+
+
+@transaction.atomic
+def usage_record(*, line, event_id: str, service: str, mb: int, at) -> UsageRecord:
+    """Rate `mb` of network usage against the line's allowances, once per network event.
+
+    A service's own allowance (TV-only data for TV streaming) is used first, then general data,
+    each soonest-to-expire first; what none covers is recorded as out of bundle. Allowances of
+    suspended products are skipped. A replayed `event_id` returns the first record untouched.
+    The line's buckets are locked, so two events rated at once cannot both spend the same MB.
+    """
+    record, created = UsageRecord.objects.get_or_create(
+        event_id=event_id, defaults={"line": line, "service": service, "mb": mb, "at": at}
+    )
+    if not created:
+        return record
+    buckets = list(
+        Bucket.objects.select_for_update()
+        .filter(line=line, unit=Bucket.Unit.MB, suspended=False, valid_from__lte=at)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        .filter(scope__in={service, Bucket.Scope.GENERAL})
+    )
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    buckets.sort(key=lambda b: (b.scope == Bucket.Scope.GENERAL, b.valid_until or far, b.pk))
+    left = mb
+    for bucket in buckets:
+        take = min(bucket.remaining, left)
+        bucket.used += take
+        left -= take
+    Bucket.objects.bulk_update(buckets, ["used"])
+    record.out_of_bundle_mb = left
+    record.save(update_fields=["out_of_bundle_mb"])
+    return record

@@ -40,21 +40,25 @@ def _add_item(instance: ProductInstance) -> OrderItem | None:
 def buckets_grant(instance: ProductInstance, *, at, ends_at) -> None:
     offer = instance.offer
     allowances = [
-        (Bucket.Unit.MB, offer.data_mb, "data"),
-        (Bucket.Unit.MINUTES, offer.voice_minutes, "voice"),
-        (Bucket.Unit.SMS, offer.sms, "SMS"),
+        (Bucket.Unit.MB, Bucket.Scope.GENERAL, offer.data_mb, "data"),
+        (Bucket.Unit.MINUTES, Bucket.Scope.GENERAL, offer.voice_minutes, "voice"),
+        (Bucket.Unit.SMS, Bucket.Scope.GENERAL, offer.sms, "SMS"),
     ]
+    if offer.service_data_mb:
+        label = f"{offer.get_service_scope_display()} data"
+        allowances.append((Bucket.Unit.MB, offer.service_scope, offer.service_data_mb, label))
     Bucket.objects.bulk_create(
         Bucket(
             line=instance.line,
             name=f"{offer.name} {label}",
             unit=unit,
+            scope=scope,
             initial=amount,
             valid_from=at,
             valid_until=ends_at,
             granted_by_instance=instance.pk,
         )
-        for unit, amount, label in allowances
+        for unit, scope, amount, label in allowances
         if amount
     )
 

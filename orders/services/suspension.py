@@ -35,6 +35,13 @@ def _resume(instance: ProductInstance, *, at) -> None:
     Bucket.objects.filter(granted_by_instance=instance.pk, valid_until__isnull=False).update(
         valid_until=F("valid_until") + paused
     )
+    Bucket.objects.filter(granted_by_instance=instance.pk).update(suspended=False)
+
+
+def _suspend(instance: ProductInstance, *, reason: str, at, by=None) -> None:
+    instance.suspend(reason=reason, at=at, by=by)
+    instance.save(update_fields=SUSPENSION_FIELDS)
+    Bucket.objects.filter(granted_by_instance=instance.pk).update(suspended=True)
 
 
 def redundant_services_suspend(*, instance: ProductInstance, at) -> list[ProductInstance]:
@@ -49,8 +56,9 @@ def redundant_services_suspend(*, instance: ProductInstance, at) -> list[Product
         )
     )
     for other in redundant:
-        other.suspend(reason=f"Suspended while {instance.offer.name} is active", at=at, by=instance)
-        other.save(update_fields=SUSPENSION_FIELDS)
+        _suspend(
+            other, reason=f"Suspended while {instance.offer.name} is active", at=at, by=instance
+        )
         interaction_record(
             customer=instance.customer,
             kind=Interaction.Kind.ADDON_STATUS,
@@ -134,8 +142,7 @@ def product_instance_suspend(
         raise NotSuspendableError(f"{instance.offer.name} is not active.")
     now = timezone.now()
     who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
-    instance.suspend(reason=f"Suspended by {who}", at=now)
-    instance.save(update_fields=SUSPENSION_FIELDS)
+    _suspend(instance, reason=f"Suspended by {who}", at=now)
     order = _control_order(
         customer=customer,
         line=line,

@@ -39,6 +39,8 @@ def _offer_form(template_id, **overrides):
         "data_mb": 5120,
         "voice_minutes": 0,
         "sms": 0,
+        "service_data_mb": 0,
+        "service_scope": "",
         "duration_kind": "days",
         "duration_days": 3,
         "refund_policy": "pro_rata_data",

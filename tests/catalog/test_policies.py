@@ -168,3 +168,31 @@ def test_refund_due_by_policy(policy, used_mb, minutes_in, expected):
     )
 
     assert due == expected
+
+
+def test_zero_rating_a_service_is_a_warning_not_a_problem():
+    from catalog.policies import terms_warnings
+
+    night = terms(service_data_mb=10240, service_scope="tv")
+
+    assert offer_problems(night) == []
+    assert terms_warnings(night) == [
+        "TV streaming traffic will not count against the customer's data (zero-rating). That is "
+        "not allowed in some markets, e.g. the EU under its net-neutrality rules: check it is "
+        "allowed where you sell this offer."
+    ]
+    assert terms_warnings(terms()) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"service_data_mb": 100},
+            "Say which service the service-only data is for (TV or video on demand).",
+        ),
+        ({"service_scope": "tv"}, "Give the service-only data an amount, or clear its service."),
+    ],
+)
+def test_service_only_data_needs_both_an_amount_and_a_service(values, message):
+    assert offer_problems(terms(**values)) == [message]

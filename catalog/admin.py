@@ -16,7 +16,15 @@ POLICY_FIELDSETS = [
     ("Price", {"fields": ["price", "currency", "billing"]}),
     (
         "Allowances",
-        {"fields": ["data_mb", "voice_minutes", "sms", ("service_data_mb", "service_scope")]},
+        {
+            "fields": [
+                "data_mb",
+                "data_mb_per_contract_year",
+                "voice_minutes",
+                "sms",
+                ("service_data_mb", "service_scope"),
+            ]
+        },
     ),
     ("Duration", {"fields": ["duration_kind", "duration_days", "duration_until"]}),
     ("Refund", {"fields": ["refund_policy", "refund_grace_minutes"]}),

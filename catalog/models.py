@@ -65,6 +65,11 @@ class OfferTerms(models.Model):
     data_mb = models.PositiveIntegerField("data (MB)", default=0)
     voice_minutes = models.PositiveIntegerField(default=0)
     sms = models.PositiveIntegerField("SMS", default=0)
+    data_mb_per_contract_year = models.PositiveIntegerField(
+        "data per full contract year (MB)",
+        default=0,
+        help_text="Loyalty rewards: this much more data for each full year of her contract.",
+    )
     service_data_mb = models.PositiveIntegerField(
         "service-only data (MB)",
         default=0,

@@ -67,6 +67,7 @@ COMMERCIAL_FIELDS = (
     "data_mb",
     "voice_minutes",
     "sms",
+    "data_mb_per_contract_year",
     "service_data_mb",
     "service_scope",
     "duration_kind",
@@ -109,7 +110,13 @@ def terms_problems(terms: OfferTerms) -> list[str]:
     if terms.service_scope and not terms.service_data_mb:
         problems.append("Give the service-only data an amount, or clear its service.")
 
-    has_data = terms.data_mb > 0
+    if terms.data_mb_per_contract_year and terms.min_tenure_days < 365:
+        problems.append(
+            "A reward per full contract year gives nothing in the first year: set the minimum "
+            "tenure to 365 days or more."
+        )
+
+    has_data = terms.data_mb > 0 or terms.data_mb_per_contract_year > 0
     if terms.refund_policy == RefundPolicy.PRO_RATA_DATA and not has_data:
         problems.append(
             "The refund 'pro-rata of unused data' needs a data allowance: add one, or pick "
@@ -146,6 +153,20 @@ def terms_problems(terms: OfferTerms) -> list[str]:
         unknown = ", ".join(sorted(set(map(str, statuses)) - valid_statuses))
         problems.append(f"Unknown lifecycle status: {unknown}.")
     return problems
+
+
+def contract_years(*, contract_start: dt.date, on: dt.date) -> int:
+    """Full years of a contract on a date (a contract started 29 February counts on 28 February)."""
+    years = on.year - contract_start.year
+    if (on.month, on.day) < (contract_start.month, contract_start.day):
+        years -= 1
+    return max(years, 0)
+
+
+def data_allowance_mb(terms: OfferTerms, *, contract_start: dt.date, on: dt.date) -> int:
+    """The general data an offer grants this customer: its own, plus any loyalty reward."""
+    years = contract_years(contract_start=contract_start, on=on)
+    return terms.data_mb + terms.data_mb_per_contract_year * years
 
 
 def terms_warnings(terms: OfferTerms) -> list[str]:

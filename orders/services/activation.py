@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.policies import period_end
+from catalog.policies import data_allowance_mb, period_end
 from selfcare.models import Bucket, Interaction, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
 
@@ -39,8 +39,11 @@ def _add_item(instance: ProductInstance) -> OrderItem | None:
 
 def buckets_grant(instance: ProductInstance, *, at, ends_at) -> None:
     offer = instance.offer
+    data_mb = data_allowance_mb(
+        offer, contract_start=instance.customer.contract_start, on=timezone.localdate(at)
+    )
     allowances = [
-        (Bucket.Unit.MB, Bucket.Scope.GENERAL, offer.data_mb, "data"),
+        (Bucket.Unit.MB, Bucket.Scope.GENERAL, data_mb, "data"),
         (Bucket.Unit.MINUTES, Bucket.Scope.GENERAL, offer.voice_minutes, "voice"),
         (Bucket.Unit.SMS, Bucket.Scope.GENERAL, offer.sms, "SMS"),
     ]

@@ -39,6 +39,7 @@ def _offer_form(template_id, **overrides):
         "data_mb": 5120,
         "voice_minutes": 0,
         "sms": 0,
+        "data_mb_per_contract_year": 0,
         "service_data_mb": 0,
         "service_scope": "",
         "duration_kind": "days",

@@ -196,3 +196,27 @@ def test_zero_rating_a_service_is_a_warning_not_a_problem():
 )
 def test_service_only_data_needs_both_an_amount_and_a_service(values, message):
     assert offer_problems(terms(**values)) == [message]
+
+
+@pytest.mark.parametrize(
+    ("start", "on", "years"),
+    [
+        (dt.date(2023, 11, 22), dt.date(2026, 11, 22), 3),
+        (dt.date(2023, 11, 23), dt.date(2026, 11, 22), 2),
+        (dt.date(2024, 2, 29), dt.date(2025, 2, 28), 0),
+        (dt.date(2024, 2, 29), dt.date(2025, 3, 1), 1),
+        (dt.date(2026, 12, 1), dt.date(2026, 11, 22), 0),
+    ],
+)
+def test_full_contract_years(start, on, years):
+    from catalog.policies import contract_years
+
+    assert contract_years(contract_start=start, on=on) == years
+
+
+def test_a_loyalty_reward_needs_a_minimum_tenure_of_a_year():
+    assert offer_problems(terms(data_mb_per_contract_year=100)) == [
+        "A reward per full contract year gives nothing in the first year: set the minimum "
+        "tenure to 365 days or more."
+    ]
+    assert offer_problems(terms(data_mb_per_contract_year=100, min_tenure_days=365)) == []

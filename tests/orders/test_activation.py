@@ -192,3 +192,19 @@ def test_retries_back_off_exponentially_and_are_capped(settings):
     settings.ACTIVATION_RETRY_BACKOFF_SECONDS = 2
 
     assert [backoff(n) for n in range(7)] == [2, 4, 8, 16, 32, 60, 60]
+
+
+def test_loyalty_data_grants_100_mb_for_each_full_contract_year(network):
+    import datetime as dt
+
+    from tests.factories import CustomerFactory, OfferFactory
+
+    stacy = CustomerFactory(contract_start=dt.date.today() - dt.timedelta(days=3 * 365 + 10))
+    loyalty = OfferFactory(
+        name="Loyalty Data", price=0, data_mb_per_contract_year=100, min_tenure_days=365
+    )
+    buy(stacy, loyalty)
+
+    product_instance_activate(product_instance_id=ProductInstance.objects.get().pk)
+
+    assert Bucket.objects.get().initial == 300

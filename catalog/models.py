@@ -113,6 +113,12 @@ class OfferTerms(models.Model):
         help_text="How many purchases are allowed per window; empty: no limit.",
     )
     purchase_limit_window = models.CharField(max_length=20, choices=LimitWindow.choices, blank=True)
+    creates_temporary_line = models.BooleanField(
+        "a temporary second line",
+        default=False,
+        help_text="Activates a second line on the customer's plan, on the free SIM card whose "
+        "number (ICCID) she enters; it ends with the offer.",
+    )
     requires_confirmation = models.BooleanField(
         "needs a one-time code",
         default=False,

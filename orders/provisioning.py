@@ -28,6 +28,7 @@ class ProvisioningRequest:
     product_instance_id: int
     msisdn: str
     offer_code: str
+    iccid: str = ""  # the SIM card a temporary line is activated on
 
 
 class NetworkAdapter(Protocol):

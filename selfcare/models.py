@@ -93,9 +93,13 @@ class Line(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
+        TERMINATED = "terminated", "Terminated"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="lines")
     msisdn = models.CharField("MSISDN", max_length=15, unique=True)
+    iccid = models.CharField("SIM card (ICCID)", max_length=20, unique=True, null=True, blank=True)
+    # A temporary line (Travel Line) ends with the product that created it.
+    temporary = models.BooleanField(default=False)
     base_plan = models.CharField(max_length=60)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)

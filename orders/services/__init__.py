@@ -11,6 +11,7 @@ from .confirmation import ConfirmationError, order_confirm, order_confirmation_r
 from .purchase import (
     AlreadyOwnedError,
     NotEligibleError,
+    OptionsError,
     PostponeError,
     product_instance_purchase,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "NotCancellableError",
     "NotEligibleError",
     "NotSuspendableError",
+    "OptionsError",
     "OrderError",
     "PostponeError",
     "RefundChangedError",

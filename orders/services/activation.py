@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.policies import data_allowance_mb, period_end
-from selfcare.models import Bucket, Interaction, Notification
+from selfcare.models import Bucket, Interaction, Line, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..models import Order, OrderItem, ProductInstance
@@ -19,8 +19,26 @@ logger = logging.getLogger(__name__)
 
 def provisioning_request(instance: ProductInstance) -> ProvisioningRequest:
     return ProvisioningRequest(
-        product_instance_id=instance.pk, msisdn=instance.line.msisdn, offer_code=instance.offer.code
+        product_instance_id=instance.pk,
+        msisdn=instance.line.msisdn,
+        offer_code=instance.offer.code,
+        iccid=instance.options.get("iccid", ""),
     )
+
+
+def temporary_line_open(instance: ProductInstance) -> Line:
+    """Open the second line a Travel Line grants, on the buying line's plan and the SIM she gave."""
+    line = Line.objects.create(
+        customer_id=instance.customer_id,
+        msisdn=f"35193{instance.pk:07d}",
+        base_plan=instance.line.base_plan,
+        iccid=instance.options["iccid"],
+        temporary=True,
+    )
+    instance.options["line_id"] = line.pk
+    instance.options["msisdn"] = line.msisdn
+    instance.save(update_fields=["options"])
+    return line
 
 
 def attempt_record(instance: ProductInstance) -> None:
@@ -109,6 +127,8 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         )
         buckets_grant(instance, at=now, ends_at=ends_at)
         redundant_services_suspend(instance=instance, at=now)
+        if instance.offer.creates_temporary_line:
+            temporary_line_open(instance)
         if item is not None:
             order = Order.objects.select_for_update().get(pk=item.order_id)
             if order.status == Order.Status.IN_PROGRESS:

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
-from selfcare.models import Customer, Interaction
+from selfcare.models import Customer, Interaction, Line
 from selfcare.services import account_balance_check, account_charge, interaction_record
+from selfcare.sims import iccid_normalise, iccid_problem
 
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import customer_context_build
@@ -37,6 +38,28 @@ class PostponeError(OrderError):
     pass
 
 
+class OptionsError(OrderError):
+    """Something she typed is not right; `field` says which input to show it next to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def purchase_options_clean(*, offer: Offer, options: dict) -> dict:
+    """Check what the customer typed for an offer that asks for something; return it cleaned."""
+    cleaned = {}
+    if offer.creates_temporary_line:
+        problem = iccid_problem(options.get("iccid", ""))
+        if problem:
+            raise OptionsError("iccid", problem)
+        iccid = iccid_normalise(options["iccid"])
+        if Line.objects.filter(iccid=iccid).exists():
+            raise OptionsError("iccid", "This SIM card is already in use.")
+        cleaned["iccid"] = iccid
+    return cleaned
+
+
 MAX_POSTPONE = dt.timedelta(days=90)
 
 
@@ -60,6 +83,7 @@ def product_instance_purchase(
     actor: str = Interaction.Actor.CUSTOMER,
     actor_user=None,
     starts_at: dt.datetime | None = None,
+    options: dict | None = None,
 ) -> Order:
     """Buy `offer_id` for the customer's line: the switch's "on"; with `starts_at`, postponed to
     start then (`scheduled`; the offer must allow it).
@@ -107,6 +131,7 @@ def product_instance_purchase(
     )
     if starts_at is not None:
         postpone_check(offer=offer, starts_at=starts_at, at=now)
+    options = purchase_options_clean(offer=offer, options=options or {})
     instance = ProductInstance.objects.create(
         customer=customer,
         line=line,
@@ -115,6 +140,7 @@ def product_instance_purchase(
         status_changed_at=now,
         renews=offer.billing == Billing.RECURRING,
         starts_at=starts_at,
+        options=options,
         status=ProductInstance.Status.SCHEDULED
         if starts_at
         else ProductInstance.Status.PENDING_ACTIVE,

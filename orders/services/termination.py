@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from selfcare.models import Bucket, Customer, Interaction, Notification
+from selfcare.models import Bucket, Customer, Interaction, Line, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..models import Order, OrderItem, ProductInstance
@@ -274,6 +274,10 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
         instance.save(update_fields=["status", "terminated_at", "status_changed_at"])
         _close_buckets(instance, at=now)
         redundant_services_resume(instance=instance, at=now)
+        if instance.options.get("line_id"):
+            Line.objects.filter(pk=instance.options["line_id"], temporary=True).update(
+                status=Line.Status.TERMINATED
+            )
         item = (
             OrderItem.objects.filter(
                 product_instance=instance,

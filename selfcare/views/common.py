@@ -23,7 +23,7 @@ def customer_required(view):
         if customer is None:
             return render(request, "selfcare/not_customer.html", status=403)
         request.customer = customer
-        request.line = customer.lines.first()
+        request.line = customer.lines.filter(temporary=False).first()
         if request.line is None:
             return render(request, "selfcare/no_line.html", status=403)
         return view(request, *args, **kwargs)

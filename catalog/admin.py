@@ -23,6 +23,7 @@ POLICY_FIELDSETS = [
                 "voice_minutes",
                 "sms",
                 ("service_data_mb", "service_scope"),
+                "rollover_scope",
             ]
         },
     ),

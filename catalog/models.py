@@ -113,6 +113,14 @@ class OfferTerms(models.Model):
         help_text="How many purchases are allowed per window; empty: no limit.",
     )
     purchase_limit_window = models.CharField(max_length=20, choices=LimitWindow.choices, blank=True)
+    rollover_scope = models.CharField(
+        "rolls unused plan data over to",
+        max_length=10,
+        choices=DataScope.choices,
+        blank=True,
+        help_text="While she owns it, what is left of her monthly plan data at the month's end "
+        "becomes an allowance for this service only, for 30 days.",
+    )
     creates_temporary_line = models.BooleanField(
         "a temporary second line",
         default=False,

@@ -70,6 +70,7 @@ COMMERCIAL_FIELDS = (
     "data_mb_per_contract_year",
     "service_data_mb",
     "service_scope",
+    "rollover_scope",
     "duration_kind",
     "duration_days",
     "duration_until",

@@ -72,6 +72,11 @@ def product_instance_start_due_task() -> int:
 
 
 @shared_task
+def bucket_rollover_due_task() -> int:
+    return services.bucket_rollover_due()
+
+
+@shared_task
 def product_instance_renew_task(product_instance_id: int) -> None:
     services.product_instance_renew(product_instance_id=product_instance_id)
 

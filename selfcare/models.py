@@ -137,6 +137,10 @@ class Bucket(models.Model):
     granted_by_instance = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     # Its product is suspended: nothing is rated against it, and its end moves on resume.
     suspended = models.BooleanField(default=False)
+    # The expired allowance whose unused part this one carries on (Video Rollover); one each.
+    rolled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rolled_into"
+    )
 
     class Meta:
         ordering = ["valid_until", "id"]

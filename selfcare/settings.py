@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.product_instance_start_due_task",
         "schedule": 60.0,
     },
+    "roll-over-unused-data": {
+        "task": "orders.tasks.bucket_rollover_due_task",
+        "schedule": 300.0,
+    },
     "cancel-unconfirmed-orders": {
         "task": "orders.tasks.order_confirmation_expire_due_task",
         "schedule": 60.0,

@@ -16,6 +16,7 @@ from .purchase import (
     product_instance_purchase,
 )
 from .renewal import product_instance_renew
+from .rollover import bucket_rollover_due
 from .suspension import NotSuspendableError, product_instance_resume, product_instance_suspend
 from .sweeps import (
     order_confirmation_expire_due,
@@ -44,6 +45,7 @@ __all__ = [
     "OrderError",
     "PostponeError",
     "RefundChangedError",
+    "bucket_rollover_due",
     "order_confirm",
     "order_confirmation_expire_due",
     "order_confirmation_resend",

@@ -42,6 +42,7 @@ def _offer_form(template_id, **overrides):
         "data_mb_per_contract_year": 0,
         "service_data_mb": 0,
         "service_scope": "",
+        "rollover_scope": "",
         "duration_kind": "days",
         "duration_days": 3,
         "refund_policy": "pro_rata_data",

@@ -24,6 +24,7 @@ POLICY_FIELDSETS = [
                 "sms",
                 ("service_data_mb", "service_scope"),
                 "rollover_scope",
+                "option_groups",
             ]
         },
     ),

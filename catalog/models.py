@@ -113,6 +113,14 @@ class OfferTerms(models.Model):
         help_text="How many purchases are allowed per window; empty: no limit.",
     )
     purchase_limit_window = models.CharField(max_length=20, choices=LimitWindow.choices, blank=True)
+    option_groups = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Configurable bundles: the choices she makes, e.g. [{"key": "data", "label": '
+        '"Data", "choices": [{"value": "5gb", "label": "5 GB", "data_mb": 5120, "price": "0"}, '
+        "...]}]. A choice may add data_mb, voice_minutes, vod_mb and a price (added to the "
+        "offer's).",
+    )
     rollover_scope = models.CharField(
         "rolls unused plan data over to",
         max_length=10,

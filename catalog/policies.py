@@ -20,6 +20,7 @@ from .models import (
     RefundPolicy,
     SalesChannel,
 )
+from .options import option_groups_problems
 
 # Currencies whose minor unit is not the cent.
 _MINOR_UNIT_DIGITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "TND": 3}
@@ -71,6 +72,7 @@ COMMERCIAL_FIELDS = (
     "service_data_mb",
     "service_scope",
     "rollover_scope",
+    "option_groups",
     "duration_kind",
     "duration_days",
     "duration_until",
@@ -145,6 +147,8 @@ def terms_problems(terms: OfferTerms) -> list[str]:
     elif not set(channels) <= set(SalesChannel.values):
         unknown = ", ".join(sorted(set(map(str, channels)) - set(SalesChannel.values)))
         problems.append(f"Unknown channel: {unknown}.")
+
+    problems += option_groups_problems(terms.option_groups)
 
     valid_statuses = set(LifecycleStatus.values)
     statuses = terms.eligible_statuses

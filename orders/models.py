@@ -119,6 +119,12 @@ class ProductInstance(FSMModelMixin, models.Model):
     # When a job last started work on the network for it: the stuck sweep leaves alone what a
     # retrying job is still handling.
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        help_text="The price of a period, as bought (with her options): what a renewal charges.",
+    )
     paid_amount = models.DecimalField(
         max_digits=10, decimal_places=2, help_text="What was charged for the current period."
     )
@@ -201,6 +207,12 @@ class ProductInstance(FSMModelMixin, models.Model):
         self.status_changed_at = at
         self.suspended_at = None
         self.suspended_by = None
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.ACTIVE)
+    def reconfigure(self, *, options: dict, price, paid) -> None:
+        self.options = options
+        self.price = price
+        self.paid_amount = paid
 
     @transition(field=status, source=Status.ACTIVE, target=Status.ACTIVE)
     def renew(self, *, at, ends_at, paid) -> None:

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from catalog.eligibility import CustomerContext, Decision, offer_decide
 from catalog.models import Offer
-from catalog.policies import operator_zone, refund_due
+from catalog.options import configuration
+from catalog.policies import money_round, operator_zone, refund_due
 from selfcare.models import Bucket, Customer, Line
 
 from .models import Order, OrderItem, ProductInstance
@@ -177,6 +178,44 @@ def product_instance_refund_quote(*, product_instance: ProductInstance, at: dt.d
         at=at,
         data_initial_mb=data["initial"] or 0,
         data_used_mb=data["used"] or 0,
+    )
+
+
+@dataclass(frozen=True)
+class ModifyQuote:
+    """What changing a bundle's options does, shown before she confirms."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    old_price: Decimal
+    new_price: Decimal
+    due_now: Decimal  # charged now (> 0) or refunded now (< 0), for the rest of this period
+    currency: str
+
+
+def product_instance_modify_quote(
+    *, product_instance: ProductInstance, options: dict, at: dt.datetime
+) -> ModifyQuote:
+    """The price effect of new (valid) options: the new price of a period from the next renewal,
+    and the difference for what is left of this period, pro rata of time, charged or refunded
+    now."""
+    offer = product_instance.offer
+    old = configuration(
+        base_price=offer.price, groups=offer.option_groups, chosen=product_instance.options
+    )
+    new = configuration(base_price=offer.price, groups=offer.option_groups, chosen=options)
+    due = Decimal(0)
+    start, end = product_instance.started_at, product_instance.ends_at
+    if start and end and end > at:
+        left = Decimal((end - at).total_seconds()) / Decimal((end - start).total_seconds())
+        due = money_round((new.price - old.price) * left, currency=offer.currency)
+    return ModifyQuote(
+        before=old.labels,
+        after=new.labels,
+        old_price=old.price,
+        new_price=new.price,
+        due_now=due,
+        currency=offer.currency,
     )
 
 

@@ -8,6 +8,7 @@ from .activation import (
 )
 from .common import IdempotencyConflictError, OrderError
 from .confirmation import ConfirmationError, order_confirm, order_confirmation_resend
+from .modification import ModifyChangedError, product_instance_modify
 from .purchase import (
     AlreadyOwnedError,
     NotEligibleError,
@@ -38,6 +39,7 @@ __all__ = [
     "AlreadyOwnedError",
     "ConfirmationError",
     "IdempotencyConflictError",
+    "ModifyChangedError",
     "NotCancellableError",
     "NotEligibleError",
     "NotSuspendableError",
@@ -55,6 +57,7 @@ __all__ = [
     "product_instance_expire",
     "product_instance_expire_due",
     "product_instance_fail_activation",
+    "product_instance_modify",
     "product_instance_purchase",
     "product_instance_release",
     "product_instance_renew",

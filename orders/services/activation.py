@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.options import Configuration, configuration
 from catalog.policies import data_allowance_mb, period_end
 from selfcare.models import Bucket, Interaction, Line, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
@@ -55,15 +56,32 @@ def _add_item(instance: ProductInstance) -> OrderItem | None:
     )
 
 
+def instance_configuration(instance: ProductInstance) -> Configuration:
+    """What the options she chose add (nothing for an offer without options)."""
+    offer = instance.offer
+    if not offer.option_groups:
+        return Configuration(price=offer.price, data_mb=0, voice_minutes=0, vod_mb=0, labels=())
+    return configuration(
+        base_price=offer.price, groups=offer.option_groups, chosen=instance.options
+    )
+
+
 def buckets_grant(instance: ProductInstance, *, at, ends_at) -> None:
     offer = instance.offer
     data_mb = data_allowance_mb(
         offer, contract_start=instance.customer.contract_start, on=timezone.localdate(at)
     )
+    chosen = instance_configuration(instance)
     allowances = [
-        (Bucket.Unit.MB, Bucket.Scope.GENERAL, data_mb, "data"),
-        (Bucket.Unit.MINUTES, Bucket.Scope.GENERAL, offer.voice_minutes, "voice"),
+        (Bucket.Unit.MB, Bucket.Scope.GENERAL, data_mb + chosen.data_mb, "data"),
+        (
+            Bucket.Unit.MINUTES,
+            Bucket.Scope.GENERAL,
+            offer.voice_minutes + chosen.voice_minutes,
+            "voice",
+        ),
         (Bucket.Unit.SMS, Bucket.Scope.GENERAL, offer.sms, "SMS"),
+        (Bucket.Unit.MB, Bucket.Scope.VOD, chosen.vod_mb, "video on demand data"),
     ]
     if offer.service_data_mb:
         label = f"{offer.get_service_scope_display()} data"

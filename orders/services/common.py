@@ -22,6 +22,20 @@ def lock_account_and_line(*, customer: Customer, line_id: int) -> tuple[Account,
     return account, line
 
 
+def lock_customer_product(*, customer: Customer, product_instance_id: int):
+    """Lock the customer's account and line, then her product, in that order (the order every
+    service locks in). Returns (account, line, product). Raises ProductInstance.DoesNotExist if
+    the product is not hers."""
+    from ..models import ProductInstance
+
+    instance = ProductInstance.objects.get(pk=product_instance_id, customer=customer)
+    account, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
+    instance = (
+        ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
+    )
+    return account, line, instance
+
+
 def order_set_status(*, order: Order, from_status: str, note: str = "") -> None:
     """Save an order after a transition and write its status-history row."""
     order.save(update_fields=["status", "failure_reason", "completed_at"])

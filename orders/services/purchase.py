@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
+from catalog.options import configuration, options_validate
 from selfcare.models import Customer, Interaction, Line
 from selfcare.services import account_balance_check, account_charge, interaction_record
 from selfcare.sims import iccid_normalise, iccid_problem
@@ -46,9 +47,22 @@ class OptionsError(OrderError):
         self.field = field
 
 
+def offer_price(*, offer: Offer, options: dict):
+    """The price of a period of `offer` with the (valid) options chosen."""
+    if not offer.option_groups:
+        return offer.price
+    return configuration(base_price=offer.price, groups=offer.option_groups, chosen=options).price
+
+
 def purchase_options_clean(*, offer: Offer, options: dict) -> dict:
     """Check what the customer typed for an offer that asks for something; return it cleaned."""
     cleaned = {}
+    if offer.option_groups:
+        errors = options_validate(offer.option_groups, options)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise OptionsError(field, message)
+        cleaned.update({group["key"]: options[group["key"]] for group in offer.option_groups})
     if offer.creates_temporary_line:
         problem = iccid_problem(options.get("iccid", ""))
         if problem:
@@ -132,11 +146,13 @@ def product_instance_purchase(
     if starts_at is not None:
         postpone_check(offer=offer, starts_at=starts_at, at=now)
     options = purchase_options_clean(offer=offer, options=options or {})
+    price = offer_price(offer=offer, options=options)
     instance = ProductInstance.objects.create(
         customer=customer,
         line=line,
         offer=offer,
-        paid_amount=offer.price,
+        price=price,
+        paid_amount=price,
         status_changed_at=now,
         renews=offer.billing == Billing.RECURRING,
         starts_at=starts_at,
@@ -150,21 +166,21 @@ def product_instance_purchase(
         action=OrderItem.Action.ADD,
         offer=offer,
         product_instance=instance,
-        charge_amount=offer.price,
+        charge_amount=price,
     )
     if offer.requires_confirmation:
         # Charged only once confirmed; her balance is checked now so she learns early.
-        account_balance_check(account=account, amount=offer.price)
+        account_balance_check(account=account, amount=price)
         order.await_confirmation()
         order_set_status(
             order=order, from_status=Order.Status.ACKNOWLEDGED, note="Code sent by SMS"
         )
         confirmation_code_send(order=order, at=now)
     else:
-        if offer.price > 0:
+        if price > 0:
             account_charge(
                 account=account,
-                amount=offer.price,
+                amount=price,
                 description=offer.name,
                 reference=f"charge:order-item:{item.pk}",
             )
@@ -177,7 +193,7 @@ def product_instance_purchase(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Switched on {offer.name} ({offer.currency} {offer.price})",
+        summary=f"Switched on {offer.name} ({offer.currency} {price})",
         data={"order_id": order.pk, "offer_id": offer.pk},
     )
     return order

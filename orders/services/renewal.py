@@ -48,7 +48,7 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
     try:
         account_charge(
             account=account,
-            amount=offer.price,
+            amount=instance.price,
             description=f"{offer.name} (renewal {period})",
             reference=f"charge:renewal:{instance.pk}:{period}",
         )
@@ -62,19 +62,19 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
             instance,
             f"{offer.name} was not renewed",
             f"{offer.name} has ended: your balance was too low for the renewal of "
-            f"{offer.currency} {offer.price}. Top up and switch it on again any time.",
+            f"{offer.currency} {instance.price}. Top up and switch it on again any time.",
         )
         return instance
     start = instance.ends_at
     ends_at = period_end(offer, start=start)
-    instance.renew(at=now, ends_at=ends_at, paid=offer.price)
+    instance.renew(at=now, ends_at=ends_at, paid=instance.price)
     instance.save(update_fields=["ends_at", "paid_amount", "renewal_count", "status_changed_at"])
     buckets_grant(instance, at=start, ends_at=ends_at)
     until = timezone.localtime(ends_at).strftime("%-d %b %Y")
     _tell(
         instance,
         f"{offer.name} renewed",
-        f"{offer.name} was renewed until {until}: {offer.currency} {offer.price} charged.",
+        f"{offer.name} was renewed until {until}: {offer.currency} {instance.price} charged.",
     )
     return instance
 

@@ -14,7 +14,7 @@ from selfcare.services import interaction_record
 from ..models import Order, OrderItem, ProductInstance
 from .common import (
     OrderError,
-    lock_account_and_line,
+    lock_customer_product,
     order_complete,
     order_create,
     order_replayed,
@@ -88,18 +88,6 @@ def redundant_services_resume(*, instance: ProductInstance, at) -> list[ProductI
     return suspended
 
 
-def _customer_control(*, customer, product_instance_id, idempotency_key, action):
-    instance = ProductInstance.objects.get(pk=product_instance_id, customer=customer)
-    _, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
-    instance = (
-        ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
-    )
-    replayed = order_replayed(
-        customer=customer, idempotency_key=idempotency_key, action=action, product_instance=instance
-    )
-    return line, instance, replayed
-
-
 def _control_order(*, customer, line, channel, idempotency_key, actor_user, action, instance, at):
     order = order_create(
         customer=customer,
@@ -128,11 +116,14 @@ def product_instance_suspend(
 ) -> Order:
     """Suspend an add-on whose offer allows it; its time stops until she resumes it. An order of
     its own, completed at once. Raises NotSuspendableError, ProductInstance.DoesNotExist."""
-    line, instance, replayed = _customer_control(
+    _, line, instance = lock_customer_product(
+        customer=customer, product_instance_id=product_instance_id
+    )
+    replayed = order_replayed(
         customer=customer,
-        product_instance_id=product_instance_id,
         idempotency_key=idempotency_key,
         action=OrderItem.Action.SUSPEND,
+        product_instance=instance,
     )
     if replayed is not None:
         return replayed
@@ -177,11 +168,14 @@ def product_instance_resume(
 ) -> Order:
     """Resume an add-on she suspended; its end moves by as long as it was suspended. One that
     another product made redundant comes back by itself when that one ends, not before."""
-    line, instance, replayed = _customer_control(
+    _, line, instance = lock_customer_product(
+        customer=customer, product_instance_id=product_instance_id
+    )
+    replayed = order_replayed(
         customer=customer,
-        product_instance_id=product_instance_id,
         idempotency_key=idempotency_key,
         action=OrderItem.Action.RESUME,
+        product_instance=instance,
     )
     if replayed is not None:
         return replayed

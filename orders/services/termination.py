@@ -20,7 +20,7 @@ from ..selectors import product_instance_refund_quote
 from .activation import attempt_record, provisioning_request
 from .common import (
     OrderError,
-    lock_account_and_line,
+    lock_customer_product,
     order_complete,
     order_create,
     order_replayed,
@@ -58,15 +58,6 @@ def _is_ending_now(instance: ProductInstance, *, at) -> bool:
     )
 
 
-def _lock_for_customer(*, customer: Customer, product_instance_id: int):
-    instance = ProductInstance.objects.get(pk=product_instance_id, customer=customer)
-    account, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
-    instance = (
-        ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
-    )
-    return account, line, instance
-
-
 @transaction.atomic
 def product_instance_cancel(
     *,
@@ -89,7 +80,7 @@ def product_instance_cancel(
     """
     from ..tasks import product_instance_deprovision_task
 
-    account, line, instance = _lock_for_customer(
+    account, line, instance = lock_customer_product(
         customer=customer, product_instance_id=product_instance_id
     )
     replayed = order_replayed(
@@ -171,7 +162,7 @@ def product_instance_renewal_stop(
     completed at once: nothing changes on the network until the end.
 
     Raises ProductInstance.DoesNotExist (not hers), NotCancellableError (nothing renews)."""
-    _, line, instance = _lock_for_customer(
+    _, line, instance = lock_customer_product(
         customer=customer, product_instance_id=product_instance_id
     )
     replayed = order_replayed(

@@ -43,6 +43,7 @@ def _offer_form(template_id, **overrides):
         "service_data_mb": 0,
         "service_scope": "",
         "rollover_scope": "",
+        "option_groups": "[]",
         "duration_kind": "days",
         "duration_days": 3,
         "refund_policy": "pro_rata_data",

@@ -1,0 +1,140 @@
+"""Changing the options of a configurable bundle (My Fixed Price Bundle) while it runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.options import options_validate
+from selfcare.models import Bucket, Customer, Interaction
+from selfcare.services import account_charge, account_credit, interaction_record
+
+from ..models import Order, OrderItem, ProductInstance
+from ..selectors import product_instance_modify_quote
+from .activation import buckets_grant
+from .common import (
+    OrderError,
+    lock_customer_product,
+    order_complete,
+    order_create,
+    order_replayed,
+    order_start,
+)
+from .purchase import OptionsError
+
+
+class ModifyChangedError(OrderError):
+    """The price effect is not what she was shown; she must confirm again."""
+
+
+@transaction.atomic
+def product_instance_modify(
+    *,
+    customer: Customer,
+    product_instance_id: int,
+    options: dict,
+    channel: str,
+    idempotency_key: str,
+    expected_due_now: Decimal | None = None,
+    actor: str = Interaction.Actor.CUSTOMER,
+    actor_user=None,
+) -> Order:
+    """Change a bundle's options now. Under the customer's locks: the difference for the rest of
+    the period (as quoted, and equal to `expected_due_now` when given) is charged or refunded,
+    the allowances are replaced by the new ones for the rest of the period (what she used so far
+    still counts), and renewals charge the new price. An order of its own, completed at once.
+
+    Raises OptionsError (field and message), ModifyChangedError, InsufficientBalanceError,
+    OrderError (not changeable now), ProductInstance.DoesNotExist (not hers)."""
+    account, line, instance = lock_customer_product(
+        customer=customer, product_instance_id=product_instance_id
+    )
+    replayed = order_replayed(
+        customer=customer,
+        idempotency_key=idempotency_key,
+        action=OrderItem.Action.MODIFY,
+        product_instance=instance,
+    )
+    if replayed is not None:
+        return replayed
+    instance = ProductInstance.objects.select_related("offer", "line", "customer").get(
+        pk=instance.pk
+    )
+    offer = instance.offer
+    if not offer.option_groups or instance.status != ProductInstance.Status.ACTIVE:
+        raise OrderError(f"{offer.name} cannot be changed now.")
+    errors = options_validate(offer.option_groups, options)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise OptionsError(field, message)
+    chosen = {group["key"]: options[group["key"]] for group in offer.option_groups}
+    now = timezone.now()
+    quote = product_instance_modify_quote(product_instance=instance, options=chosen, at=now)
+    if expected_due_now is not None and quote.due_now != expected_due_now:
+        raise ModifyChangedError("The price of this change has changed: please confirm again.")
+
+    order = order_create(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        placed_by=actor_user,
+    )
+    item = OrderItem.objects.create(
+        order=order,
+        action=OrderItem.Action.MODIFY,
+        offer=offer,
+        product_instance=instance,
+        charge_amount=max(quote.due_now, Decimal(0)),
+        refund_amount=max(-quote.due_now, Decimal(0)),
+    )
+    if quote.due_now > 0:
+        account_charge(
+            account=account,
+            amount=quote.due_now,
+            description=f"{offer.name}: options changed",
+            reference=f"charge:order-item:{item.pk}",
+        )
+    elif quote.due_now < 0:
+        account_credit(
+            account=account,
+            amount=-quote.due_now,
+            description=f"{offer.name}: options changed",
+            reference=f"refund:order-item:{item.pk}",
+        )
+    instance.reconfigure(
+        options={**instance.options, **chosen},
+        price=quote.new_price,
+        paid=instance.paid_amount + quote.due_now,
+    )
+    instance.save(update_fields=["options", "price", "paid_amount"])
+    _allowances_replace(instance, at=now)
+    order_start(order=order)
+    order_complete(order=order, at=now)
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.ORDER_PLACED,
+        channel=channel,
+        actor=actor,
+        actor_user=actor_user,
+        summary=f"Changed {offer.name}: {'; '.join(quote.after)}",
+        data={"order_id": order.pk, "product_instance_id": instance.pk},
+    )
+    return order
+
+
+def _allowances_replace(instance: ProductInstance, *, at) -> None:
+    current = Bucket.objects.filter(granted_by_instance=instance.pk, valid_until__gt=at)
+    used = defaultdict(int)
+    for bucket in current:
+        used[(bucket.unit, bucket.scope)] += bucket.used
+    current.update(valid_until=at)
+    buckets_grant(instance, at=at, ends_at=instance.ends_at)
+    for bucket in Bucket.objects.filter(granted_by_instance=instance.pk, valid_from=at):
+        carried = min(used[(bucket.unit, bucket.scope)], bucket.initial)
+        if carried:
+            bucket.used = carried
+            bucket.save(update_fields=["used"])

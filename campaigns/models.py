@@ -1,2 +1,39 @@
-"""Campaigns, triggers, segments and deliveries arrive with the campaigns issue; the app exists so
-the dependency direction (campaigns -> orders -> selfcare -> catalog) is fixed from the start."""
+"""Campaigns, triggers and deliveries arrive with the campaigns issue; gifts live here already."""
+
+from django.db import models
+
+from orders.models import ProductInstance
+from selfcare.models import Customer, Line
+
+
+class Gift(models.Model):
+    """Data one customer gives to another's line. The giver's own product (her share, started
+    when the friend's activates or when the gift comes back) waits `scheduled` meanwhile."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Waiting for your friend"
+        ACCEPTED = "accepted", "Accepted"
+        RETURNED = "returned", "Not accepted: back to you"
+
+    giver = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="gifts_given")
+    giver_product = models.OneToOneField(
+        ProductInstance, on_delete=models.PROTECT, related_name="gift_given"
+    )
+    recipient_line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="gifts")
+    recipient_product = models.OneToOneField(
+        ProductInstance,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="gift_received",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Gift from {self.giver} to {self.recipient_line}"

@@ -129,6 +129,12 @@ class OfferTerms(models.Model):
         help_text="While she owns it, what is left of her monthly plan data at the month's end "
         "becomes an allowance for this service only, for 30 days.",
     )
+    is_gift = models.BooleanField(
+        "a gift to a friend",
+        default=False,
+        help_text="She gives its data to a friend's number; once the friend accepts and it is "
+        "active, she gets the same data too. Unaccepted gifts come back to her after 7 days.",
+    )
     creates_temporary_line = models.BooleanField(
         "a temporary second line",
         default=False,

@@ -161,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.bucket_rollover_due_task",
         "schedule": 300.0,
     },
+    "return-unaccepted-gifts": {
+        "task": "campaigns.tasks.gift_return_due_task",
+        "schedule": 300.0,
+    },
     "cancel-unconfirmed-orders": {
         "task": "orders.tasks.order_confirmation_expire_due_task",
         "schedule": 60.0,

@@ -14,6 +14,7 @@ from .purchase import (
     NotEligibleError,
     OptionsError,
     PostponeError,
+    product_instance_grant,
     product_instance_purchase,
 )
 from .renewal import product_instance_renew
@@ -57,6 +58,7 @@ __all__ = [
     "product_instance_expire",
     "product_instance_expire_due",
     "product_instance_fail_activation",
+    "product_instance_grant",
     "product_instance_modify",
     "product_instance_purchase",
     "product_instance_release",

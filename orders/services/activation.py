@@ -147,6 +147,11 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         redundant_services_suspend(instance=instance, at=now)
         if instance.offer.creates_temporary_line:
             temporary_line_open(instance)
+        if instance.options.get("gift_from_instance"):
+            # Her friend's gift is active: the giver gets hers too.
+            product_instance_start(
+                product_instance_id=instance.options["gift_from_instance"], even_if_not_due=True
+            )
         if item is not None:
             order = Order.objects.select_for_update().get(pk=item.order_id)
             if order.status == Order.Status.IN_PROGRESS:
@@ -225,18 +230,19 @@ def product_instance_fail_activation(
 
 
 @transaction.atomic
-def product_instance_start(*, product_instance_id: int) -> ProductInstance | None:
-    """Start a postponed product whose time has come: `pending_active`, and activation scheduled
-    after commit. Does nothing if it is gone, not scheduled, or not yet due."""
+def product_instance_start(
+    *, product_instance_id: int, even_if_not_due: bool = False
+) -> ProductInstance | None:
+    """Start a scheduled product whose time has come (or now, with `even_if_not_due`: a gift's
+    share): `pending_active`, and activation scheduled after commit. Does nothing if it is gone,
+    not scheduled, or not yet due."""
     from ..tasks import product_instance_activate_task
 
     instance = ProductInstance.objects.select_for_update().filter(pk=product_instance_id).first()
     now = timezone.now()
-    if (
-        instance is None
-        or instance.status != ProductInstance.Status.SCHEDULED
-        or instance.starts_at > now
-    ):
+    if instance is None or instance.status != ProductInstance.Status.SCHEDULED:
+        return instance
+    if not even_if_not_due and (instance.starts_at is None or instance.starts_at > now):
         return instance
     instance.begin(at=now)
     instance.save(update_fields=["status", "status_changed_at"])

@@ -54,7 +54,19 @@ def offer_price(*, offer: Offer, options: dict):
     return configuration(base_price=offer.price, groups=offer.option_groups, chosen=options).price
 
 
-def purchase_options_clean(*, offer: Offer, options: dict) -> dict:
+def gift_recipient_clean(*, customer: Customer, msisdn) -> dict:
+    number = "".join(ch for ch in str(msisdn or "") if ch.isdigit())
+    if not number:
+        raise OptionsError("friend_msisdn", "Enter your friend's mobile number.")
+    line = Line.objects.filter(msisdn=number, status=Line.Status.ACTIVE).first()
+    if line is None:
+        raise OptionsError("friend_msisdn", "That number is not one of ours: check it.")
+    if line.customer_id == customer.pk:
+        raise OptionsError("friend_msisdn", "That is your own number: a gift goes to a friend.")
+    return {"friend_msisdn": number, "friend_line_id": line.pk}
+
+
+def purchase_options_clean(*, customer: Customer, offer: Offer, options: dict) -> dict:
     """Check what the customer typed for an offer that asks for something; return it cleaned."""
     cleaned = {}
     if offer.option_groups:
@@ -63,6 +75,8 @@ def purchase_options_clean(*, offer: Offer, options: dict) -> dict:
             field, message = next(iter(errors.items()))
             raise OptionsError(field, message)
         cleaned.update({group["key"]: options[group["key"]] for group in offer.option_groups})
+    if offer.is_gift:
+        cleaned.update(gift_recipient_clean(customer=customer, msisdn=options.get("friend_msisdn")))
     if offer.creates_temporary_line:
         problem = iccid_problem(options.get("iccid", ""))
         if problem:
@@ -84,6 +98,50 @@ def postpone_check(*, offer: Offer, starts_at: dt.datetime, at: dt.datetime) -> 
         raise PostponeError("Pick a start in the future.")
     if starts_at > at + MAX_POSTPONE:
         raise PostponeError("Pick a start within the next 90 days.")
+
+
+@transaction.atomic
+def product_instance_grant(
+    *, customer: Customer, line_id: int, offer_id: int, idempotency_key: str, options: dict
+) -> Order:
+    """Give a customer an offer free of charge (a gift she accepted): an order of its own from
+    the system, the product `pending_active`, activation after commit. Replays return the first
+    order. Raises Line.DoesNotExist if the line is not hers."""
+    from ..tasks import product_instance_activate_task
+
+    _, line = lock_account_and_line(customer=customer, line_id=line_id)
+    replayed = order_replayed(
+        customer=customer,
+        idempotency_key=idempotency_key,
+        action=OrderItem.Action.ADD,
+        offer_id=offer_id,
+    )
+    if replayed is not None:
+        return replayed
+    offer = Offer.objects.get(pk=offer_id)
+    now = timezone.now()
+    order = order_create(
+        customer=customer,
+        line=line,
+        channel="system",
+        idempotency_key=idempotency_key,
+        placed_by=None,
+    )
+    instance = ProductInstance.objects.create(
+        customer=customer,
+        line=line,
+        offer=offer,
+        price=0,
+        paid_amount=0,
+        status_changed_at=now,
+        options=options,
+    )
+    OrderItem.objects.create(
+        order=order, action=OrderItem.Action.ADD, offer=offer, product_instance=instance
+    )
+    order_start(order=order)
+    product_instance_activate_task.delay_on_commit(instance.pk)
+    return order
 
 
 @transaction.atomic
@@ -145,7 +203,7 @@ def product_instance_purchase(
     )
     if starts_at is not None:
         postpone_check(offer=offer, starts_at=starts_at, at=now)
-    options = purchase_options_clean(offer=offer, options=options or {})
+    options = purchase_options_clean(customer=customer, offer=offer, options=options or {})
     price = offer_price(offer=offer, options=options)
     instance = ProductInstance.objects.create(
         customer=customer,
@@ -157,8 +215,9 @@ def product_instance_purchase(
         renews=offer.billing == Billing.RECURRING,
         starts_at=starts_at,
         options=options,
+        # A gift's own share waits, unscheduled, for the friend (or for the gift to come back).
         status=ProductInstance.Status.SCHEDULED
-        if starts_at
+        if starts_at or offer.is_gift
         else ProductInstance.Status.PENDING_ACTIVE,
     )
     item = OrderItem.objects.create(
@@ -185,7 +244,7 @@ def product_instance_purchase(
                 reference=f"charge:order-item:{item.pk}",
             )
         order_start(order=order)
-        if starts_at is None:
+        if instance.status == ProductInstance.Status.PENDING_ACTIVE:
             product_instance_activate_task.delay_on_commit(instance.pk)
     interaction_record(
         customer=customer,

@@ -105,6 +105,11 @@ def product_instance_cancel(
             f"{instance.offer.name} is {instance.get_status_display().lower()}: "
             "it cannot be switched off now."
         )
+    if instance.offer.is_gift and instance.status == ProductInstance.Status.SCHEDULED:
+        raise NotCancellableError(
+            "A gift cannot be taken back: if your friend does not accept it within 7 days, it "
+            "comes back to you."
+        )
     refund = product_instance_refund_quote(product_instance=instance, at=now)
     if expected_refund is not None and refund != expected_refund:
         raise RefundChangedError(refund, instance.offer.currency)

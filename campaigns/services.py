@@ -1,0 +1,131 @@
+"""Every write of campaigns. For now: gifts between customers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import ProductInstance
+from orders.services import product_instance_grant, product_instance_purchase
+from orders.services.activation import product_instance_start
+from orders.services.common import OrderError
+from selfcare.models import Customer, Interaction, Notification
+from selfcare.services import interaction_record, notification_send
+
+from .models import Gift
+
+GIFT_VALID_FOR = dt.timedelta(days=7)
+
+
+class GiftError(OrderError):
+    pass
+
+
+@transaction.atomic
+def gift_send(
+    *,
+    customer: Customer,
+    line_id: int,
+    offer_id: int,
+    friend_msisdn: str,
+    channel: str,
+    idempotency_key: str,
+    actor_user=None,
+) -> Gift:
+    """Buy a gift offer for a friend's number: charged now; her own share waits for the friend.
+    The friend is told by SMS and in her inbox. A replay returns the first gift. Raises what
+    `product_instance_purchase` raises (OptionsError for a wrong number, said next to it)."""
+    order = product_instance_purchase(
+        customer=customer,
+        line_id=line_id,
+        offer_id=offer_id,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        actor_user=actor_user,
+        options={"friend_msisdn": friend_msisdn},
+    )
+    share = ProductInstance.objects.select_related("offer").get(order_items__order=order)
+    existing = Gift.objects.filter(giver_product=share).first()
+    if existing is not None:
+        return existing
+    gift = Gift.objects.create(
+        giver=customer,
+        giver_product=share,
+        recipient_line_id=share.options["friend_line_id"],
+        expires_at=timezone.now() + GIFT_VALID_FOR,
+    )
+    friend = gift.recipient_line.customer
+    for medium in (Notification.Medium.SMS, Notification.Medium.IN_APP):
+        notification_send(
+            customer=friend,
+            medium=medium,
+            subject=f"{customer.name} gave you {share.offer.name}",
+            body=f"{customer.name} gave you {share.offer.name}. Accept it in the portal under "
+            "Gifts within 7 days.",
+        )
+    return gift
+
+
+@transaction.atomic
+def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
+    """The friend accepts: her gift is granted (free) on the line it was sent to; once it is
+    active, the giver's share starts too. Raises Gift.DoesNotExist (not hers), GiftError."""
+    gift = Gift.objects.select_for_update().get(pk=gift_id, recipient_line__customer=customer)
+    if gift.status != Gift.Status.SENT:
+        raise GiftError("This gift was already accepted or has come back to its giver.")
+    if timezone.now() >= gift.expires_at:
+        raise GiftError("This gift has expired.")
+    order = product_instance_grant(
+        customer=customer,
+        line_id=gift.recipient_line_id,
+        offer_id=gift.giver_product.offer_id,
+        idempotency_key=f"gift-{gift.pk}",
+        options={"gift_from_instance": gift.giver_product_id},
+    )
+    gift.recipient_product = ProductInstance.objects.get(order_items__order=order)
+    gift.status = Gift.Status.ACCEPTED
+    gift.settled_at = timezone.now()
+    gift.save(update_fields=["recipient_product", "status", "settled_at"])
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.ORDER_PLACED,
+        channel="portal",
+        actor=Interaction.Actor.CUSTOMER,
+        actor_user=actor_user,
+        summary=f"Accepted a gift from {gift.giver.name}",
+        data={"gift_id": gift.pk},
+    )
+    return gift
+
+
+def gift_return_due(*, at: dt.datetime | None = None) -> int:
+    """Give every unaccepted gift past its 7 days back to its giver: her share starts now, so the
+    data is hers. Returns how many."""
+    ids = list(
+        Gift.objects.filter(
+            status=Gift.Status.SENT, expires_at__lte=at or timezone.now()
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        _gift_return(gift_id=pk)
+    return len(ids)
+
+
+@transaction.atomic
+def _gift_return(*, gift_id: int) -> None:
+    gift = Gift.objects.select_for_update().select_related("giver_product__offer").get(pk=gift_id)
+    if gift.status != Gift.Status.SENT:
+        return
+    gift.status = Gift.Status.RETURNED
+    gift.settled_at = timezone.now()
+    gift.save(update_fields=["status", "settled_at"])
+    product_instance_start(product_instance_id=gift.giver_product_id, even_if_not_due=True)
+    notification_send(
+        customer=gift.giver,
+        medium=Notification.Medium.SMS,
+        subject=f"Your gift came back: {gift.giver_product.offer.name}",
+        body=f"Your gift to {gift.recipient_line.msisdn} was not accepted within 7 days, so "
+        f"{gift.giver_product.offer.name} is yours.",
+    )

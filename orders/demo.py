@@ -58,18 +58,14 @@ OFFERS = [
         "template": "data-addon",
         "code": "data-15gb",
         "name": "Data 15GB",
-        "summary": "15 GB for 30 days. Cancel any time: unused data is refunded.",
-        "price": Decimal("10.00"),
-        "data_mb": 15 * 1024,
-        "duration_days": 30,
+        "summary": "15 GB for 30 days, once a month. Cancel any time: unused data is refunded.",
         "display_order": 10,
     },
     {
         "template": "night-pass",
         "code": "mobile-tv-night-pass",
         "name": "Mobile TV Night Pass",
-        "summary": "Mobile TV from now until 04:00 tomorrow morning.",
-        "price": Decimal("2.00"),
+        "summary": "Mobile TV from now until 04:00 tomorrow morning, with no data charges.",
         "display_order": 20,
     },
     {
@@ -78,8 +74,60 @@ OFFERS = [
         "name": "Games Club",
         "summary": "Unlimited games from Games Club, €3.99 every 30 days.",
         "provider": "Games Club Ltd",
-        "price": Decimal("3.99"),
         "display_order": 30,
+    },
+    {
+        "template": "third-party-service",
+        "code": "news-alerts",
+        "name": "News Alerts",
+        "summary": "Breaking news by SMS, €0.99 every 30 days.",
+        "provider": "Daily Wire",
+        "price": Decimal("0.99"),
+        "display_order": 31,
+    },
+    {
+        "template": "recurring-bundle",
+        "code": "monthly-bundle",
+        "name": "Monthly Bundle",
+        "summary": "Games Club and 5 GB for 30 days, renewed every 30 days. Cancel any time.",
+        "display_order": 40,
+        "suspends": ["games-club"],
+    },
+    {
+        "template": "configurable-bundle",
+        "code": "my-fixed-price-bundle",
+        "name": "My Fixed Price Bundle",
+        "summary": "Pick your data, minutes and an extra for €15 every 30 days; change any time.",
+        "display_order": 50,
+    },
+    {
+        "template": "gift",
+        "code": "gift-1gb",
+        "name": "Gift 1GB",
+        "summary": "Give 1 GB to a friend: when they accept it, you get 1 GB too.",
+        "display_order": 60,
+    },
+    {
+        "template": "temporary-line",
+        "code": "travel-line-30-days",
+        "name": "Travel Line 30 days",
+        "summary": "A second line for 30 days on your plan, on the free SIM from our shops.",
+        "eligible_plans": ["Family Bundle M", "Family Bundle L"],
+        "display_order": 70,
+    },
+    {
+        "template": "loyalty",
+        "code": "loyalty-data",
+        "name": "Loyalty Data",
+        "summary": "100 MB for each full year with us, free, once a year.",
+        "display_order": 80,
+    },
+    {
+        "template": "rollover",
+        "code": "video-rollover",
+        "name": "Video Rollover",
+        "summary": "Your unused monthly data becomes video-on-demand data for the next month.",
+        "display_order": 90,
     },
 ]
 
@@ -132,7 +180,9 @@ def demo_data_load() -> list[str]:
             continue
         values = dict(spec)
         template = OfferTemplate.objects.get(code=values.pop("template"))
+        suspends = values.pop("suspends", [])
         offer = offer_create_from_template(template=template, **values)
+        offer.suspends_offers.set(Offer.objects.filter(code__in=suspends))
         offer_publish(offer=offer)
         created.append(offer.name)
     return created

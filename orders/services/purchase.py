@@ -184,11 +184,11 @@ def product_instance_purchase(
     now = timezone.now()
     offer = Offer.objects.get(pk=offer_id)
     context = customer_context_build(customer=customer, line=line, channel=channel, at=now)
+    if offer.pk in context.owned_offer_ids:
+        raise AlreadyOwnedError(f"{offer.name} is already on.")
     decision = offer_decide(offer=offer, context=context)
     if not decision.eligible:
         raise NotEligibleError(decision.reasons)
-    if offer.pk in context.owned_offer_ids:
-        raise AlreadyOwnedError(f"{offer.name} is already on.")
     if offer.currency != account.currency:
         raise NotEligibleError(
             [f"This offer is priced in {offer.currency}; your account is in {account.currency}."]

@@ -31,6 +31,27 @@ def test_the_demo_data_has_the_readmes_users_and_offers():
         ("Data 15GB", Decimal("10.00"), "published"),
         ("Mobile TV Night Pass", Decimal("2.00"), "published"),
         ("Games Club", Decimal("3.99"), "published"),
+        ("News Alerts", Decimal("0.99"), "published"),
+        ("Monthly Bundle", Decimal("9.99"), "published"),
+        ("My Fixed Price Bundle", Decimal("15.00"), "published"),
+        ("Gift 1GB", Decimal("3.00"), "published"),
+        ("Travel Line 30 days", Decimal("5.00"), "published"),
+        ("Loyalty Data", Decimal("0.00"), "published"),
+        ("Video Rollover", Decimal("0.99"), "published"),
+    }
+    bundle = Offer.objects.get(code="monthly-bundle")
+    assert list(bundle.suspends_offers.values_list("name", flat=True)) == ["Games Club"]
+
+
+def test_every_template_in_the_pack_is_coherent():
+    from catalog.models import OfferTemplate
+    from catalog.policies import terms_problems
+    from catalog.services import offer_template_load_pack
+
+    offer_template_load_pack()
+
+    assert {t.code: terms_problems(t) for t in OfferTemplate.objects.all()} == {
+        t.code: [] for t in OfferTemplate.objects.all()
     }
 
 

@@ -163,7 +163,11 @@ def test_a_free_offer_writes_no_ledger_entry(customer):
 
 
 def test_a_once_a_month_offer_bought_and_switched_off_cannot_be_bought_again_this_month(customer):
-    from orders.services import product_instance_activate, product_instance_cancel
+    from orders.services import (
+        product_instance_activate,
+        product_instance_cancel,
+        product_instance_deprovision,
+    )
 
     monthly = OfferFactory(purchase_limit=1, purchase_limit_window="calendar_month")
     buy(customer, monthly, key="month-key-1")
@@ -175,6 +179,7 @@ def test_a_once_a_month_offer_bought_and_switched_off_cannot_be_bought_again_thi
         channel="portal",
         idempotency_key="off-1",
     )
+    product_instance_deprovision(product_instance_id=instance.pk)
 
     with pytest.raises(NotEligibleError) as refused:
         buy(customer, monthly, key="month-key-2")

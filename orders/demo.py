@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +27,7 @@ CUSTOMERS = [
         "name": "Stacy Martin",
         "msisdn": "351910000001",
         "base_plan": "Family Bundle M",
-        "tenure_days": 3 * 365,
+        "tenure": relativedelta(years=3),
         "balance": Decimal("30.00"),
         "lifecycle_status": LifecycleStatus.ACTIVE,
     },
@@ -35,7 +36,7 @@ CUSTOMERS = [
         "name": "Tom Silva",
         "msisdn": "351910000002",
         "base_plan": "Prepaid Go",
-        "tenure_days": 61,
+        "tenure": relativedelta(months=2),
         "balance": Decimal("15.00"),
         "lifecycle_status": LifecycleStatus.ACTIVE,
     },
@@ -44,7 +45,7 @@ CUSTOMERS = [
         "name": "Sam Costa",
         "msisdn": "351910000003",
         "base_plan": "Prepaid Go",
-        "tenure_days": 400,
+        "tenure": relativedelta(years=1, months=1),
         "balance": Decimal("5.00"),
         "lifecycle_status": LifecycleStatus.SUSPENDED,
         "status_reason": "an unpaid top-up card was charged back. Call us on 1696 to reactivate it",
@@ -161,7 +162,7 @@ def demo_data_load() -> list[str]:
             email=user.email,
             msisdn=spec["msisdn"],
             base_plan=spec["base_plan"],
-            contract_start=today - dt.timedelta(days=spec["tenure_days"]),
+            contract_start=today - spec["tenure"],
             lifecycle_status=spec["lifecycle_status"],
             status_reason=spec.get("status_reason", ""),
             opening_balance=spec["balance"],

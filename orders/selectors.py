@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 
 from catalog.eligibility import CustomerContext, Decision, offer_decide
 from catalog.models import Offer
@@ -58,19 +59,33 @@ def customer_context_build(
 
 @dataclass
 class AddonSwitch:
-    """What one switch shows: the offer, what the line owns of it, whether it may be bought."""
+    """What one switch shows and what a tap on it does: the offer, what the line owns of it,
+    whether it may be bought. The template renders these; it decides nothing."""
 
     offer: Offer
     instance: ProductInstance | None
     decision: Decision | None = None
+    at: dt.datetime = field(default_factory=timezone.now)
+    # The order waiting for her confirmation code, if any.
+    awaiting_order_id: int | None = None
 
     @property
     def state(self) -> str:
         return self.instance.status if self.instance else "off"
 
     @property
+    def ending_later(self) -> bool:
+        """Renewal turned off: still on until its end."""
+        instance = self.instance
+        return (
+            self.state == ProductInstance.Status.PENDING_TERMINATE
+            and instance.ends_at is not None
+            and instance.ends_at > self.at
+        )
+
+    @property
     def checked(self) -> bool:
-        return self.state in (
+        return self.ending_later or self.state in (
             ProductInstance.Status.PENDING_ACTIVE,
             ProductInstance.Status.ACTIVE,
             ProductInstance.Status.SUSPENDED,
@@ -79,21 +94,101 @@ class AddonSwitch:
 
     @property
     def busy(self) -> bool:
-        return self.state in (
-            ProductInstance.Status.PENDING_ACTIVE,
-            ProductInstance.Status.PENDING_TERMINATE,
+        """Work is under way: the switch polls until it settles."""
+        if self.awaiting_order_id:
+            return False
+        return self.state == ProductInstance.Status.PENDING_ACTIVE or (
+            self.state == ProductInstance.Status.PENDING_TERMINATE and not self.ending_later
         )
 
     @property
     def failed(self) -> bool:
         return self.state == ProductInstance.Status.FAILED
 
+    @property
+    def is_gift_waiting(self) -> bool:
+        return self.offer.is_gift and self.state == ProductInstance.Status.SCHEDULED
+
+    @property
+    def needs_input(self) -> bool:
+        offer = self.offer
+        return bool(offer.option_groups or offer.creates_temporary_line or offer.is_gift)
+
+    @property
+    def tap(self) -> str:
+        """What tapping does: "code", "off" (confirm a switch-off), "configure", "buy" or "none"."""
+        if self.busy or (not self.checked and self.decision and not self.decision.eligible):
+            return "none"
+        if self.awaiting_order_id:
+            return "code"
+        if self.checked and self.instance:
+            return "off"
+        return "configure" if self.needs_input else "buy"
+
+    @property
+    def status_label(self) -> str:
+        Status = ProductInstance.Status
+        if self.awaiting_order_id:
+            return "Waiting for your code"
+        if self.ending_later:
+            return f"On until {_when(self.instance.ends_at)}"
+        if self.is_gift_waiting:
+            return "Gift sent"
+        if self.failed:
+            return "Failed — refunded" if self.instance.paid_amount else "Failed"
+        labels = {
+            Status.PENDING_ACTIVE: "Activating…",
+            Status.PENDING_TERMINATE: "Switching off…",
+            Status.SCHEDULED: "Scheduled",
+            Status.ACTIVE: "Active",
+            Status.SUSPENDED: "Suspended",
+        }
+        return labels.get(self.state, "Off")
+
+    @property
+    def note(self) -> str:
+        """One more line under the offer: why it failed or waits, when it starts, or when a limit
+        lifts."""
+        instance = self.instance
+        if self.is_gift_waiting:
+            return (
+                f"Waiting for {instance.options.get('friend_msisdn')} to accept; it comes back "
+                "to you if not accepted within 7 days."
+            )
+        if self.state == ProductInstance.Status.SCHEDULED and instance.starts_at:
+            return f"Starts {_when(instance.starts_at)}."
+        if self.state in (ProductInstance.Status.FAILED, ProductInstance.Status.SUSPENDED):
+            return instance.status_reason
+        if self.ending_later:
+            return instance.status_reason
+        if not self.checked and self.decision and self.decision.limited_only:
+            return self.decision.reasons[0]
+        return ""
+
+    @property
+    def announcement(self) -> str:
+        """What the live region says when the switch changes."""
+        if self.failed:
+            refunded = " Your money was refunded." if self.instance.paid_amount else ""
+            return f"{self.offer.name}: failed. {self.instance.status_reason}{refunded}"
+        return f"{self.offer.name}: {self.status_label.rstrip('…').lower()}"
+
 
 def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[int, ProductInstance]:
-    """The instance each switch reflects: the live one, else a recent failure."""
-    instances = ProductInstance.objects.filter(line=line).filter(
-        Q(status__in=ProductInstance.LIVE_STATUSES)
-        | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
+    """The instance each switch reflects: the live one, else a recent failure; each with the
+    order waiting for her confirmation code, if any."""
+    awaiting = OrderItem.objects.filter(
+        product_instance=OuterRef("pk"),
+        action=OrderItem.Action.ADD,
+        order__status=Order.Status.PENDING,
+    ).values("order_id")[:1]
+    instances = (
+        ProductInstance.objects.filter(line=line)
+        .filter(
+            Q(status__in=ProductInstance.LIVE_STATUSES)
+            | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
+        )
+        .annotate(awaiting_order_id=Subquery(awaiting))
     )
     if offer_ids is not None:
         instances = instances.filter(offer_id__in=offer_ids)
@@ -126,8 +221,15 @@ def addon_switch_list_for_offers(
         decision = offer_decide(offer=offer, context=context)
         instance = instances.get(offer.pk)
         if decision.eligible or decision.limited_only or (instance and instance.is_live):
-            switches.append(AddonSwitch(offer=offer, instance=instance, decision=decision))
+            switches.append(_switch(offer, instance, decision=decision, at=at))
     return switches
+
+
+def _switch(offer, instance, *, decision=None, at) -> AddonSwitch:
+    awaiting = getattr(instance, "awaiting_order_id", None) if instance else None
+    return AddonSwitch(
+        offer=offer, instance=instance, decision=decision, at=at, awaiting_order_id=awaiting
+    )
 
 
 def addon_switch_list_owned(*, line: Line) -> list[AddonSwitch]:
@@ -138,7 +240,7 @@ def addon_switch_list_owned(*, line: Line) -> list[AddonSwitch]:
     switches = []
     for offer_id, instance in instances.items():
         instance.offer = offers[offer_id]
-        switches.append(AddonSwitch(offer=offers[offer_id], instance=instance))
+        switches.append(_switch(offers[offer_id], instance, at=at))
     switches.sort(key=lambda s: (s.offer.display_order, s.offer.name))
     return switches
 
@@ -153,9 +255,7 @@ def addon_switch_get(*, customer: Customer, line: Line, offer_id: int, channel: 
     )
     offer = offers.get(pk=offer_id)
     context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
-    return AddonSwitch(
-        offer=offer, instance=instance, decision=offer_decide(offer=offer, context=context)
-    )
+    return _switch(offer, instance, decision=offer_decide(offer=offer, context=context), at=at)
 
 
 def product_instance_get_for_customer(*, customer: Customer, pk: int) -> ProductInstance:
@@ -191,6 +291,14 @@ class ModifyQuote:
     new_price: Decimal
     due_now: Decimal  # charged now (> 0) or refunded now (< 0), for the rest of this period
     currency: str
+
+    @property
+    def charge_now(self) -> Decimal:
+        return max(self.due_now, Decimal(0))
+
+    @property
+    def refund_now(self) -> Decimal:
+        return max(-self.due_now, Decimal(0))
 
 
 def product_instance_modify_quote(
@@ -289,3 +397,54 @@ def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int =
         .order_by("status_changed_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+@dataclass(frozen=True)
+class Control:
+    """Something she may do to an add-on she owns, and what it will do, said before she does."""
+
+    action: str
+    label: str
+    consequence: str
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%a %-d %b, %H:%M")
+
+
+def product_instance_controls(
+    *, product_instance: ProductInstance, at: dt.datetime
+) -> list[Control]:
+    """What she may do to her add-on now, by what its offer allows and the state it is in."""
+    instance, offer = product_instance, product_instance.offer
+    Status = ProductInstance.Status
+    controls = []
+    if instance.status == Status.ACTIVE and offer.option_groups:
+        controls.append(
+            Control("change", "Change options", "See the new price before you confirm.")
+        )
+    if instance.status == Status.ACTIVE and offer.allows_suspend:
+        left = (
+            f" The {timeuntil(instance.ends_at, at)} left waits for you."
+            if instance.ends_at
+            else ""
+        )
+        controls.append(
+            Control("suspend", "Suspend", f"It stops until you resume it; no time runs.{left}")
+        )
+    if instance.status == Status.SUSPENDED and instance.suspended_by_id is None:
+        consequence = "It runs again at once."
+        if instance.ends_at and instance.suspended_at:
+            consequence += (
+                f" It will end on {_when(instance.ends_at + (at - instance.suspended_at))}."
+            )
+        controls.append(Control("resume", "Resume", consequence))
+    if instance.status == Status.ACTIVE and instance.renews and instance.ends_at:
+        controls.append(
+            Control(
+                "stop_renewal",
+                "Turn renewal off",
+                f"It runs until {_when(instance.ends_at)}, then ends; it is not charged again.",
+            )
+        )
+    return controls

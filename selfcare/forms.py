@@ -9,3 +9,83 @@ class SwitchOnForm(forms.Form):
 
 class SwitchOffForm(SwitchOnForm):
     expected_refund = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
+class PurchaseForm(SwitchOnForm):
+    """What an offer asks of her before it is switched on: her choices for a configurable
+    bundle, a free SIM's number, a friend's number, or a later start. Only types are checked
+    here; the purchase service says what is wrong with a value, and the view shows it next to
+    its field."""
+
+    def __init__(self, *args, offer, **kwargs):
+        super().__init__(*args, **kwargs)
+        for group in offer.option_groups:
+            self.fields[group["key"]] = forms.ChoiceField(
+                label=group["label"],
+                choices=[(c["value"], c["label"]) for c in group["choices"]],
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Pick one of the {group['label'].lower()} options."},
+            )
+        if offer.creates_temporary_line:
+            self.fields["iccid"] = forms.CharField(
+                label="SIM card number (ICCID)",
+                required=False,
+                max_length=40,
+                help_text="The 19 or 20 digits printed on the free SIM card, starting with 89.",
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            )
+        if offer.is_gift:
+            self.fields["friend_msisdn"] = forms.CharField(
+                label="Your friend's mobile number",
+                required=False,
+                max_length=20,
+                widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            )
+        if offer.allows_postpone:
+            self.fields["starts_at"] = forms.DateTimeField(
+                label="Start on",
+                required=False,
+                help_text="Leave empty to start now.",
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                input_formats=["%Y-%m-%dT%H:%M"],
+                error_messages={"invalid": "Enter a date and time, e.g. 2026-12-24 18:00."},
+            )
+        self.option_keys = [group["key"] for group in offer.option_groups]
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        return {
+            key: data[key] for key in (*self.option_keys, "iccid", "friend_msisdn") if key in data
+        }
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label="Code",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={
+            "required": "Enter the 6 digits we sent by SMS.",
+            "invalid": "The code has 6 digits.",
+        },
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
+        ),
+    )
+
+
+class ChangeOptionsForm(SwitchOnForm):
+    expected_due_now = forms.DecimalField(max_digits=10, decimal_places=2, required=False)
+
+    def __init__(self, *args, offer, **kwargs):
+        super().__init__(*args, **kwargs)
+        for group in offer.option_groups:
+            self.fields[group["key"]] = forms.ChoiceField(
+                label=group["label"],
+                choices=[(c["value"], c["label"]) for c in group["choices"]],
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Pick one of the {group['label'].lower()} options."},
+            )
+        self.option_keys = [group["key"] for group in offer.option_groups]
+
+    def options(self) -> dict:
+        return {key: self.cleaned_data[key] for key in self.option_keys}

@@ -25,6 +25,11 @@ def customer_balance(*, customer: Customer) -> Decimal:
     return account_balance(account=customer.account)
 
 
+def ledger_list_for_customer(*, customer: Customer, limit: int = 100) -> list:
+    """Her account history, newest first: each charge, refund and top-up its own line."""
+    return list(customer.account.entries.all()[:limit])
+
+
 def bucket_list_current(*, line: Line, at: dt.datetime) -> list[Bucket]:
     """The allowances usable now, soonest to expire first."""
     return list(

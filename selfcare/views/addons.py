@@ -30,7 +30,7 @@ SWITCH_TEMPLATE = "selfcare/addons/switch.html#switch"
 CONFIRM_TEMPLATE = "selfcare/addons/switch.html#confirm_off"
 
 
-def _switch(request, offer_id: int):
+def switch_get(request, offer_id: int):
     try:
         return addon_switch_get(
             customer=request.customer, line=request.line, offer_id=offer_id, channel=Channel.PORTAL
@@ -39,7 +39,7 @@ def _switch(request, offer_id: int):
         raise Http404("No such add-on.") from exc
 
 
-def _render_switch(request, switch, *, error: str = "", announce: bool = False, status: int = 200):
+def render_switch(request, switch, *, error: str = "", announce: bool = False, status: int = 200):
     context = {
         "switch": switch,
         "key": uuid.uuid4(),
@@ -55,18 +55,18 @@ def _render_switch(request, switch, *, error: str = "", announce: bool = False, 
 @customer_required
 def addon_switch(request, offer_id: int):
     """The switch as it is now; a busy switch polls this until it settles."""
-    switch = _switch(request, offer_id)
+    switch = switch_get(request, offer_id)
     changed = request.GET.get("was", switch.state) != switch.state
-    return _render_switch(request, switch, announce=changed)
+    return render_switch(request, switch, announce=changed)
 
 
 @require_POST
 @customer_required
 def addon_on(request, offer_id: int):
-    switch = _switch(request, offer_id)
+    switch = switch_get(request, offer_id)
     form = SwitchOnForm(request.POST)
     if not form.is_valid():
-        return _render_switch(
+        return render_switch(
             request, switch, error="That request was malformed; please tap again.", status=400
         )
     try:
@@ -79,8 +79,8 @@ def addon_on(request, offer_id: int):
             actor_user=request.user,
         )
     except (order_services.OrderError, InsufficientBalanceError) as exc:
-        return _render_switch(request, _switch(request, offer_id), error=str(exc), status=409)
-    return _render_switch(request, _switch(request, offer_id), announce=True)
+        return render_switch(request, switch_get(request, offer_id), error=str(exc), status=409)
+    return render_switch(request, switch_get(request, offer_id), announce=True)
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,8 +105,8 @@ def addon_off(request, instance_id: int):
         )
     form = SwitchOffForm(request.POST)
     if not form.is_valid():
-        switch = _switch(request, instance.offer_id)
-        return _render_switch(
+        switch = switch_get(request, instance.offer_id)
+        return render_switch(
             request, switch, error="That request was malformed; please try again.", status=400
         )
     try:
@@ -119,7 +119,7 @@ def addon_off(request, instance_id: int):
             actor_user=request.user,
         )
     except order_services.OrderError as exc:
-        return _render_switch(
-            request, _switch(request, instance.offer_id), error=str(exc), status=409
+        return render_switch(
+            request, switch_get(request, instance.offer_id), error=str(exc), status=409
         )
-    return _render_switch(request, _switch(request, instance.offer_id), announce=True)
+    return render_switch(request, switch_get(request, instance.offer_id), announce=True)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import addons, pages
+from . import addons, manage, pages
 
 
 class IdConverter:
@@ -26,4 +26,16 @@ urlpatterns = [
     path("addons/<id:offer_id>/", addons.addon_switch, name="addon_switch"),
     path("addons/<id:offer_id>/on/", addons.addon_on, name="addon_on"),
     path("addons/owned/<id:instance_id>/off/", addons.addon_off, name="addon_off"),
+    path("addons/<id:offer_id>/configure/", manage.addon_configure, name="addon_configure"),
+    path("addons/owned/<id:instance_id>/manage/", manage.addon_manage, name="addon_manage"),
+    path("addons/owned/<id:instance_id>/change/", manage.addon_change, name="addon_change"),
+    path(
+        "addons/owned/<id:instance_id>/<slug:action>/", manage.addon_control, name="addon_control"
+    ),
+    path("orders/<id:order_id>/code/", manage.order_code, name="order_code"),
+    path("orders/<id:order_id>/confirm/", manage.order_confirm, name="order_confirm"),
+    path("orders/<id:order_id>/resend-code/", manage.order_resend_code, name="order_resend_code"),
+    path("account/", manage.account_history, name="account"),
+    path("gifts/", manage.gifts, name="gifts"),
+    path("gifts/<id:gift_id>/accept/", manage.gift_accept, name="gift_accept"),
 ]

@@ -77,7 +77,7 @@ def test_tapping_on_shows_activating_at_once_then_active_by_itself(
     assert "hx-trigger" not in html
     assert "04:00" in html  # until 04:00 next morning
     assert re.search(
-        r'<div hx-swap-oob="innerHTML:#live-region">\s+Mobile TV Night Pass:\s+active',
+        r'<div hx-swap-oob="innerHTML:#live-region">\s*Mobile TV Night Pass:\s+active',
         response.text,
     )
 

@@ -1,0 +1,270 @@
+"""Everything beyond the plain switch: offers that ask for something before they start (options,
+a SIM card number, a friend's number, a later start, a confirmation code), the controls of an
+add-on she owns (suspend, resume, turn renewal off, change options), each showing its consequence
+before she confirms, and the account history and gifts pages.
+
+Every response that is not a whole page replaces the add-on's card (`#addon-<offer id>`); a
+refusal is a 4xx carrying the same card with the message next to the field it is about.
+"""
+
+import uuid
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns import services as campaign_services
+from campaigns.models import Gift
+from campaigns.selectors import gift_list_received
+from orders import services as order_services
+from orders.models import Order, ProductInstance
+from orders.selectors import (
+    product_instance_controls,
+    product_instance_get_for_customer,
+    product_instance_modify_quote,
+)
+from selfcare.forms import ChangeOptionsForm, CodeForm, PurchaseForm, SwitchOnForm
+from selfcare.models import Channel
+from selfcare.selectors import customer_balance, ledger_list_for_customer
+from selfcare.services import InsufficientBalanceError
+
+from .addons import render_switch, switch_get
+from .common import customer_required
+
+FORMS = "selfcare/addons/manage.html"
+CONTROL_SERVICES = {
+    "suspend": order_services.product_instance_suspend,
+    "resume": order_services.product_instance_resume,
+    "stop_renewal": order_services.product_instance_renewal_stop,
+}
+
+
+def _owned(request, instance_id: int) -> ProductInstance:
+    try:
+        return product_instance_get_for_customer(customer=request.customer, pk=instance_id)
+    except ProductInstance.DoesNotExist as exc:
+        raise Http404("No such add-on.") from exc
+
+
+def _render_configure(request, switch, form, *, status=200, error=""):
+    context = {"switch": switch, "form": form, "key": uuid.uuid4(), "error": error}
+    return render(request, f"{FORMS}#configure", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def addon_configure(request, offer_id: int):
+    """GET: the form an offer asks for before it starts. POST: switch it on with those answers."""
+    switch = switch_get(request, offer_id)
+    offer = switch.offer
+    if request.method == "GET":
+        return _render_configure(request, switch, PurchaseForm(offer=offer))
+    form = PurchaseForm(request.POST, offer=offer)
+    if not form.is_valid():
+        return _render_configure(request, switch, form, status=400)
+    starts_at = form.cleaned_data.get("starts_at")
+    try:
+        if offer.is_gift:
+            gift = campaign_services.gift_send(
+                customer=request.customer,
+                line_id=request.line.pk,
+                offer_id=offer.pk,
+                friend_msisdn=form.cleaned_data.get("friend_msisdn", ""),
+                channel=Channel.PORTAL,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                actor_user=request.user,
+            )
+            order = gift.giver_product.order_items.get().order
+        else:
+            order = order_services.product_instance_purchase(
+                customer=request.customer,
+                line_id=request.line.pk,
+                offer_id=offer.pk,
+                channel=Channel.PORTAL,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                actor_user=request.user,
+                starts_at=timezone.make_aware(starts_at) if starts_at else None,
+                options=form.options(),
+            )
+    except order_services.OptionsError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        return _render_configure(request, switch, form, status=400)
+    except order_services.PostponeError as exc:
+        form.add_error("starts_at", str(exc))
+        return _render_configure(request, switch, form, status=400)
+    except (order_services.OrderError, InsufficientBalanceError) as exc:
+        return _render_configure(request, switch, form, status=409, error=str(exc))
+    if order.status == Order.Status.PENDING:
+        return _render_code(request, order, CodeForm())
+    return render_switch(request, switch_get(request, offer_id), announce=True)
+
+
+def _render_code(request, order, form, *, status=200, error=""):
+    item = order.items.select_related("offer").get()
+    context = {"order": order, "offer": item.offer, "form": form, "error": error}
+    return render(request, f"{FORMS}#code", context, status=status)
+
+
+def _pending_order(request, order_id: int) -> Order:
+    order = Order.objects.filter(customer=request.customer, pk=order_id).first()
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+@require_GET
+@customer_required
+def order_code(request, order_id: int):
+    """The code form again, for an order still waiting for it."""
+    return _render_code(request, _pending_order(request, order_id), CodeForm())
+
+
+@require_POST
+@customer_required
+def order_confirm(request, order_id: int):
+    """The code she received by SMS: right, the add-on activates; wrong, she is told next to it."""
+    order = _pending_order(request, order_id)
+    form = CodeForm(request.POST)
+    if not form.is_valid():
+        return _render_code(request, order, form, status=400)
+    try:
+        order_services.order_confirm(
+            customer=request.customer,
+            order_id=order.pk,
+            code=form.cleaned_data["code"].strip(),
+            actor_user=request.user,
+        )
+    except (order_services.OrderError, InsufficientBalanceError) as exc:
+        form.add_error("code", str(exc))
+        return _render_code(request, order, form, status=409)
+    offer_id = order.items.get().offer_id
+    return render_switch(request, switch_get(request, offer_id), announce=True)
+
+
+@require_POST
+@customer_required
+def order_resend_code(request, order_id: int):
+    order = _pending_order(request, order_id)
+    try:
+        order_services.order_confirmation_resend(customer=request.customer, order_id=order.pk)
+    except order_services.OrderError as exc:
+        return _render_code(request, order, CodeForm(), status=409, error=str(exc))
+    return _render_code(request, order, CodeForm(), error="A new code is on its way.")
+
+
+@require_GET
+@customer_required
+def addon_manage(request, instance_id: int):
+    """What she may do to her add-on, each with its consequence."""
+    instance = _owned(request, instance_id)
+    context = {
+        "instance": instance,
+        "controls": product_instance_controls(product_instance=instance, at=timezone.now()),
+        "key": uuid.uuid4(),
+    }
+    return render(request, f"{FORMS}#manage", context)
+
+
+@require_POST
+@customer_required
+def addon_control(request, instance_id: int, action: str):
+    """Suspend, resume or turn renewal off, as confirmed on the manage panel."""
+    instance = _owned(request, instance_id)
+    service = CONTROL_SERVICES.get(action)
+    if service is None:
+        raise Http404("No such action.")
+    form = SwitchOnForm(request.POST)
+    switch = switch_get(request, instance.offer_id)
+    if not form.is_valid():
+        return render_switch(request, switch, error="That request was malformed.", status=400)
+    try:
+        service(
+            customer=request.customer,
+            product_instance_id=instance.pk,
+            channel=Channel.PORTAL,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            actor_user=request.user,
+        )
+    except order_services.OrderError as exc:
+        return render_switch(request, switch, error=str(exc), status=409)
+    return render_switch(request, switch_get(request, instance.offer_id), announce=True)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def addon_change(request, instance_id: int):
+    """Change a bundle's options: GET the form; POST without `confirm` shows the price effect;
+    POST with `confirm` applies it, refused if the effect is no longer what she was shown."""
+    instance = _owned(request, instance_id)
+    offer = instance.offer
+    if not offer.option_groups:
+        raise Http404("This add-on has no options.")
+    if request.method == "GET":
+        form = ChangeOptionsForm(offer=offer, initial=instance.options)
+        return render(
+            request, f"{FORMS}#change", {"instance": instance, "form": form, "key": uuid.uuid4()}
+        )
+    form = ChangeOptionsForm(request.POST, offer=offer)
+    if not form.is_valid():
+        context = {"instance": instance, "form": form, "key": uuid.uuid4()}
+        return render(request, f"{FORMS}#change", context, status=400)
+    if "confirm" not in request.POST:
+        quote = product_instance_modify_quote(
+            product_instance=instance, options=form.options(), at=timezone.now()
+        )
+        context = {"instance": instance, "form": form, "quote": quote, "key": uuid.uuid4()}
+        return render(request, f"{FORMS}#change", context)
+    try:
+        order_services.product_instance_modify(
+            customer=request.customer,
+            product_instance_id=instance.pk,
+            options=form.options(),
+            channel=Channel.PORTAL,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            expected_due_now=form.cleaned_data["expected_due_now"],
+            actor_user=request.user,
+        )
+    except (order_services.OrderError, InsufficientBalanceError) as exc:
+        context = {"instance": instance, "form": form, "key": uuid.uuid4(), "error": str(exc)}
+        return render(request, f"{FORMS}#change", context, status=409)
+    return render_switch(request, switch_get(request, offer.pk), announce=True)
+
+
+@require_GET
+@customer_required
+def account_history(request):
+    customer = request.customer
+    context = {
+        "customer": customer,
+        "balance": customer_balance(customer=customer),
+        "entries": ledger_list_for_customer(customer=customer),
+    }
+    return render(request, "selfcare/account/page.html", context)
+
+
+@require_GET
+@customer_required
+def gifts(request):
+    return render(
+        request,
+        "selfcare/gifts/page.html",
+        {"gifts": gift_list_received(customer=request.customer)},
+    )
+
+
+@require_POST
+@customer_required
+def gift_accept(request, gift_id: int):
+    try:
+        campaign_services.gift_accept(
+            customer=request.customer, gift_id=gift_id, actor_user=request.user
+        )
+        message = "Accepted: your gift is being activated."
+        status = 200
+    except Gift.DoesNotExist as exc:
+        raise Http404("No such gift.") from exc
+    except order_services.OrderError as exc:
+        message, status = str(exc), 409
+    context = {"gifts": gift_list_received(customer=request.customer), "message": message}
+    return render(request, "selfcare/gifts/page.html#list", context, status=status)

@@ -84,7 +84,7 @@ def addon_configure(request, offer_id: int):
                 channel=Channel.PORTAL,
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 actor_user=request.user,
-                starts_at=timezone.make_aware(starts_at) if starts_at else None,
+                starts_at=starts_at,
                 options=form.options(),
             )
     except order_services.OptionsError as exc:

@@ -243,3 +243,110 @@ def test_a_customer_without_a_line_is_told_so(client):
         response = client.get(url)
         assert response.status_code == 403
         assert "You have no line with us right now" in response.text
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "message"),
+    [
+        ("tomorrow evening", "Enter a date and time, e.g. 2026-12-24 18:00."),
+        ("2020-01-01T10:00", "Pick a start in the future."),
+        ("2099-01-01T10:00", "Pick a start within the next 90 days."),
+    ],
+)
+def test_a_wrong_start_date_is_said_next_to_the_field(login, offers, state, starts_at, message):
+    client = login("stacy")
+    before = state()
+
+    response = client.post(
+        f"/addons/{offers['Monthly Bundle'].pk}/configure/",
+        {"idempotency_key": "tap-0000001", "starts_at": starts_at},
+    )
+
+    assert response.status_code == 400
+    assert f'role="alert">{message}</p>' in response.text
+    assert state() == before
+
+
+def test_a_start_later_is_scheduled(login, offers):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = login("stacy")
+    later = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(
+        f"/addons/{offers['Monthly Bundle'].pk}/configure/",
+        {"idempotency_key": "tap-0000001", "starts_at": later},
+    )
+
+    assert response.status_code == 200
+    instance = ProductInstance.objects.get()
+    assert instance.status == "scheduled"
+    assert "Scheduled" in response.text
+    assert "Starts " in response.text
+
+
+@pytest.mark.parametrize("code", ["", "12 34", "abcdef", "1234567"])
+def test_a_malformed_code_is_said_next_to_the_field(login, offers, code):
+    from tests.selfcare.test_sims import VALID
+
+    client = login("stacy")
+    client.post(
+        f"/addons/{offers['Travel Line 30 days'].pk}/configure/",
+        {"idempotency_key": "tap-0000001", "iccid": VALID},
+    )
+    order = Order.objects.get()
+
+    response = client.post(f"/orders/{order.pk}/confirm/", {"code": code})
+
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.text
+    order.refresh_from_db()
+    assert order.status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "manage/"),
+        ("get", "change/"),
+        ("post", "suspend/"),
+        ("post", "stop_renewal/"),
+    ],
+)
+def test_another_customers_add_on_cannot_be_managed(login, stacy_active_data, state, method, path):
+    client = login("tom")
+    before = state()
+
+    response = getattr(client, method)(
+        f"/addons/owned/{stacy_active_data.pk}/{path}", {"idempotency_key": "k-0000001"}
+    )
+
+    assert response.status_code == 404
+    assert state() == before
+
+
+def test_an_unknown_control_is_not_found(login, stacy_active_data):
+    response = login("stacy").post(
+        f"/addons/owned/{stacy_active_data.pk}/explode/", {"idempotency_key": "k-0000001"}
+    )
+
+    assert response.status_code == 404
+
+
+def test_someone_elses_order_code_and_gift_are_not_found(login, offers):
+    from tests.selfcare.test_sims import VALID
+
+    stacy = login("stacy")
+    stacy.post(
+        f"/addons/{offers['Travel Line 30 days'].pk}/configure/",
+        {"idempotency_key": "tap-0000001", "iccid": VALID},
+    )
+    order = Order.objects.get()
+    stacy.logout()
+    tom = login("tom")
+
+    assert tom.post(f"/orders/{order.pk}/confirm/", {"code": "123456"}).status_code == 404
+    assert tom.get(f"/orders/{order.pk}/code/").status_code == 404
+    assert tom.post("/gifts/999999/accept/").status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -68,6 +69,8 @@ class AddonSwitch:
     at: dt.datetime = field(default_factory=timezone.now)
     # The order waiting for her confirmation code, if any.
     awaiting_order_id: int | None = None
+    # A fresh idempotency key for the next tap: a double tap resends the same one.
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
     def state(self) -> str:

@@ -4,7 +4,9 @@ KEY_HELP = "A fresh key is rendered with every switch; a replay of the same key 
 
 
 class SwitchOnForm(forms.Form):
-    idempotency_key = forms.RegexField(regex=r"^[A-Za-z0-9-]{8,64}$", help_text=KEY_HELP)
+    idempotency_key = forms.RegexField(
+        regex=r"^[A-Za-z0-9-]{8,64}$", help_text=KEY_HELP, widget=forms.HiddenInput
+    )
 
 
 class SwitchOffForm(SwitchOnForm):
@@ -74,7 +76,9 @@ class CodeForm(forms.Form):
 
 
 class ChangeOptionsForm(SwitchOnForm):
-    expected_due_now = forms.DecimalField(max_digits=10, decimal_places=2, required=False)
+    expected_due_now = forms.DecimalField(
+        max_digits=10, decimal_places=2, required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)

@@ -42,7 +42,6 @@ def switch_get(request, offer_id: int):
 def render_switch(request, switch, *, error: str = "", announce: bool = False, status: int = 200):
     context = {
         "switch": switch,
-        "key": uuid.uuid4(),
         "error": error,
         "announce": announce,
         "balance": customer_balance(customer=request.customer) if announce else None,

@@ -207,3 +207,25 @@ def test_staff_without_a_line_are_sent_to_their_tools(login):
     assert response.status_code == 403
     assert "This portal is for customers" in response.text
     assert 'href="/admin/"' in response.text
+
+
+def test_every_switch_on_a_page_carries_its_own_fresh_key_that_a_tap_sends(login, offers):
+    client = login("stacy")
+
+    page = client.get("/offers/").text
+    keys = re.findall(r'hx-vals=\'\{"idempotency_key": "([^"]*)"\}\'', page)
+
+    assert len(keys) >= 3
+    assert all(re.fullmatch(r"[0-9a-f-]{36}", key) for key in keys)
+    assert len(set(keys)) == len(keys)
+    assert keys != re.findall(r'"idempotency_key": "([^"]*)"', client.get("/offers/").text)
+    response = client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": keys[0]})
+    assert response.status_code == 200
+
+
+def test_pages_load_htmx_alone_so_a_refusal_is_swapped_into_its_card(login):
+    # django-htmx's debug helper replaces the whole page on any 4xx when DEBUG is on
+    page = login("stacy").get("/offers/").text
+
+    assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in page
+    assert "django-htmx.js" not in page

@@ -184,3 +184,20 @@ def test_only_product_managers_reach_the_catalog_admin(client, group):
     response = client.get(reverse("admin:catalog_offer_changelist"))
 
     assert response.status_code in (302, 403)
+
+
+def test_publishing_a_zero_rating_offer_warns_but_publishes(pm_client):
+    offer = OfferFactory(draft=True, name="TV Pass", service_data_mb=10240, service_scope="tv")
+
+    response = pm_client.post(
+        reverse("admin:catalog_offer_changelist"),
+        {"action": "publish_selected", "_selected_action": [offer.pk]},
+        follow=True,
+    )
+
+    offer.refresh_from_db()
+    assert offer.status == "published"
+    assert "“TV Pass”: TV streaming traffic will not count against the customer&#x27;s data" in (
+        response.text
+    )
+    assert "not allowed in some markets, e.g. the EU" in response.text

@@ -187,6 +187,7 @@ def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[in
     ).values("order_id")[:1]
     instances = (
         ProductInstance.objects.filter(line=line)
+        .select_related("offer")
         .filter(
             Q(status__in=ProductInstance.LIVE_STATUSES)
             | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
@@ -239,11 +240,7 @@ def addon_switch_list_owned(*, line: Line) -> list[AddonSwitch]:
     """The add-ons the line owns now (and recent failures), for the dashboard."""
     at = timezone.now()
     instances = _switch_instances(line=line, at=at)
-    offers = Offer.objects.in_bulk(list({i.offer_id for i in instances.values()}))
-    switches = []
-    for offer_id, instance in instances.items():
-        instance.offer = offers[offer_id]
-        switches.append(_switch(offers[offer_id], instance, at=at))
+    switches = [_switch(instance.offer, instance, at=at) for instance in instances.values()]
     switches.sort(key=lambda s: (s.offer.display_order, s.offer.name))
     return switches
 
@@ -259,6 +256,18 @@ def addon_switch_get(*, customer: Customer, line: Line, offer_id: int, channel: 
     offer = offers.get(pk=offer_id)
     context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
     return _switch(offer, instance, decision=offer_decide(offer=offer, context=context), at=at)
+
+
+def addon_switch_for_order(*, order: Order) -> AddonSwitch:
+    """The switch of what `order` switched on, as it stands just after the purchase."""
+    item = (
+        OrderItem.objects.select_related("product_instance__offer")
+        .filter(order=order, action=OrderItem.Action.ADD)
+        .get()
+    )
+    instance = item.product_instance
+    awaiting = order.pk if order.status == Order.Status.PENDING else None
+    return AddonSwitch(offer=instance.offer, instance=instance, awaiting_order_id=awaiting)
 
 
 def product_instance_get_for_customer(*, customer: Customer, pk: int) -> ProductInstance:

@@ -21,6 +21,17 @@ def customer_get_for_user(*, user) -> Customer | None:
     return Customer.objects.select_related("account").filter(user=user).first()
 
 
+def line_get_home_for_user(*, user) -> Line | None:
+    """The signed-in customer's home line (not a temporary one), with her and her account, in one
+    query; None for staff and for a customer without a line."""
+    return (
+        Line.objects.select_related("customer__account")
+        .filter(customer__user=user, temporary=False)
+        .order_by("id")
+        .first()
+    )
+
+
 def customer_balance(*, customer: Customer) -> Decimal:
     return account_balance(account=customer.account)
 

@@ -15,6 +15,7 @@ from catalog.models import Offer
 from orders import services as order_services
 from orders.models import ProductInstance
 from orders.selectors import (
+    addon_switch_for_order,
     addon_switch_get,
     product_instance_get_for_customer,
     product_instance_refund_quote,
@@ -62,14 +63,16 @@ def addon_switch(request, offer_id: int):
 @require_POST
 @customer_required
 def addon_on(request, offer_id: int):
-    switch = switch_get(request, offer_id)
     form = SwitchOnForm(request.POST)
     if not form.is_valid():
         return render_switch(
-            request, switch, error="That request was malformed; please tap again.", status=400
+            request,
+            switch_get(request, offer_id),
+            error="That request was malformed; please tap again.",
+            status=400,
         )
     try:
-        order_services.product_instance_purchase(
+        order = order_services.product_instance_purchase(
             customer=request.customer,
             line_id=request.line.pk,
             offer_id=offer_id,
@@ -77,9 +80,12 @@ def addon_on(request, offer_id: int):
             idempotency_key=form.cleaned_data["idempotency_key"],
             actor_user=request.user,
         )
+    except Offer.DoesNotExist as exc:
+        raise Http404("No such add-on.") from exc
     except (order_services.OrderError, InsufficientBalanceError) as exc:
         return render_switch(request, switch_get(request, offer_id), error=str(exc), status=409)
-    return render_switch(request, switch_get(request, offer_id), announce=True)
+    # The tap's answer is built from what the purchase wrote, not read again from scratch.
+    return render_switch(request, addon_switch_for_order(order=order), announce=True)
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,7 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 
-from selfcare.selectors import customer_get_for_user
+from selfcare.selectors import customer_get_for_user, line_get_home_for_user
 
 
 def customer_required(view):
@@ -19,13 +19,13 @@ def customer_required(view):
                     redirect_to_login(request.htmx.current_url_abs_path or "/").url
                 )
             return redirect_to_login(request.get_full_path())
-        customer = customer_get_for_user(user=request.user)
-        if customer is None:
-            return render(request, "selfcare/not_customer.html", status=403)
-        request.customer = customer
-        request.line = customer.lines.filter(temporary=False).first()
-        if request.line is None:
+        line = line_get_home_for_user(user=request.user)
+        if line is None:
+            if customer_get_for_user(user=request.user) is None:
+                return render(request, "selfcare/not_customer.html", status=403)
             return render(request, "selfcare/no_line.html", status=403)
+        request.customer = line.customer
+        request.line = line
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -14,7 +14,7 @@ from tests.orders.helpers import buy
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/offers/", "/orders/"]
-MAX_QUERIES = {"/": 8, "/offers/": 10, "/orders/": 7}
+MAX_QUERIES = {"/": 6, "/offers/": 9, "/orders/": 6}
 
 
 def _customer_owning(offers):

@@ -1,5 +1,5 @@
-"""Real-browser fixtures: Debian's chromium driven by Playwright against `live_server`, with the demo
-data loaded and a real Celery worker activating add-ons in a thread, as a customer gets them."""
+"""Real-browser fixtures: Debian's chromium driven by Playwright against `live_server`, with the
+demo data loaded and a real Celery worker activating add-ons in a thread, as customers get them."""
 
 import os
 import re
@@ -41,9 +41,17 @@ def browser() -> Iterator[Browser]:
 def portal(settings, live_server, celery_worker_thread):
     """The portal as `make run` serves it: the demo data, a real worker, and a network slow enough
     (400 ms) that "Activating…" shows before "Active"."""
-    from orders.demo import demo_data_load
+    from django.contrib.auth.models import Group
+
+    from orders.demo import STAFF, demo_data_load
 
     settings.NETWORK_SIMULATED_LATENCY_MS = 400
+    # The flush after every transactional test empties all tables, the groups the migrations made
+    # too. (Serialized rollback cannot bring them back here: once Playwright runs an event loop in
+    # this thread, Django keeps its connections in a context variable, so the connection that held
+    # the serialized database before the browser started is no longer the one in use.)
+    for _username, _name, group in STAFF:
+        Group.objects.get_or_create(name=group)
     demo_data_load()
     return live_server
 

@@ -229,3 +229,12 @@ def test_pages_load_htmx_alone_so_a_refusal_is_swapped_into_its_card(login):
 
     assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in page
     assert "django-htmx.js" not in page
+
+
+def test_the_operators_name_is_in_the_title_and_header(login, settings):
+    settings.OPERATOR_NAME = "Acme Mobile"
+
+    page = login("stacy").get("/").text
+
+    assert "· Acme Mobile</title>" in page
+    assert ">Acme Mobile</a>" in page

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
@@ -180,11 +180,6 @@ class AddonSwitch:
 def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[int, ProductInstance]:
     """The instance each switch reflects: the live one, else a recent failure; each with the
     order waiting for her confirmation code, if any."""
-    awaiting = OrderItem.objects.filter(
-        product_instance=OuterRef("pk"),
-        action=OrderItem.Action.ADD,
-        order__status=Order.Status.PENDING,
-    ).values("order_id")[:1]
     instances = (
         ProductInstance.objects.filter(line=line)
         .select_related("offer")
@@ -192,7 +187,6 @@ def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[in
             Q(status__in=ProductInstance.LIVE_STATUSES)
             | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
         )
-        .annotate(awaiting_order_id=Subquery(awaiting))
     )
     if offer_ids is not None:
         instances = instances.filter(offer_id__in=offer_ids)
@@ -201,6 +195,18 @@ def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[in
         current = by_offer.get(instance.offer_id)
         if current is None or (instance.is_live and not current.is_live):
             by_offer[instance.offer_id] = instance
+    # Only an instance still pending activation can be waiting for a code: look those up only.
+    pending = [i.pk for i in by_offer.values() if i.status == ProductInstance.Status.PENDING_ACTIVE]
+    if pending:
+        awaiting = dict(
+            OrderItem.objects.filter(
+                product_instance_id__in=pending,
+                action=OrderItem.Action.ADD,
+                order__status=Order.Status.PENDING,
+            ).values_list("product_instance_id", "order_id")
+        )
+        for instance in by_offer.values():
+            instance.awaiting_order_id = awaiting.get(instance.pk)
     return by_offer
 
 

@@ -103,18 +103,21 @@ def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
 def gift_return_due(*, at: dt.datetime | None = None) -> int:
     """Give every unaccepted gift past its 7 days back to its giver: her share starts now, so the
     data is hers. Returns how many."""
+    from .tasks import gift_return_task
+
     ids = list(
         Gift.objects.filter(
             status=Gift.Status.SENT, expires_at__lte=at or timezone.now()
         ).values_list("pk", flat=True)
     )
     for pk in ids:
-        _gift_return(gift_id=pk)
+        gift_return_task.delay(pk)
     return len(ids)
 
 
 @transaction.atomic
-def _gift_return(*, gift_id: int) -> None:
+def gift_return(*, gift_id: int) -> None:
+    """Give one unaccepted gift back to its giver; nothing if it was accepted meanwhile."""
     gift = Gift.objects.select_for_update().select_related("giver_product__offer").get(pk=gift_id)
     if gift.status != Gift.Status.SENT:
         return

@@ -149,6 +149,18 @@ def terms_problems(terms: OfferTerms) -> list[str]:
         problems.append(f"Unknown channel: {unknown}.")
 
     problems += option_groups_problems(terms.option_groups)
+    if terms.requires_confirmation and terms.allows_postpone:
+        problems.append(
+            "An offer confirmed with a code cannot also be postponed: the code would expire "
+            "before the start. Untick one of them."
+        )
+    if terms.is_gift:
+        if terms.requires_confirmation or terms.allows_postpone:
+            problems.append("A gift starts when the friend accepts it: no code, no later start.")
+        if terms.refund_policy != RefundPolicy.NONE:
+            problems.append(
+                "A gift cannot be refunded (the friend keeps it): set the refund policy to none."
+            )
 
     valid_statuses = set(LifecycleStatus.values)
     statuses = terms.eligible_statuses
@@ -206,6 +218,15 @@ def offer_problems(offer) -> list[str]:
             problems.append("An offer cannot make itself redundant: fix 'Other offers'.")
         if suspended & needed:
             problems.append("An offer cannot suspend an offer it requires: fix 'Other offers'.")
+        mutual = [
+            o.name
+            for o in offer.suspends_offers.all()
+            if o.pk != offer.pk and offer in o.suspends_offers.all()
+        ]
+        if mutual:
+            problems.append(
+                f"This offer and {', '.join(mutual)} would suspend each other: keep one direction."
+            )
     if (
         offer.available_from
         and offer.available_until

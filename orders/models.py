@@ -132,6 +132,8 @@ class ProductInstance(FSMModelMixin, models.Model):
         null=True, blank=True, help_text="When a postponed (scheduled) product starts."
     )
     started_at = models.DateTimeField(null=True, blank=True)
+    # The start of the period she is in (activation, then each renewal).
+    period_started_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     terminated_at = models.DateTimeField(null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
@@ -181,6 +183,7 @@ class ProductInstance(FSMModelMixin, models.Model):
     @transition(field=status, source=Status.PENDING_ACTIVE, target=Status.ACTIVE)
     def activate(self, *, at, ends_at) -> None:
         self.started_at = at
+        self.period_started_at = at
         self.ends_at = ends_at
         self.status_reason = ""
         self.status_changed_at = at
@@ -216,6 +219,7 @@ class ProductInstance(FSMModelMixin, models.Model):
 
     @transition(field=status, source=Status.ACTIVE, target=Status.ACTIVE)
     def renew(self, *, at, ends_at, paid) -> None:
+        self.period_started_at = self.ends_at
         self.ends_at = ends_at
         self.paid_amount = paid
         self.renewal_count += 1

@@ -288,6 +288,12 @@ def product_instance_refund_quote(*, product_instance: ProductInstance, at: dt.d
     data = Bucket.objects.filter(
         granted_by_instance=product_instance.pk, unit=Bucket.Unit.MB, scope=Bucket.Scope.GENERAL
     ).aggregate(initial=Sum("initial"), used=Sum("used"))
+    if (
+        product_instance.status == ProductInstance.Status.SUSPENDED
+        and product_instance.suspended_at
+    ):
+        # Its time stopped when it was suspended: what was left then is still unused.
+        at = product_instance.suspended_at
     return refund_due(
         product_instance.offer,
         paid=product_instance.paid_amount,

@@ -62,6 +62,16 @@ def product_instance_expire_due_task() -> int:
 
 
 @shared_task
+def order_confirmation_expire_task(order_id: int) -> None:
+    services.order_confirmation_expire(order_id=order_id)
+
+
+@shared_task
+def product_instance_start_task(product_instance_id: int) -> None:
+    services.product_instance_start(product_instance_id=product_instance_id)
+
+
+@shared_task
 def order_confirmation_expire_due_task() -> int:
     return services.order_confirmation_expire_due()
 

@@ -130,6 +130,9 @@ class Bucket(models.Model):
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.GENERAL)
     initial = models.PositiveBigIntegerField()
     used = models.PositiveBigIntegerField(default=0)
+    # Of `used`, what was carried over from an earlier allowance of the same period when a
+    # bundle's options changed (so it is not counted twice).
+    carried = models.PositiveBigIntegerField(default=0)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField(null=True, blank=True)
     # The product instance that granted it (None for the base plan). A plain id, not a foreign

@@ -7,7 +7,12 @@ from .activation import (
     product_instance_start,
 )
 from .common import IdempotencyConflictError, OrderError
-from .confirmation import ConfirmationError, order_confirm, order_confirmation_resend
+from .confirmation import (
+    ConfirmationError,
+    order_confirm,
+    order_confirmation_expire,
+    order_confirmation_resend,
+)
 from .modification import ModifyChangedError, product_instance_modify
 from .purchase import (
     AlreadyOwnedError,
@@ -50,6 +55,7 @@ __all__ = [
     "RefundChangedError",
     "bucket_rollover_due",
     "order_confirm",
+    "order_confirmation_expire",
     "order_confirmation_expire_due",
     "order_confirmation_resend",
     "product_instance_activate",

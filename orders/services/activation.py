@@ -66,7 +66,7 @@ def instance_configuration(instance: ProductInstance) -> Configuration:
     )
 
 
-def buckets_grant(instance: ProductInstance, *, at, ends_at) -> None:
+def buckets_grant(instance: ProductInstance, *, at, ends_at) -> list[Bucket]:
     offer = instance.offer
     data_mb = data_allowance_mb(
         offer, contract_start=instance.customer.contract_start, on=timezone.localdate(at)
@@ -86,7 +86,7 @@ def buckets_grant(instance: ProductInstance, *, at, ends_at) -> None:
     if offer.service_data_mb:
         label = f"{offer.get_service_scope_display()} data"
         allowances.append((Bucket.Unit.MB, offer.service_scope, offer.service_data_mb, label))
-    Bucket.objects.bulk_create(
+    return Bucket.objects.bulk_create(
         Bucket(
             line=instance.line,
             name=f"{offer.name} {label}",

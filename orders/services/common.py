@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from selfcare.models import Account, Customer, Line
+from selfcare.models import Account, Customer, Interaction, Line
+from selfcare.services import interaction_record
 
 from ..models import Order, OrderStatusChange
 
@@ -34,6 +35,69 @@ def lock_customer_product(*, customer: Customer, product_instance_id: int):
         ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
     )
     return account, line, instance
+
+
+def lock_for_control(
+    *, customer: Customer, product_instance_id: int, idempotency_key: str, action: str
+):
+    """`lock_customer_product`, then the order a replay of this request already made (or None).
+    Returns (account, line, product, replayed)."""
+    account, line, instance = lock_customer_product(
+        customer=customer, product_instance_id=product_instance_id
+    )
+    replayed = order_replayed(
+        customer=customer,
+        idempotency_key=idempotency_key,
+        action=action,
+        product_instance=instance,
+    )
+    return account, line, instance, replayed
+
+
+def order_open(
+    *,
+    customer: Customer,
+    line: Line,
+    channel: str,
+    idempotency_key: str,
+    actor_user,
+    action: str,
+    instance,
+    charge_amount=0,
+    refund_amount=0,
+):
+    """Write a new order with its one item acting on `instance`. Returns (order, item)."""
+    from ..models import OrderItem
+
+    order = order_create(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        placed_by=actor_user,
+    )
+    item = OrderItem.objects.create(
+        order=order,
+        action=action,
+        offer=instance.offer,
+        product_instance=instance,
+        charge_amount=charge_amount,
+        refund_amount=refund_amount,
+    )
+    return order, item
+
+
+def order_placed_record(*, order: Order, instance, actor: str, actor_user, summary: str, **data):
+    """The interaction row of an order placed by the customer or an agent for her."""
+    interaction_record(
+        customer=order.customer,
+        kind=Interaction.Kind.ORDER_PLACED,
+        channel=order.channel,
+        actor=actor,
+        actor_user=actor_user,
+        summary=summary,
+        data={"order_id": order.pk, "product_instance_id": instance.pk, **data},
+    )
 
 
 def order_set_status(*, order: Order, from_status: str, note: str = "") -> None:

@@ -24,6 +24,7 @@ from .common import OrderError, lock_account_and_line, order_set_status
 CODE_VALID_FOR = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_ORDER = 3
+MAX_CODES_PER_HOUR = 6
 
 
 class ConfirmationError(OrderError):
@@ -35,7 +36,16 @@ def _hash(order: Order, code: str) -> str:
 
 
 def confirmation_code_send(*, order: Order, at) -> ConfirmationCode:
-    """Create a fresh code for `order` (the caller holds its lock) and text it to her line."""
+    """Create a fresh code for `order` (the caller holds its lock) and text it to her line.
+    At most MAX_CODES_PER_HOUR codes a customer, over all her orders, so codes cannot be guessed
+    by opening order after order. Raises ConfirmationError past that."""
+    sent = ConfirmationCode.objects.filter(
+        order__customer_id=order.customer_id, created_at__gt=at - dt.timedelta(hours=1)
+    ).count()
+    if sent >= MAX_CODES_PER_HOUR:
+        raise ConfirmationError(
+            "Too many codes were sent to you in the last hour: please try again later."
+        )
     code = f"{secrets.randbelow(10**6):06d}"
     record = ConfirmationCode.objects.create(
         order=order, code_hash=_hash(order, code), expires_at=at + CODE_VALID_FOR
@@ -96,6 +106,9 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
                     amount=item.charge_amount,
                     description=item.offer.name,
                     reference=f"charge:order-item:{item.pk}",
+                )
+                ProductInstance.objects.filter(pk=item.product_instance_id).update(
+                    paid_amount=item.charge_amount
                 )
             record.used_at = now
             record.save(update_fields=["used_at"])

@@ -127,14 +127,19 @@ def product_instance_modify(
 
 
 def _allowances_replace(instance: ProductInstance, *, at) -> None:
-    current = Bucket.objects.filter(granted_by_instance=instance.pk, valid_until__gt=at)
-    used = defaultdict(int)
-    for bucket in current:
-        used[(bucket.unit, bucket.scope)] += bucket.used
-    current.update(valid_until=at)
-    buckets_grant(instance, at=at, ends_at=instance.ends_at)
-    for bucket in Bucket.objects.filter(granted_by_instance=instance.pk, valid_from=at):
-        carried = min(used[(bucket.unit, bucket.scope)], bucket.initial)
+    """New allowances for the rest of the period; everything she used in the period so far —
+    on allowances still open or already replaced — counts against them, so changing options
+    back and forth never hands out fresh data."""
+    period = Bucket.objects.select_for_update().filter(
+        granted_by_instance=instance.pk,
+        valid_from__gte=instance.period_started_at or instance.started_at,
+    )
+    consumed = defaultdict(int)
+    for bucket in period:
+        consumed[(bucket.unit, bucket.scope)] += bucket.used - bucket.carried
+    period.filter(valid_until__gt=at).update(valid_until=at)
+    for bucket in buckets_grant(instance, at=at, ends_at=instance.ends_at):
+        carried = min(consumed[(bucket.unit, bucket.scope)], bucket.initial)
         if carried:
-            bucket.used = carried
-            bucket.save(update_fields=["used"])
+            bucket.used = bucket.carried = carried
+            bucket.save(update_fields=["used", "carried"])

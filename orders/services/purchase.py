@@ -82,7 +82,11 @@ def purchase_options_clean(*, customer: Customer, offer: Offer, options: dict) -
         if problem:
             raise OptionsError("iccid", problem)
         iccid = iccid_normalise(options["iccid"])
-        if Line.objects.filter(iccid=iccid).exists():
+        in_use = Line.objects.filter(iccid=iccid, status=Line.Status.ACTIVE).exists()
+        reserved = ProductInstance.objects.filter(
+            options__iccid=iccid, status__in=ProductInstance.LIVE_STATUSES
+        ).exists()
+        if in_use or reserved:
             raise OptionsError("iccid", "This SIM card is already in use.")
         cleaned["iccid"] = iccid
     return cleaned
@@ -119,6 +123,13 @@ def product_instance_grant(
     if replayed is not None:
         return replayed
     offer = Offer.objects.get(pk=offer_id)
+    owned = ProductInstance.objects.filter(
+        line=line, offer=offer, status__in=ProductInstance.LIVE_STATUSES
+    )
+    if owned.exists():
+        raise AlreadyOwnedError(
+            f"You already have {offer.name}: accept this gift once yours has ended."
+        )
     now = timezone.now()
     order = order_create(
         customer=customer,
@@ -210,7 +221,8 @@ def product_instance_purchase(
         line=line,
         offer=offer,
         price=price,
-        paid_amount=price,
+        # What she has paid: nothing yet if a code must confirm it first.
+        paid_amount=0 if offer.requires_confirmation else price,
         status_changed_at=now,
         renews=offer.billing == Billing.RECURRING,
         starts_at=starts_at,

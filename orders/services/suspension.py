@@ -14,10 +14,10 @@ from selfcare.services import interaction_record
 from ..models import Order, OrderItem, ProductInstance
 from .common import (
     OrderError,
-    lock_customer_product,
+    lock_for_control,
     order_complete,
-    order_create,
-    order_replayed,
+    order_open,
+    order_placed_record,
     order_start,
 )
 
@@ -88,22 +88,6 @@ def redundant_services_resume(*, instance: ProductInstance, at) -> list[ProductI
     return suspended
 
 
-def _control_order(*, customer, line, channel, idempotency_key, actor_user, action, instance, at):
-    order = order_create(
-        customer=customer,
-        line=line,
-        channel=channel,
-        idempotency_key=idempotency_key,
-        placed_by=actor_user,
-    )
-    OrderItem.objects.create(
-        order=order, action=action, offer=instance.offer, product_instance=instance
-    )
-    order_start(order=order)
-    order_complete(order=order, at=at)
-    return order
-
-
 @transaction.atomic
 def product_instance_suspend(
     *,
@@ -116,14 +100,11 @@ def product_instance_suspend(
 ) -> Order:
     """Suspend an add-on whose offer allows it; its time stops until she resumes it. An order of
     its own, completed at once. Raises NotSuspendableError, ProductInstance.DoesNotExist."""
-    _, line, instance = lock_customer_product(
-        customer=customer, product_instance_id=product_instance_id
-    )
-    replayed = order_replayed(
+    _, line, instance, replayed = lock_for_control(
         customer=customer,
+        product_instance_id=product_instance_id,
         idempotency_key=idempotency_key,
         action=OrderItem.Action.SUSPEND,
-        product_instance=instance,
     )
     if replayed is not None:
         return replayed
@@ -134,7 +115,7 @@ def product_instance_suspend(
     now = timezone.now()
     who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
     _suspend(instance, reason=f"Suspended by {who}", at=now)
-    order = _control_order(
+    order, _ = order_open(
         customer=customer,
         line=line,
         channel=channel,
@@ -142,16 +123,15 @@ def product_instance_suspend(
         actor_user=actor_user,
         action=OrderItem.Action.SUSPEND,
         instance=instance,
-        at=now,
     )
-    interaction_record(
-        customer=customer,
-        kind=Interaction.Kind.ORDER_PLACED,
-        channel=channel,
+    order_start(order=order)
+    order_complete(order=order, at=now)
+    order_placed_record(
+        order=order,
+        instance=instance,
         actor=actor,
         actor_user=actor_user,
         summary=f"Suspended {instance.offer.name}",
-        data={"order_id": order.pk, "product_instance_id": instance.pk},
     )
     return order
 
@@ -168,14 +148,11 @@ def product_instance_resume(
 ) -> Order:
     """Resume an add-on she suspended; its end moves by as long as it was suspended. One that
     another product made redundant comes back by itself when that one ends, not before."""
-    _, line, instance = lock_customer_product(
-        customer=customer, product_instance_id=product_instance_id
-    )
-    replayed = order_replayed(
+    _, line, instance, replayed = lock_for_control(
         customer=customer,
+        product_instance_id=product_instance_id,
         idempotency_key=idempotency_key,
         action=OrderItem.Action.RESUME,
-        product_instance=instance,
     )
     if replayed is not None:
         return replayed
@@ -188,7 +165,7 @@ def product_instance_resume(
         )
     now = timezone.now()
     _resume(instance, at=now)
-    order = _control_order(
+    order, _ = order_open(
         customer=customer,
         line=line,
         channel=channel,
@@ -196,15 +173,14 @@ def product_instance_resume(
         actor_user=actor_user,
         action=OrderItem.Action.RESUME,
         instance=instance,
-        at=now,
     )
-    interaction_record(
-        customer=customer,
-        kind=Interaction.Kind.ORDER_PLACED,
-        channel=channel,
+    order_start(order=order)
+    order_complete(order=order, at=now)
+    order_placed_record(
+        order=order,
+        instance=instance,
         actor=actor,
         actor_user=actor_user,
         summary=f"Resumed {instance.offer.name}",
-        data={"order_id": order.pk, "product_instance_id": instance.pk},
     )
     return order

@@ -30,11 +30,11 @@ def product_instance_expire_due(*, at: dt.datetime | None = None) -> int:
 
 def product_instance_start_due(*, at: dt.datetime | None = None) -> int:
     """Start every postponed product whose start has come. Returns how many."""
-    from .activation import product_instance_start
+    from ..tasks import product_instance_start_task
 
     ids = product_instance_ids_due_to_start(at=at or timezone.now())
     for pk in ids:
-        product_instance_start(product_instance_id=pk)
+        product_instance_start_task.delay(pk)
     return len(ids)
 
 
@@ -51,11 +51,11 @@ def product_instance_renew_due(*, at: dt.datetime | None = None) -> int:
 
 def order_confirmation_expire_due(*, at: dt.datetime | None = None) -> int:
     """Cancel the orders whose confirmation codes all expired unused. Returns how many."""
-    from .confirmation import order_confirmation_expire
+    from ..tasks import order_confirmation_expire_task
 
     ids = order_ids_unconfirmed(at=at or timezone.now())
     for pk in ids:
-        order_confirmation_expire(order_id=pk)
+        order_confirmation_expire_task.delay(pk)
     return len(ids)
 
 

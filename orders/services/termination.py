@@ -272,7 +272,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
         redundant_services_resume(instance=instance, at=now)
         if instance.options.get("line_id"):
             Line.objects.filter(pk=instance.options["line_id"], temporary=True).update(
-                status=Line.Status.TERMINATED
+                status=Line.Status.TERMINATED, iccid=None
             )
         item = (
             OrderItem.objects.filter(

@@ -209,6 +209,10 @@ def addon_change(request, instance_id: int):
     if not form.is_valid():
         context = {"instance": instance, "form": form, "key": uuid.uuid4()}
         return render(request, f"{FORMS}#change", context, status=400)
+    if "confirm" in request.POST and form.cleaned_data["expected_due_now"] is None:
+        context = {"instance": instance, "form": form, "key": uuid.uuid4()}
+        context["error"] = "Check the price of this change before you confirm it."
+        return render(request, f"{FORMS}#change", context, status=400)
     if "confirm" not in request.POST:
         quote = product_instance_modify_quote(
             product_instance=instance, options=form.options(), at=timezone.now()

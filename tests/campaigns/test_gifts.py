@@ -132,3 +132,18 @@ def test_only_the_friend_can_accept_and_a_gift_cannot_be_taken_back(customer, fr
         )
 
     assert ProductInstance.objects.count() == 1
+
+
+def test_a_friend_who_already_has_the_offer_is_told_to_wait(customer, friend, gift_offer, client):
+    first = send(customer, gift_offer, friend.lines.get().msisdn, key="k-gift-1")
+    gift_accept(customer=friend, gift_id=first.pk)
+    other = CustomerFactory()
+    second = send(other, gift_offer, friend.lines.get().msisdn, key="k-gift-2")
+    client.force_login(friend.user)
+
+    response = client.post(f"/gifts/{second.pk}/accept/")
+
+    assert response.status_code == 409
+    assert "You already have Gift 1GB: accept this gift once yours has ended." in response.text
+    second.refresh_from_db()
+    assert second.status == "sent"

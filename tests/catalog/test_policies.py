@@ -220,3 +220,25 @@ def test_a_loyalty_reward_needs_a_minimum_tenure_of_a_year():
         "tenure to 365 days or more."
     ]
     assert offer_problems(terms(data_mb_per_contract_year=100, min_tenure_days=365)) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"requires_confirmation": True, "allows_postpone": True},
+            "An offer confirmed with a code cannot also be postponed: the code would expire "
+            "before the start. Untick one of them.",
+        ),
+        (
+            {"is_gift": True, "requires_confirmation": True},
+            "A gift starts when the friend accepts it: no code, no later start.",
+        ),
+        (
+            {"is_gift": True, "refund_policy": RefundPolicy.PRO_RATA_TIME},
+            "A gift cannot be refunded (the friend keeps it): set the refund policy to none.",
+        ),
+    ],
+)
+def test_policy_combinations_that_cannot_work_are_refused(values, message):
+    assert offer_problems(terms(**values)) == [message]

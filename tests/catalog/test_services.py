@@ -129,3 +129,17 @@ def test_other_offer_rules_that_cannot_work_are_refused():
         "An offer cannot make itself redundant: fix 'Other offers'.",
         "An offer cannot suspend an offer it requires: fix 'Other offers'.",
     ]
+
+
+def test_two_offers_that_would_suspend_each_other_are_refused():
+    bundle = OfferFactory(draft=True, name="Bundle")
+    games = OfferFactory(name="Games Club")
+    bundle.suspends_offers.add(games)
+    games.suspends_offers.add(bundle)
+
+    with pytest.raises(OfferPublishError) as refused:
+        offer_publish(offer=bundle)
+
+    assert refused.value.problems == [
+        "This offer and Games Club would suspend each other: keep one direction."
+    ]

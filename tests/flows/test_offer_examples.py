@@ -256,3 +256,29 @@ def test_third_party_services_each_charge_is_its_own_line_in_her_history(
     assert "Charge: News Alerts" in page.text
     assert "Top-up: Opening balance" in page.text
     assert '<span id="balance">€25.02</span>' in page.text
+
+
+def test_a_change_of_options_cannot_be_confirmed_without_its_price(
+    login, offers, django_capture_on_commit_callbacks
+):
+    client = login("stacy")
+    bundle = offers["My Fixed Price Bundle"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tap_on(client, bundle, data="5gb", voice="300", extra="music")
+    instance = stacy_product(offers, "My Fixed Price Bundle")
+
+    response = client.post(
+        f"/addons/owned/{instance.pk}/change/",
+        {
+            "idempotency_key": "chg-000001",
+            "data": "20gb",
+            "voice": "300",
+            "extra": "music",
+            "confirm": "1",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Check the price of this change before you confirm it." in response.text
+    instance.refresh_from_db()
+    assert instance.options["data"] == "5gb"

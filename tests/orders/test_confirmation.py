@@ -180,3 +180,28 @@ def test_without_enough_balance_she_learns_before_any_code_is_sent(coded_offer):
 
     assert not Notification.objects.exists()
     assert not Order.objects.exists()
+
+
+def test_nothing_counts_as_paid_until_the_code_confirms_it(customer, coded_offer):
+    from orders.selectors import addon_switch_list_owned
+
+    buy(customer, coded_offer)
+    instance = ProductInstance.objects.get()
+    assert instance.paid_amount == Decimal("0.00")
+
+    with time_machine.travel(dt.timedelta(minutes=6)):
+        order_confirmation_expire_due()
+
+    switch = addon_switch_list_owned(line=customer.lines.get())[0]
+    assert (switch.status_label, switch.note) == ("Failed", "Not confirmed in time")
+
+
+def test_no_more_than_six_codes_an_hour_across_her_orders(customer):
+    offers = [OfferFactory(price=Decimal("1.00"), requires_confirmation=True) for _ in range(7)]
+    for n, offer in enumerate(offers[:6]):
+        buy(customer, offer, key=f"k-code-{n:03d}")
+
+    with pytest.raises(ConfirmationError, match="Too many codes were sent to you in the last hour"):
+        buy(customer, offers[6], key="k-code-006")
+
+    assert Order.objects.count() == 6

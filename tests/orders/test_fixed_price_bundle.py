@@ -231,3 +231,44 @@ def test_option_groups_that_cannot_work_are_refused_at_publish_time(bundle):
         "Each choice of 'Again' needs its own value and a label.",
         "The price of 'A' must be an amount like 2.50.",
     ]
+
+
+def _use(instance, unit, scope, mb):
+    bucket = Bucket.objects.get(
+        granted_by_instance=instance.pk,
+        unit=unit,
+        scope=scope,
+        valid_until__gt=dt.datetime.now(dt.UTC),
+    )
+    bucket.used = min(bucket.initial, bucket.used + mb)
+    bucket.save(update_fields=["used"])
+
+
+def test_changing_options_back_and_forth_never_hands_out_fresh_data(customer, subscribed):
+    def change(options, key):
+        product_instance_modify(
+            customer=customer,
+            product_instance_id=subscribed.pk,
+            options=options,
+            channel="portal",
+            idempotency_key=key,
+        )
+        subscribed.refresh_from_db()
+
+    with time_machine.travel(START + dt.timedelta(days=1), tick=False):
+        # she uses all 10 GB of video, swaps it for music, then back
+        _use(subscribed, "mb", "vod", 10240)
+        change({"data": "5gb", "voice": "100", "extra": "ott"}, "k-1")
+        change({"data": "5gb", "voice": "100", "extra": "vod"}, "k-2")
+        # and all 20 GB of data, down to 5 GB, then up again
+        change({"data": "20gb", "voice": "100", "extra": "vod"}, "k-3")
+        _use(subscribed, "mb", "general", 20480)
+        change({"data": "5gb", "voice": "100", "extra": "vod"}, "k-4")
+        change({"data": "20gb", "voice": "100", "extra": "vod"}, "k-5")
+        at = dt.datetime.now(dt.UTC)
+
+    assert allowances(subscribed, at) == [
+        ("mb", "general", 20480, 20480),
+        ("mb", "vod", 10240, 10240),
+        ("minutes", "general", 100, 0),
+    ]

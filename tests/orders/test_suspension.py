@@ -111,3 +111,19 @@ def test_an_offer_that_does_not_allow_it_cannot_be_suspended(customer, data_offe
 
     instance.refresh_from_db()
     assert instance.status == "active"
+
+
+def test_switching_off_while_suspended_refunds_the_time_left_when_it_stopped(customer):
+    offer = OfferFactory(
+        allows_suspend=True, price=Decimal("10.00"), duration_days=10, refund_policy="pro_rata_time"
+    )
+    start = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        instance = own(customer, offer, "k-own-1")
+    with time_machine.travel(start + dt.timedelta(days=1), tick=False):
+        control(product_instance_suspend, customer, instance, "k-susp-1")
+
+    with time_machine.travel(start + dt.timedelta(days=20), tick=False):
+        order = control(product_instance_cancel, customer, instance, "k-off-1")
+
+    assert order.items.get().refund_amount == Decimal("9.00")  # 9 of 10 days were left

@@ -127,3 +127,29 @@ def test_at_most_twice_in_12_months(customer, travel):
     assert refused.value.reasons == (
         "You can buy this 2 times per rolling 12 months: available again on 10 January 2027.",
     )
+
+
+def test_a_sim_entered_for_a_pending_travel_line_is_reserved(customer, travel):
+    from tests.factories import CustomerFactory
+
+    buy_travel(customer, travel, VALID)  # not activated yet
+
+    with pytest.raises(OptionsError, match="This SIM card is already in use"):
+        buy_travel(CustomerFactory(), travel, VALID, key="k-travel-9")
+
+
+def test_her_sim_can_be_used_again_once_her_travel_line_ended(customer, travel):
+    buy_travel(customer, travel, VALID)
+    instance = ProductInstance.objects.get()
+    product_instance_activate(product_instance_id=instance.pk)
+    product_instance_cancel(
+        customer=customer,
+        product_instance_id=instance.pk,
+        channel="portal",
+        idempotency_key="k-off",
+    )
+    product_instance_deprovision(product_instance_id=instance.pk)
+
+    buy_travel(customer, travel, VALID, key="k-travel-2")
+
+    assert ProductInstance.objects.filter(status="pending_active").count() == 1

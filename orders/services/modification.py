@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.options import options_validate
 from selfcare.models import Bucket, Customer, Interaction
-from selfcare.services import account_charge, account_credit, interaction_record
+from selfcare.services import account_charge, account_credit
 
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import product_instance_modify_quote
@@ -19,7 +19,8 @@ from .common import (
     OrderError,
     lock_customer_product,
     order_complete,
-    order_create,
+    order_open,
+    order_placed_record,
     order_replayed,
     order_start,
 )
@@ -76,20 +77,16 @@ def product_instance_modify(
     if expected_due_now is not None and quote.due_now != expected_due_now:
         raise ModifyChangedError("The price of this change has changed: please confirm again.")
 
-    order = order_create(
+    order, item = order_open(
         customer=customer,
         line=line,
         channel=channel,
         idempotency_key=idempotency_key,
-        placed_by=actor_user,
-    )
-    item = OrderItem.objects.create(
-        order=order,
+        actor_user=actor_user,
         action=OrderItem.Action.MODIFY,
-        offer=offer,
-        product_instance=instance,
-        charge_amount=max(quote.due_now, Decimal(0)),
-        refund_amount=max(-quote.due_now, Decimal(0)),
+        instance=instance,
+        charge_amount=quote.charge_now,
+        refund_amount=quote.refund_now,
     )
     if quote.due_now > 0:
         account_charge(
@@ -114,14 +111,12 @@ def product_instance_modify(
     _allowances_replace(instance, at=now)
     order_start(order=order)
     order_complete(order=order, at=now)
-    interaction_record(
-        customer=customer,
-        kind=Interaction.Kind.ORDER_PLACED,
-        channel=channel,
+    order_placed_record(
+        order=order,
+        instance=instance,
         actor=actor,
         actor_user=actor_user,
         summary=f"Changed {offer.name}: {'; '.join(quote.after)}",
-        data={"order_id": order.pk, "product_instance_id": instance.pk},
     )
     return order
 

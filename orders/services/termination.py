@@ -22,7 +22,8 @@ from .common import (
     OrderError,
     lock_customer_product,
     order_complete,
-    order_create,
+    order_open,
+    order_placed_record,
     order_replayed,
     order_start,
 )
@@ -114,18 +115,14 @@ def product_instance_cancel(
     if expected_refund is not None and refund != expected_refund:
         raise RefundChangedError(refund, instance.offer.currency)
 
-    order = order_create(
+    order, item = order_open(
         customer=customer,
         line=line,
         channel=channel,
         idempotency_key=idempotency_key,
-        placed_by=actor_user,
-    )
-    item = OrderItem.objects.create(
-        order=order,
+        actor_user=actor_user,
         action=OrderItem.Action.TERMINATE,
-        offer=instance.offer,
-        product_instance=instance,
+        instance=instance,
         refund_amount=refund,
     )
     who = "the customer" if actor == Interaction.Actor.CUSTOMER else "an agent"
@@ -139,14 +136,13 @@ def product_instance_cancel(
         reference=f"refund:order-item:{item.pk}",
     )
     order_start(order=order)
-    interaction_record(
-        customer=customer,
-        kind=Interaction.Kind.ORDER_PLACED,
-        channel=channel,
+    order_placed_record(
+        order=order,
+        instance=instance,
         actor=actor,
         actor_user=actor_user,
         summary=f"Switched off {instance.offer.name}; refund {instance.offer.currency} {refund}",
-        data={"order_id": order.pk, "product_instance_id": instance.pk, "refund": str(refund)},
+        refund=str(refund),
     )
     product_instance_deprovision_task.delay_on_commit(instance.pk)
     return order
@@ -181,18 +177,14 @@ def product_instance_renewal_stop(
     if instance.status != ProductInstance.Status.ACTIVE or not instance.renews:
         raise NotCancellableError(f"{instance.offer.name} does not renew.")
     now = timezone.now()
-    order = order_create(
+    order, _ = order_open(
         customer=customer,
         line=line,
         channel=channel,
         idempotency_key=idempotency_key,
-        placed_by=actor_user,
-    )
-    OrderItem.objects.create(
-        order=order,
+        actor_user=actor_user,
         action=OrderItem.Action.STOP_RENEWAL,
-        offer=instance.offer,
-        product_instance=instance,
+        instance=instance,
     )
     ends = timezone.localtime(instance.ends_at).strftime("%-d %b %Y, %H:%M")
     instance.request_termination(
@@ -201,14 +193,12 @@ def product_instance_renewal_stop(
     instance.save(update_fields=TERMINATION_FIELDS)
     order_start(order=order)
     order_complete(order=order, at=now)
-    interaction_record(
-        customer=customer,
-        kind=Interaction.Kind.ORDER_PLACED,
-        channel=channel,
+    order_placed_record(
+        order=order,
+        instance=instance,
         actor=actor,
         actor_user=actor_user,
         summary=f"Turned renewal of {instance.offer.name} off; it ends {ends}",
-        data={"order_id": order.pk, "product_instance_id": instance.pk},
     )
     return order
 

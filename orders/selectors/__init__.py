@@ -1,0 +1,45 @@
+"""Every read of orders and products that is more than a `get`, scoped to its owner."""
+
+from .products import (
+    Control,
+    ModifyQuote,
+    customer_context_build,
+    order_ids_unconfirmed,
+    order_list_for_customer,
+    product_instance_controls,
+    product_instance_get_for_customer,
+    product_instance_ids_due_for_expiry,
+    product_instance_ids_due_for_renewal,
+    product_instance_ids_due_to_start,
+    product_instance_ids_stuck,
+    product_instance_modify_quote,
+    product_instance_refund_quote,
+)
+from .switches import (
+    AddonSwitch,
+    addon_switch_for_order,
+    addon_switch_get,
+    addon_switch_list_for_offers,
+    addon_switch_list_owned,
+)
+
+__all__ = [
+    "AddonSwitch",
+    "Control",
+    "ModifyQuote",
+    "addon_switch_for_order",
+    "addon_switch_get",
+    "addon_switch_list_for_offers",
+    "addon_switch_list_owned",
+    "customer_context_build",
+    "order_ids_unconfirmed",
+    "order_list_for_customer",
+    "product_instance_controls",
+    "product_instance_get_for_customer",
+    "product_instance_ids_due_for_expiry",
+    "product_instance_ids_due_for_renewal",
+    "product_instance_ids_due_to_start",
+    "product_instance_ids_stuck",
+    "product_instance_modify_quote",
+    "product_instance_refund_quote",
+]

@@ -1,0 +1,254 @@
+"""Reads of orders and products: eligibility context, refunds and quotes, sweeps' due ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
+from django.utils import timezone
+from django.utils.timesince import timeuntil
+
+from catalog.eligibility import CustomerContext
+from catalog.options import configuration
+from catalog.policies import money_round, operator_zone, refund_due
+from selfcare.models import Bucket, Customer, Line
+
+from ..models import Order, OrderItem, ProductInstance
+
+# A failed activation stays on the switch this long, so the customer sees why.
+FAILURE_SHOWN_FOR = dt.timedelta(hours=24)
+
+
+def customer_context_build(
+    *, customer: Customer, line: Line, channel: str, at: dt.datetime, owned_offer_ids=None
+) -> CustomerContext:
+    """What eligibility needs to know of the customer, in at most two queries whatever the number
+    of offers; pass `owned_offer_ids` if already read."""
+    owned = owned_offer_ids
+    if owned is None:
+        owned = ProductInstance.objects.filter(
+            line=line, status__in=ProductInstance.LIVE_STATUSES
+        ).values_list("offer_id", flat=True)
+    purchases: dict[int, list[dt.datetime]] = defaultdict(list)
+    bought = (
+        ProductInstance.objects.filter(
+            customer=customer, created_at__gt=at - relativedelta(months=12)
+        )
+        .exclude(status=ProductInstance.Status.FAILED)
+        .values_list("offer_id", "created_at")
+    )
+    for offer_id, created_at in bought:
+        purchases[offer_id].append(created_at)
+    return CustomerContext(
+        lifecycle_status=customer.lifecycle_status,
+        status_reason=customer.status_reason,
+        channel=channel,
+        at=at,
+        tenure_days=(at.astimezone(operator_zone()).date() - customer.contract_start).days,
+        base_plan=line.base_plan,
+        segments=frozenset(customer.segments),
+        owned_offer_ids=frozenset(owned),
+        purchases={offer_id: tuple(times) for offer_id, times in purchases.items()},
+    )
+
+
+def product_instance_get_for_customer(*, customer: Customer, pk: int) -> ProductInstance:
+    return ProductInstance.objects.select_related("offer", "line").get(customer=customer, pk=pk)
+
+
+def product_instance_refund_quote(*, product_instance: ProductInstance, at: dt.datetime) -> Decimal:
+    """What switching `product_instance` off at `at` gives back, by its offer's refund policy;
+    everything, for a postponed one that has not started."""
+    if product_instance.status == ProductInstance.Status.SCHEDULED:
+        return product_instance.paid_amount
+    data = Bucket.objects.filter(
+        granted_by_instance=product_instance.pk, unit=Bucket.Unit.MB, scope=Bucket.Scope.GENERAL
+    ).aggregate(initial=Sum("initial"), used=Sum("used"))
+    if (
+        product_instance.status == ProductInstance.Status.SUSPENDED
+        and product_instance.suspended_at
+    ):
+        # Its time stopped when it was suspended: what was left then is still unused.
+        at = product_instance.suspended_at
+    return refund_due(
+        product_instance.offer,
+        paid=product_instance.paid_amount,
+        started_at=product_instance.started_at,
+        ends_at=product_instance.ends_at,
+        at=at,
+        data_initial_mb=data["initial"] or 0,
+        data_used_mb=data["used"] or 0,
+    )
+
+
+@dataclass(frozen=True)
+class ModifyQuote:
+    """What changing a bundle's options does, shown before she confirms."""
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    old_price: Decimal
+    new_price: Decimal
+    due_now: Decimal  # charged now (> 0) or refunded now (< 0), for the rest of this period
+    currency: str
+
+    @property
+    def charge_now(self) -> Decimal:
+        return max(self.due_now, Decimal(0))
+
+    @property
+    def refund_now(self) -> Decimal:
+        return max(-self.due_now, Decimal(0))
+
+
+def product_instance_modify_quote(
+    *, product_instance: ProductInstance, options: dict, at: dt.datetime
+) -> ModifyQuote:
+    """The price effect of new (valid) options: the new price of a period from the next renewal,
+    and the difference for what is left of this period, pro rata of time, charged or refunded
+    now."""
+    offer = product_instance.offer
+    old = configuration(
+        base_price=offer.price, groups=offer.option_groups, chosen=product_instance.options
+    )
+    new = configuration(base_price=offer.price, groups=offer.option_groups, chosen=options)
+    due = Decimal(0)
+    start, end = product_instance.started_at, product_instance.ends_at
+    if start and end and end > at:
+        left = Decimal((end - at).total_seconds()) / Decimal((end - start).total_seconds())
+        due = money_round((new.price - old.price) * left, currency=offer.currency)
+    return ModifyQuote(
+        before=old.labels,
+        after=new.labels,
+        old_price=old.price,
+        new_price=new.price,
+        due_now=due,
+        currency=offer.currency,
+    )
+
+
+def order_list_for_customer(*, customer: Customer, limit: int = 50) -> list[Order]:
+    return list(
+        Order.objects.filter(customer=customer)
+        .select_related("line")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("offer")),
+            "status_changes",
+        )[:limit]
+    )
+
+
+def product_instance_ids_due_for_expiry(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    """Products whose end has come: active ones that do not renew, and those set to end then
+    (renewal turned off) that no job has tried to deprovision since."""
+    Status = ProductInstance.Status
+    return list(
+        ProductInstance.objects.filter(ends_at__lte=at)
+        .filter(
+            Q(status=Status.ACTIVE, renews=False)
+            | Q(status=Status.PENDING_TERMINATE, last_attempt_at__isnull=True)
+            | Q(status=Status.PENDING_TERMINATE, last_attempt_at__lt=F("ends_at"))
+        )
+        .order_by("ends_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def order_ids_unconfirmed(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    """Orders waiting for a code none of whose codes can still be used."""
+    from ..models import ConfirmationCode
+
+    valid = ConfirmationCode.objects.filter(
+        order=OuterRef("pk"), used_at__isnull=True, expires_at__gt=at
+    )
+    return list(
+        Order.objects.filter(status=Order.Status.PENDING)
+        .exclude(Exists(valid))
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def product_instance_ids_due_to_start(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    return list(
+        ProductInstance.objects.filter(status=ProductInstance.Status.SCHEDULED, starts_at__lte=at)
+        .exclude(order_items__order__status=Order.Status.PENDING)
+        .order_by("starts_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def product_instance_ids_due_for_renewal(*, at: dt.datetime, limit: int = 1000) -> list[int]:
+    return list(
+        ProductInstance.objects.filter(
+            status=ProductInstance.Status.ACTIVE, renews=True, ends_at__lte=at
+        )
+        .order_by("ends_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int = 1000) -> list[int]:
+    """Pending since before `before`, and no job has tried since then either. Orders still
+    waiting for their confirmation code are not stuck: they wait for her."""
+    return list(
+        ProductInstance.objects.filter(status=status, status_changed_at__lt=before)
+        .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=before))
+        .exclude(order_items__order__status=Order.Status.PENDING)
+        .order_by("status_changed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Control:
+    """Something she may do to an add-on she owns, and what it will do, said before she does."""
+
+    action: str
+    label: str
+    consequence: str
+
+
+def when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%a %-d %b, %H:%M")
+
+
+def product_instance_controls(
+    *, product_instance: ProductInstance, at: dt.datetime
+) -> list[Control]:
+    """What she may do to her add-on now, by what its offer allows and the state it is in."""
+    instance, offer = product_instance, product_instance.offer
+    Status = ProductInstance.Status
+    controls = []
+    if instance.status == Status.ACTIVE and offer.option_groups:
+        controls.append(
+            Control("change", "Change options", "See the new price before you confirm.")
+        )
+    if instance.status == Status.ACTIVE and offer.allows_suspend:
+        left = (
+            f" The {timeuntil(instance.ends_at, at)} left waits for you."
+            if instance.ends_at
+            else ""
+        )
+        controls.append(
+            Control("suspend", "Suspend", f"It stops until you resume it; no time runs.{left}")
+        )
+    if instance.status == Status.SUSPENDED and instance.suspended_by_id is None:
+        consequence = "It runs again at once."
+        if instance.ends_at and instance.suspended_at:
+            consequence += (
+                f" It will end on {when(instance.ends_at + (at - instance.suspended_at))}."
+            )
+        controls.append(Control("resume", "Resume", consequence))
+    if instance.status == Status.ACTIVE and instance.renews and instance.ends_at:
+        controls.append(
+            Control(
+                "stop_renewal",
+                "Turn renewal off",
+                f"It runs until {when(instance.ends_at)}, then ends; it is not charged again.",
+            )
+        )
+    return controls

@@ -1,0 +1,235 @@
+"""The add-on switches the portal shows: what each says and what a tap on it does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.eligibility import Decision, offer_decide
+from catalog.models import Offer
+from selfcare.models import Customer, Line
+
+from ..models import Order, OrderItem, ProductInstance
+from .products import FAILURE_SHOWN_FOR, customer_context_build, when
+
+
+@dataclass
+class AddonSwitch:
+    """What one switch shows and what a tap on it does: the offer, what the line owns of it,
+    whether it may be bought. The template renders these; it decides nothing."""
+
+    offer: Offer
+    instance: ProductInstance | None
+    decision: Decision | None = None
+    at: dt.datetime = field(default_factory=timezone.now)
+    # The order waiting for her confirmation code, if any.
+    awaiting_order_id: int | None = None
+    # A fresh idempotency key for the next tap: a double tap resends the same one.
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def state(self) -> str:
+        return self.instance.status if self.instance else "off"
+
+    @property
+    def ending_later(self) -> bool:
+        """Renewal turned off: still on until its end."""
+        instance = self.instance
+        return (
+            self.state == ProductInstance.Status.PENDING_TERMINATE
+            and instance.ends_at is not None
+            and instance.ends_at > self.at
+        )
+
+    @property
+    def checked(self) -> bool:
+        return self.ending_later or self.state in (
+            ProductInstance.Status.PENDING_ACTIVE,
+            ProductInstance.Status.ACTIVE,
+            ProductInstance.Status.SUSPENDED,
+            ProductInstance.Status.SCHEDULED,
+        )
+
+    @property
+    def busy(self) -> bool:
+        """Work is under way: the switch polls until it settles."""
+        if self.awaiting_order_id:
+            return False
+        return self.state == ProductInstance.Status.PENDING_ACTIVE or (
+            self.state == ProductInstance.Status.PENDING_TERMINATE and not self.ending_later
+        )
+
+    @property
+    def failed(self) -> bool:
+        return self.state == ProductInstance.Status.FAILED
+
+    @property
+    def is_gift_waiting(self) -> bool:
+        return self.offer.is_gift and self.state == ProductInstance.Status.SCHEDULED
+
+    @property
+    def needs_input(self) -> bool:
+        offer = self.offer
+        return bool(offer.option_groups or offer.creates_temporary_line or offer.is_gift)
+
+    @property
+    def tap(self) -> str:
+        """What tapping does: "code", "off" (confirm a switch-off), "configure", "buy" or "none"."""
+        if self.busy or (not self.checked and self.decision and not self.decision.eligible):
+            return "none"
+        if self.awaiting_order_id:
+            return "code"
+        if self.checked and self.instance:
+            return "off"
+        return "configure" if self.needs_input else "buy"
+
+    @property
+    def status_label(self) -> str:
+        Status = ProductInstance.Status
+        if self.awaiting_order_id:
+            return "Waiting for your code"
+        if self.ending_later:
+            return f"On until {when(self.instance.ends_at)}"
+        if self.is_gift_waiting:
+            return "Gift sent"
+        if self.failed:
+            return "Failed — refunded" if self.instance.paid_amount else "Failed"
+        labels = {
+            Status.PENDING_ACTIVE: "Activating…",
+            Status.PENDING_TERMINATE: "Switching off…",
+            Status.SCHEDULED: "Scheduled",
+            Status.ACTIVE: "Active",
+            Status.SUSPENDED: "Suspended",
+        }
+        return labels.get(self.state, "Off")
+
+    @property
+    def note(self) -> str:
+        """One more line under the offer: why it failed or waits, when it starts, or when a limit
+        lifts."""
+        instance = self.instance
+        if self.is_gift_waiting:
+            return (
+                f"Waiting for {instance.options.get('friend_msisdn')} to accept; it comes back "
+                "to you if not accepted within 7 days."
+            )
+        if self.state == ProductInstance.Status.SCHEDULED and instance.starts_at:
+            return f"Starts {when(instance.starts_at)}."
+        if self.state in (ProductInstance.Status.FAILED, ProductInstance.Status.SUSPENDED):
+            return instance.status_reason
+        if self.ending_later:
+            return instance.status_reason
+        if not self.checked and self.decision and self.decision.limited_only:
+            return self.decision.reasons[0]
+        return ""
+
+    @property
+    def announcement(self) -> str:
+        """What the live region says when the switch changes."""
+        if self.failed:
+            refunded = " Your money was refunded." if self.instance.paid_amount else ""
+            return f"{self.offer.name}: failed. {self.instance.status_reason}{refunded}"
+        return f"{self.offer.name}: {self.status_label.rstrip('…').lower()}"
+
+
+def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[int, ProductInstance]:
+    """The instance each switch reflects: the live one, else a recent failure; each with the
+    order waiting for her confirmation code, if any."""
+    instances = (
+        ProductInstance.objects.filter(line=line)
+        .select_related("offer")
+        .filter(
+            Q(status__in=ProductInstance.LIVE_STATUSES)
+            | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
+        )
+    )
+    if offer_ids is not None:
+        instances = instances.filter(offer_id__in=offer_ids)
+    by_offer: dict[int, ProductInstance] = {}
+    for instance in instances.order_by("-created_at", "-id"):
+        current = by_offer.get(instance.offer_id)
+        if current is None or (instance.is_live and not current.is_live):
+            by_offer[instance.offer_id] = instance
+    # Only an instance still pending activation can be waiting for a code: look those up only.
+    pending = [i.pk for i in by_offer.values() if i.status == ProductInstance.Status.PENDING_ACTIVE]
+    if pending:
+        awaiting = dict(
+            OrderItem.objects.filter(
+                product_instance_id__in=pending,
+                action=OrderItem.Action.ADD,
+                order__status=Order.Status.PENDING,
+            ).values_list("product_instance_id", "order_id")
+        )
+        for instance in by_offer.values():
+            instance.awaiting_order_id = awaiting.get(instance.pk)
+    return by_offer
+
+
+def addon_switch_list_for_offers(
+    *, customer: Customer, line: Line, channel: str
+) -> list[AddonSwitch]:
+    """Every published offer the customer may buy, and every one she owns, as switches."""
+    at = timezone.now()
+    instances = _switch_instances(line=line, at=at)
+    context = customer_context_build(
+        customer=customer,
+        line=line,
+        channel=channel,
+        at=at,
+        owned_offer_ids=[i.offer_id for i in instances.values() if i.is_live],
+    )
+    switches = []
+    offers = Offer.objects.filter(status=Offer.Status.PUBLISHED).prefetch_related(
+        "requires_offers", "excludes_offers"
+    )
+    for offer in offers:
+        decision = offer_decide(offer=offer, context=context)
+        instance = instances.get(offer.pk)
+        if decision.eligible or decision.limited_only or (instance and instance.is_live):
+            switches.append(_switch(offer, instance, decision=decision, at=at))
+    return switches
+
+
+def _switch(offer, instance, *, decision=None, at) -> AddonSwitch:
+    awaiting = getattr(instance, "awaiting_order_id", None) if instance else None
+    return AddonSwitch(
+        offer=offer, instance=instance, decision=decision, at=at, awaiting_order_id=awaiting
+    )
+
+
+def addon_switch_list_owned(*, line: Line) -> list[AddonSwitch]:
+    """The add-ons the line owns now (and recent failures), for the dashboard."""
+    at = timezone.now()
+    instances = _switch_instances(line=line, at=at)
+    switches = [_switch(instance.offer, instance, at=at) for instance in instances.values()]
+    switches.sort(key=lambda s: (s.offer.display_order, s.offer.name))
+    return switches
+
+
+def addon_switch_get(*, customer: Customer, line: Line, offer_id: int, channel: str) -> AddonSwitch:
+    """One switch, for an offer the customer may see (published, or one she owns or just lost).
+    Raises Offer.DoesNotExist for any other id."""
+    at = timezone.now()
+    instance = _switch_instances(line=line, at=at, offer_ids=[offer_id]).get(offer_id)
+    offers = (
+        Offer.objects.all() if instance else Offer.objects.filter(status=Offer.Status.PUBLISHED)
+    )
+    offer = offers.get(pk=offer_id)
+    context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
+    return _switch(offer, instance, decision=offer_decide(offer=offer, context=context), at=at)
+
+
+def addon_switch_for_order(*, order: Order) -> AddonSwitch:
+    """The switch of what `order` switched on, as it stands just after the purchase."""
+    item = (
+        OrderItem.objects.select_related("product_instance__offer")
+        .filter(order=order, action=OrderItem.Action.ADD)
+        .get()
+    )
+    instance = item.product_instance
+    awaiting = order.pk if order.status == Order.Status.PENDING else None
+    return AddonSwitch(offer=instance.offer, instance=instance, awaiting_order_id=awaiting)

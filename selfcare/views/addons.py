@@ -48,7 +48,11 @@ def render_switch(request, switch, *, error: str = "", announce: bool = False, s
         "balance": customer_balance(customer=request.customer) if announce else None,
         "currency": request.customer.account.currency,
     }
-    return render(request, SWITCH_TEMPLATE, context, status=status)
+    response = render(request, SWITCH_TEMPLATE, context, status=status)
+    if announce:
+        # Whatever else on the page shows what she owns (the dashboard's allowances) follows.
+        response["HX-Trigger"] = "addons-changed"
+    return response
 
 
 @require_GET

@@ -31,6 +31,13 @@ def dashboard(request):
 
 
 @customer_required
+def allowances(request):
+    """The dashboard's allowances alone, fetched again when an add-on changes."""
+    context = {"buckets": bucket_list_current(line=request.line, at=timezone.now())}
+    return render(request, "selfcare/dashboard/page.html#allowances", context)
+
+
+@customer_required
 def offers(request):
     customer = request.customer
     switches = addon_switch_list_for_offers(

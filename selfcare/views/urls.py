@@ -23,6 +23,7 @@ urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
     path("offers/", pages.offers, name="offers"),
     path("orders/", pages.orders, name="orders"),
+    path("allowances/", pages.allowances, name="allowances"),
     path("addons/<id:offer_id>/", addons.addon_switch, name="addon_switch"),
     path("addons/<id:offer_id>/on/", addons.addon_on, name="addon_on"),
     path("addons/owned/<id:instance_id>/off/", addons.addon_off, name="addon_off"),

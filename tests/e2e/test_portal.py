@@ -62,6 +62,31 @@ def test_switching_an_addon_off_confirms_the_refund_and_gives_it_back(stacy_page
     expect(page.locator("#balance")).to_have_text("€30.00")
 
 
+def test_the_dashboards_allowances_follow_the_switch_without_a_reload(stacy_page: Page):
+    page = stacy_page
+    # given Data 15GB switched on, and stacy on her dashboard
+    page.goto("/offers/")
+    page.get_by_role("switch", name="Data 15GB", exact=True).click()
+    expect(page.get_by_role("switch", name="Data 15GB", exact=True)).to_have_accessible_description(
+        "Active"
+    )
+    page.goto("/")
+    allowances = page.locator("#allowances")
+    expect(allowances).to_contain_text("Data 15GB data")
+    page.evaluate("window.__marker = 1")
+
+    # when she switches it off from the dashboard
+    page.get_by_role("switch", name="Data 15GB", exact=True).click()
+    page.get_by_role("group", name="Switch off Data 15GB?").get_by_role(
+        "button", name="Switch off"
+    ).click()
+
+    # then its allowance leaves the usage bars in the same page
+    expect(allowances).not_to_contain_text("Data 15GB data")
+    expect(allowances).to_contain_text("Plan data")
+    assert page.evaluate("window.__marker") == 1
+
+
 def test_a_keyboard_user_keeps_her_place_on_the_switch(stacy_page: Page):
     page = stacy_page
     # given stacy on the add-ons page, on the Data 15GB switch with the keyboard

@@ -238,3 +238,25 @@ def test_the_operators_name_is_in_the_title_and_header(login, settings):
 
     assert "· Acme Mobile</title>" in page
     assert ">Acme Mobile</a>" in page
+
+
+def test_a_switch_change_tells_the_page_and_the_dashboard_refreshes_its_allowances(
+    login, offers, django_capture_on_commit_callbacks
+):
+    client = login("stacy")
+    page = client.get("/").text
+    assert 'hx-get="/allowances/"' in page
+    assert 'hx-trigger="addons-changed from:body"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"}
+        )
+    assert response["HX-Trigger"] == "addons-changed"
+    # a poll that changes nothing does not
+    assert "HX-Trigger" not in client.get(f"/addons/{offers['Data 15GB'].pk}/?was=active")
+
+    allowances = client.get("/allowances/").text
+    assert "Data 15GB data" in allowances
+    assert "15 GB left of 15 GB" in allowances
+    assert "<h1>" not in allowances

@@ -215,10 +215,14 @@ def addon_switch_get(*, customer: Customer, line: Line, offer_id: int, channel: 
     Raises Offer.DoesNotExist for any other id."""
     at = timezone.now()
     instance = _switch_instances(line=line, at=at, offer_ids=[offer_id]).get(offer_id)
-    offers = (
-        Offer.objects.all() if instance else Offer.objects.filter(status=Offer.Status.PUBLISHED)
+    if instance is not None and instance.is_live:
+        # What she owns decides what the switch shows; eligibility only matters to buy it.
+        return _switch(instance.offer, instance, at=at)
+    offer = (
+        instance.offer
+        if instance is not None
+        else Offer.objects.get(pk=offer_id, status=Offer.Status.PUBLISHED)
     )
-    offer = offers.get(pk=offer_id)
     context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
     return _switch(offer, instance, decision=offer_decide(offer=offer, context=context), at=at)
 

@@ -61,3 +61,17 @@ def test_the_offers_page_costs_the_same_for_5_offers_or_100(client):
     with_100 = _queries(client, customer, "/offers/")
 
     assert with_5 == with_100
+
+
+def test_a_busy_switchs_poll_reads_only_what_the_switch_shows(client, django_assert_num_queries):
+    customer = _customer_owning([])
+    offer = OfferFactory(data_mb=100)
+    buy(customer, offer)  # activation has not run: the switch polls
+    client.force_login(customer.user)
+
+    # session, user, line with customer and account, the line's products with their offers,
+    # whether one waits for a code, and nothing else: no eligibility for what she already owns
+    with django_assert_num_queries(5):
+        response = client.get(f"/addons/{offer.pk}/?was=pending_active")
+
+    assert "Activating…" in response.text

@@ -118,7 +118,3 @@ def offer_decide(*, offer: Offer, context: CustomerContext) -> Decision:
     return Decision(
         offer=offer, eligible=not reasons, reasons=tuple(reasons), available_again_at=again
     )
-
-
-def offers_decide(*, offers, context: CustomerContext) -> list[Decision]:
-    return [offer_decide(offer=offer, context=context) for offer in offers]

@@ -1,9 +1,31 @@
-"""Campaigns, triggers and deliveries arrive with the campaigns issue; gifts live here already."""
+"""Campaigns and gifts. A campaign here is a promotion sent by hand; triggers, segments and
+deliveries arrive with the automated campaigns."""
 
 from django.db import models
 
+from catalog.models import Offer
 from orders.models import ProductInstance
 from selfcare.models import Customer, Line
+
+
+class Campaign(models.Model):
+    """A promotion of one offer: a message with a tracked link to the offer in the portal."""
+
+    name = models.CharField(max_length=120)
+    code = models.SlugField(max_length=60, unique=True)
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="campaigns")
+    message = models.CharField(
+        max_length=300,
+        help_text="The SMS text; the link to the offer is added at the end. {name} is replaced "
+        "by the customer's first name.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Gift(models.Model):

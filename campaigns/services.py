@@ -1,4 +1,4 @@
-"""Every write of campaigns. For now: gifts between customers."""
+"""Every write of campaigns: promotions sent by hand, and gifts between customers."""
 
 from __future__ import annotations
 
@@ -14,13 +14,30 @@ from orders.services.common import OrderError
 from selfcare.models import Customer, Interaction, Notification
 from selfcare.services import interaction_record, notification_send
 
-from .models import Gift
+from .models import Campaign, Gift
 
 GIFT_VALID_FOR = dt.timedelta(days=7)
 
 
 class GiftError(OrderError):
     pass
+
+
+@transaction.atomic
+def campaign_promotion_send(*, campaign: Campaign, customer: Customer) -> Notification:
+    """Send a campaign's promotion to one customer by SMS: its message and a tracked link to the
+    offer in the portal, so her click is recorded against the message and the campaign, and a
+    purchase that follows is credited to them. Leaves after commit."""
+    first_name = customer.name.split()[0] if customer.name else ""
+    return notification_send(
+        customer=customer,
+        template="promotion",
+        context={"message": campaign.message.replace("{name}", first_name)},
+        medium=Notification.Medium.SMS,
+        campaign_id=campaign.pk,
+        link_target=f"/offers/{campaign.offer_id}/",
+        link_offer=campaign.offer,
+    )
 
 
 @transaction.atomic
@@ -60,10 +77,13 @@ def gift_send(
     for medium in (Notification.Medium.SMS, Notification.Medium.IN_APP):
         notification_send(
             customer=friend,
+            template="gift_received",
             medium=medium,
-            subject=f"{customer.name} gave you {share.offer.name}",
-            body=f"{customer.name} gave you {share.offer.name}. Accept it in the portal under "
-            "Gifts within 7 days.",
+            context={
+                "giver_name": customer.name,
+                "offer_name": share.offer.name,
+                "days": GIFT_VALID_FOR.days,
+            },
         )
     return gift
 
@@ -127,8 +147,11 @@ def gift_return(*, gift_id: int) -> None:
     product_instance_start(product_instance_id=gift.giver_product_id, even_if_not_due=True)
     notification_send(
         customer=gift.giver,
+        template="gift_returned",
         medium=Notification.Medium.SMS,
-        subject=f"Your gift came back: {gift.giver_product.offer.name}",
-        body=f"Your gift to {gift.recipient_line.msisdn} was not accepted within 7 days, so "
-        f"{gift.giver_product.offer.name} is yours.",
+        context={
+            "offer_name": gift.giver_product.offer.name,
+            "friend_msisdn": gift.recipient_line.msisdn,
+            "days": GIFT_VALID_FOR.days,
+        },
     )

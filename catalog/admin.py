@@ -13,7 +13,7 @@ from .models import LifecycleStatus, Offer, OfferTemplate, SalesChannel
 from .policies import COMMERCIAL_FIELDS, offer_problems, terms_warnings
 
 POLICY_FIELDSETS = [
-    ("Price", {"fields": ["price", "currency", "billing"]}),
+    ("Price", {"fields": ["price", "currency", "billing", "channel_prices"]}),
     (
         "Allowances",
         {

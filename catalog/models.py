@@ -107,6 +107,12 @@ class OfferTerms(models.Model):
         help_text="The customer must be in one of these segments; empty for everyone.",
     )
     channels = models.JSONField(default=default_channels, help_text="Where it is sold.")
+    channel_prices = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='A lower price on some channels, e.g. {"portal": "8.00"} for a promotion '
+        "discounted only in the self-care portal. Other channels pay the price above.",
+    )
     purchase_limit = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

@@ -78,7 +78,46 @@ COMMERCIAL_FIELDS = (
     "duration_until",
     "refund_policy",
     "refund_grace_minutes",
+    "channel_prices",
 )
+
+
+def channel_price(terms: OfferTerms, *, channel: str) -> Decimal:
+    """The base price of `terms` when bought on `channel`: its channel price if it has one."""
+    prices = terms.channel_prices if isinstance(terms.channel_prices, dict) else {}
+    special = prices.get(channel)
+    return Decimal(str(special)) if special is not None else terms.price
+
+
+def channel_prices_problems(terms: OfferTerms) -> list[str]:
+    prices = terms.channel_prices
+    if prices in (None, {}):
+        return []
+    if not isinstance(prices, dict):
+        return ['Write channel prices as {"channel": "price"}, e.g. {"portal": "8.00"}.']
+    labels = dict(SalesChannel.choices)
+    problems = []
+    for channel, raw in prices.items():
+        if channel not in labels:
+            problems.append(f"Channel price for an unknown channel: {channel}.")
+            continue
+        label = labels[channel]
+        if isinstance(terms.channels, list) and channel not in terms.channels:
+            problems.append(f"It has a {label} price but is not sold there: add the channel.")
+        try:
+            amount = Decimal(str(raw))
+        except (ArithmeticError, ValueError):
+            problems.append(f"The {label} price is not an amount: {raw}.")
+            continue
+        if not amount.is_finite() or amount < 0:
+            problems.append(f"The {label} price cannot be negative.")
+        elif amount != money_round(amount, currency=terms.currency):
+            problems.append(f"The {label} price has more decimals than {terms.currency} allows.")
+        elif terms.price is not None and amount > terms.price:
+            problems.append(
+                f"The {label} price is above the offer's price: a channel price is a discount."
+            )
+    return problems
 
 
 def terms_problems(terms: OfferTerms) -> list[str]:
@@ -148,6 +187,7 @@ def terms_problems(terms: OfferTerms) -> list[str]:
         unknown = ", ".join(sorted(set(map(str, channels)) - set(SalesChannel.values)))
         problems.append(f"Unknown channel: {unknown}.")
 
+    problems += channel_prices_problems(terms)
     problems += option_groups_problems(terms.option_groups)
     if terms.requires_confirmation and terms.allows_postpone:
         problems.append(

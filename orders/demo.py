@@ -52,7 +52,11 @@ CUSTOMERS = [
     },
 ]
 
-STAFF = [("agent", "Alex Agent", "Call-centre agents"), ("pm", "Pat Product", "Product managers")]
+STAFF = [
+    ("agent", "Alex Agent", ["Call-centre agents"]),
+    ("supervisor", "Sue Supervisor", ["Call-centre agents", "Call-centre supervisors"]),
+    ("pm", "Pat Product", ["Product managers"]),
+]
 
 OFFERS = [
     {
@@ -61,6 +65,17 @@ OFFERS = [
         "name": "Data 15GB",
         "summary": "15 GB for 30 days, once a month. Cancel any time: unused data is refunded.",
         "display_order": 10,
+    },
+    {
+        # The promotion of the customer journey: cheaper when bought in the self-care portal.
+        "template": "data-addon",
+        "code": "summer-data-20gb",
+        "name": "Summer Data 20GB",
+        "summary": "20 GB for 30 days. €9 instead of €12 when you buy it in the self-care portal.",
+        "price": Decimal("12.00"),
+        "data_mb": 20480,
+        "channel_prices": {"portal": "9.00"},
+        "display_order": 15,
     },
     {
         "template": "night-pass",
@@ -169,12 +184,12 @@ def demo_data_load() -> list[str]:
         )
         _base_plan_allowances(customer.lines.get())
         created.append(spec["username"])
-    for username, name, group in STAFF:
+    for username, name, groups in STAFF:
         user, was_created = _user(username, name)
         if was_created:
-            user.is_staff = group == "Product managers"
+            user.is_staff = "Product managers" in groups
             user.save(update_fields=["is_staff"])
-            user.groups.add(Group.objects.get(name=group))
+            user.groups.add(*Group.objects.filter(name__in=groups))
             created.append(username)
     for spec in OFFERS:
         if Offer.objects.filter(code=spec["code"]).exists():

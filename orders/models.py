@@ -33,6 +33,19 @@ class Order(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     failure_reason = models.CharField(max_length=255, blank=True)
+    # The cart it was checked out from, if any: one order per item, so each add-on activates, fails
+    # and is refunded on its own.
+    cart = models.ForeignKey(
+        "Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    # The tracked link (a campaign's message) she clicked before buying: the sale is credited to it.
+    attributed_link = models.ForeignKey(
+        "selfcare.TrackedLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -146,6 +159,8 @@ class ProductInstance(FSMModelMixin, models.Model):
     )
     renewal_count = models.PositiveIntegerField(default=0)
     options = models.JSONField(default=dict, blank=True)
+    # The end she was reminded of ("ends tomorrow", "renews tomorrow"): one reminder per period.
+    reminded_for_ends_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -168,6 +183,9 @@ class ProductInstance(FSMModelMixin, models.Model):
             )
         ]
         indexes = [models.Index(fields=["status", "ends_at"])]
+        permissions = [
+            ("refund_beyond_policy", "Can refund more than the offer's refund policy gives"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.offer} on {self.line}"
@@ -286,3 +304,67 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.offer}"
+
+
+class Cart(models.Model):
+    """A customer's shopping cart [TMF663 ShoppingCart]: one open cart per customer, shared by the
+    portal, the call centre and the API, so she can start it in one and finish it in another.
+
+    Every change bumps `version`; an edit made on an older version is refused, so two people
+    editing the same cart never silently overwrite each other. Prices are never stored here: the
+    quote is computed from the catalog each time it is shown.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CHECKED_OUT = "checked_out", "Checked out"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="carts")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    version = models.PositiveIntegerField(default=1)
+    changed_on = models.CharField(max_length=10, choices=Channel.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checkout_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(status="open"),
+                name="cart_one_open_per_customer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Cart #{self.pk} of {self.customer}"
+
+
+class CartItem(models.Model):
+    """An offer in a cart, for one of her lines, with the options chosen for it."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
+    options = models.JSONField(default=dict, blank=True)
+    added_on = models.CharField(max_length=10, choices=Channel.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cart", "offer", "line"], name="cart_item_one_per_offer_and_line"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer} for {self.line}"

@@ -99,3 +99,13 @@ def product_instance_renew_due_task() -> int:
 @shared_task
 def product_instance_retry_stuck_task() -> dict:
     return services.product_instance_retry_stuck()
+
+
+@shared_task
+def product_instance_remind_task(product_instance_id: int) -> None:
+    services.product_instance_remind(product_instance_id=product_instance_id)
+
+
+@shared_task
+def product_instance_remind_due_task() -> int:
+    return services.product_instance_remind_due()

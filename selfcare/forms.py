@@ -93,3 +93,16 @@ class ChangeOptionsForm(SwitchOnForm):
 
     def options(self) -> dict:
         return {key: self.cleaned_data[key] for key in self.option_keys}
+
+
+class CartEditForm(forms.Form):
+    """An edit of the shared cart, made on the version the editor saw."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class CheckoutForm(CartEditForm):
+    cart_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    expected_total = forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, widget=forms.HiddenInput
+    )

@@ -32,6 +32,13 @@ class Customer(models.Model):
     contract_start = models.DateField()
     segments = models.JSONField(default=list, blank=True)
     marketing_consent = models.BooleanField(default=False)
+    preferred_medium = models.CharField(
+        "tell me by",
+        max_length=10,
+        choices=[("sms", "SMS"), ("email", "E-mail"), ("in_app", "In-app message")],
+        default="sms",
+        help_text="How she is told about her add-ons (activated, failed, refunded, ending).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -194,11 +201,15 @@ class Interaction(models.Model):
     class Kind(models.TextChoices):
         LOGIN = "login", "Logged in"
         OFFER_VIEWED = "offer_viewed", "Viewed an offer"
+        CART_CHANGED = "cart_changed", "Cart changed"
+        CHECKOUT = "checkout", "Checked out"
         ORDER_PLACED = "order_placed", "Placed an order"
         ORDER_STATUS = "order_status", "Order status changed"
         ADDON_STATUS = "addon_status", "Add-on status changed"
         MESSAGE_SENT = "message_sent", "Message sent"
-        NOTE = "note", "Note"
+        MESSAGE_FAILED = "message_failed", "Message not delivered"
+        LINK_CLICKED = "link_clicked", "Clicked a link"
+        NOTE = "note", "Agent note"
 
     class Actor(models.TextChoices):
         CUSTOMER = "customer", "Customer"
@@ -239,16 +250,52 @@ class Notification(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notifications")
     medium = models.CharField(max_length=10, choices=Medium.choices)
+    # The template it was written from (templates/notifications/<template>.txt).
+    template = models.CharField(max_length=60, blank=True)
+    # Where it went: her number or address when it was sent.
+    recipient = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True, help_text="The last delivery error.")
+    # The campaign that sent it, if any. A plain id: campaigns sit above the customer domain.
+    campaign_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "read_at"])]
 
     def __str__(self) -> str:
         return self.subject
+
+
+class TrackedLink(models.Model):
+    """A link in a message, opened through /l/<token>/ so the click is recorded against the
+    message and its campaign, and a purchase that follows is credited to it."""
+
+    token = models.CharField(max_length=32, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="links")
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="links"
+    )
+    campaign_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    # A path inside the portal (never another site): where the click lands.
+    target = models.CharField(max_length=200)
+    # The offer it promotes, for crediting a purchase to the link.
+    offer = models.ForeignKey(
+        "catalog.Offer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    click_count = models.PositiveIntegerField(default=0)
+    first_clicked_at = models.DateTimeField(null=True, blank=True)
+    last_clicked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Link to {self.target}"

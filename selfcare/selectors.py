@@ -7,7 +7,7 @@ from django.db.models import Q, Sum
 
 from catalog.policies import money_round
 
-from .models import Account, Bucket, Customer, Line
+from .models import Account, Bucket, Customer, Interaction, Line
 
 
 def account_balance(*, account: Account) -> Decimal:
@@ -48,3 +48,12 @@ def bucket_list_current(*, line: Line, at: dt.datetime) -> list[Bucket]:
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
         .order_by("valid_until", "id")
     )
+
+
+def interaction_list_for_customer(*, customer: Customer, public: bool = False, limit: int = 100):
+    """Her history, newest first, every channel. `public`: what she sees herself (agents' internal
+    notes left out)."""
+    rows = Interaction.objects.filter(customer=customer).select_related("actor_user")
+    if public:
+        rows = rows.exclude(kind=Interaction.Kind.NOTE)
+    return list(rows[:limit])

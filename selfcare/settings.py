@@ -64,6 +64,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "selfcare.context_processors.operator",
+                "selfcare.context_processors.inbox",
             ],
         },
     }
@@ -107,6 +108,10 @@ USE_TZ = True
 
 OPERATOR_NAME = env("OPERATOR_NAME", default="Selfcare Mobile")
 OPERATOR_CURRENCY = env("OPERATOR_CURRENCY", default="EUR")
+# Where the portal is reached from outside: links in SMS and e-mails start with it.
+PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
+# A purchase within this many days of clicking a message's link is credited to the link.
+LINK_ATTRIBUTION_DAYS = env.int("LINK_ATTRIBUTION_DAYS", default=7)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -193,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.product_instance_retry_stuck_task",
         "schedule": 60.0,
     },
+    "remind-product-instances-ending-soon": {
+        "task": "orders.tasks.product_instance_remind_due_task",
+        "schedule": 300.0,
+    },
 }
 
 # --- Provisioning ---------------------------------------------------------------------------------
@@ -205,6 +214,44 @@ ACTIVATION_MAX_RETRIES = env.int("ACTIVATION_MAX_RETRIES", default=4)
 ACTIVATION_RETRY_BACKOFF_SECONDS = env.int("ACTIVATION_RETRY_BACKOFF_SECONDS", default=2)
 # Work left in a pending state longer than this is enqueued again by the sweep.
 PENDING_DEADLINE_SECONDS = env.int("PENDING_DEADLINE_SECONDS", default=120)
+
+# --- Notifications --------------------------------------------------------------------------------
+# The backend that carries each medium (dotted paths; see selfcare/notifications.py). Embedded:
+# SMS to the console (and so to her in-app inbox), e-mail through Django's mail (console by
+# default). Production SMS: selfcare.notifications.HttpSmsGatewayBackend with SMS_GATEWAY_*.
+NOTIFICATION_BACKENDS = {
+    "sms": env("NOTIFICATION_SMS_BACKEND", default="selfcare.notifications.ConsoleBackend"),
+    "email": env("NOTIFICATION_EMAIL_BACKEND", default="selfcare.notifications.EmailBackend"),
+    "in_app": env("NOTIFICATION_IN_APP_BACKEND", default="selfcare.notifications.InAppBackend"),
+}
+# Where selfcare.notifications.FileBackend appends one JSON line per message (relative: to the
+# project's folder).
+NOTIFICATION_FILE_PATH = str(
+    BASE_DIR / (env("NOTIFICATION_FILE_PATH", default="") or "var/notifications.jsonl")
+)
+# A transient delivery failure is retried this many times, waiting 10, 20, 40… seconds (at most
+# NOTIFICATION_MAX_RETRY_WAIT_SECONDS), then the message is marked failed.
+NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=5)
+NOTIFICATION_RETRY_BACKOFF_SECONDS = env.int("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=10)
+NOTIFICATION_MAX_RETRY_WAIT_SECONDS = env.int("NOTIFICATION_MAX_RETRY_WAIT_SECONDS", default=300)
+# The HTTP SMS gateway (HttpSmsGatewayBackend): POST {to, from, text} with a bearer token.
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_SENDER = env("SMS_GATEWAY_SENDER", default="Selfcare")
+SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10.0)
+# E-mail (EmailBackend uses Django's send_mail): e.g. smtp+tls://user:password@host:587.
+globals().update(
+    {
+        key: value
+        for key, value in environ.Env.email_url_config(
+            env("EMAIL_URL", default="") or "consolemail://"
+        ).items()
+        if value not in (None, "")
+    }
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{OPERATOR_NAME} <noreply@localhost>")
+# Reminders ("ends tomorrow", "renews tomorrow") go this many hours before a product's end.
+REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 
 LOGGING = {
     "version": 1,

@@ -1,11 +1,28 @@
+"""Thin Celery entry points of the customer domain: each takes ids and calls one service."""
+
 from celery import shared_task
+from django.conf import settings
 
 from . import services
+from .services.messages import DeliveryError
 
 
-@shared_task(bind=True, max_retries=5)
+def notification_backoff(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: the first wait doubled each time, capped."""
+    return min(
+        settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**retries,
+        settings.NOTIFICATION_MAX_RETRY_WAIT_SECONDS,
+    )
+
+
+@shared_task(bind=True, max_retries=None)
 def notification_deliver_task(self, notification_id: int) -> None:
+    """Send one message; a transient failure is retried with exponential backoff, up to
+    NOTIFICATION_MAX_RETRIES times, then the message is given up (`failed`, in her history)."""
     try:
         services.notification_deliver(notification_id=notification_id)
-    except ConnectionError as exc:
-        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 300)) from exc
+    except DeliveryError as exc:
+        if self.request.retries >= settings.NOTIFICATION_MAX_RETRIES:
+            services.notification_fail(notification_id=notification_id, error=str(exc))
+            return
+        raise self.retry(exc=exc, countdown=notification_backoff(self.request.retries)) from exc

@@ -1,5 +1,6 @@
 """Every read of orders and products that is more than a `get`, scoped to its owner."""
 
+from .cart import Quote, QuoteLine, cart_contains, cart_get_open, cart_quote
 from .products import (
     Control,
     ModifyQuote,
@@ -27,10 +28,15 @@ __all__ = [
     "AddonSwitch",
     "Control",
     "ModifyQuote",
+    "Quote",
+    "QuoteLine",
     "addon_switch_for_order",
     "addon_switch_get",
     "addon_switch_list_for_offers",
     "addon_switch_list_owned",
+    "cart_contains",
+    "cart_get_open",
+    "cart_quote",
     "customer_context_build",
     "order_ids_unconfirmed",
     "order_list_for_customer",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.eligibility import Decision, offer_decide
 from catalog.models import Offer
+from catalog.policies import channel_price
 from selfcare.models import Customer, Line
 
 from ..models import Order, OrderItem, ProductInstance
@@ -30,6 +31,15 @@ class AddonSwitch:
     awaiting_order_id: int | None = None
     # A fresh idempotency key for the next tap: a double tap resends the same one.
     key: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def price(self):
+        """What a period costs her here: the portal's price, if the offer has one."""
+        return channel_price(self.offer, channel="portal")
+
+    @property
+    def discounted(self) -> bool:
+        return self.offer.price is not None and self.price < self.offer.price
 
     @property
     def state(self) -> str:

@@ -6,6 +6,16 @@ from .activation import (
     product_instance_release,
     product_instance_start,
 )
+from .cart import (
+    CartError,
+    CartStaleError,
+    PriceChangedError,
+    cart_checkout,
+    cart_item_add,
+    cart_item_configure,
+    cart_item_remove,
+    cart_share,
+)
 from .common import IdempotencyConflictError, OrderError
 from .confirmation import (
     ConfirmationError,
@@ -28,6 +38,8 @@ from .suspension import NotSuspendableError, product_instance_resume, product_in
 from .sweeps import (
     order_confirmation_expire_due,
     product_instance_expire_due,
+    product_instance_remind,
+    product_instance_remind_due,
     product_instance_renew_due,
     product_instance_retry_stuck,
     product_instance_start_due,
@@ -35,6 +47,7 @@ from .sweeps import (
 from .termination import (
     NotCancellableError,
     RefundChangedError,
+    RefundNotAllowedError,
     product_instance_cancel,
     product_instance_deprovision,
     product_instance_expire,
@@ -43,6 +56,8 @@ from .termination import (
 
 __all__ = [
     "AlreadyOwnedError",
+    "CartError",
+    "CartStaleError",
     "ConfirmationError",
     "IdempotencyConflictError",
     "ModifyChangedError",
@@ -52,8 +67,15 @@ __all__ = [
     "OptionsError",
     "OrderError",
     "PostponeError",
+    "PriceChangedError",
     "RefundChangedError",
+    "RefundNotAllowedError",
     "bucket_rollover_due",
+    "cart_checkout",
+    "cart_item_add",
+    "cart_item_configure",
+    "cart_item_remove",
+    "cart_share",
     "order_confirm",
     "order_confirmation_expire",
     "order_confirmation_expire_due",
@@ -68,6 +90,8 @@ __all__ = [
     "product_instance_modify",
     "product_instance_purchase",
     "product_instance_release",
+    "product_instance_remind",
+    "product_instance_remind_due",
     "product_instance_renew",
     "product_instance_renew_due",
     "product_instance_renewal_stop",

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from catalog.options import Configuration, configuration
 from catalog.policies import data_allowance_mb, period_end
-from selfcare.models import Bucket, Interaction, Line, Notification
+from selfcare.models import Bucket, Interaction, Line
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..models import Order, OrderItem, ProductInstance
@@ -141,7 +141,14 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         ends_at = period_end(instance.offer, start=now)
         instance.activate(at=now, ends_at=ends_at)
         instance.save(
-            update_fields=["status", "started_at", "ends_at", "status_reason", "status_changed_at"]
+            update_fields=[
+                "status",
+                "started_at",
+                "period_started_at",
+                "ends_at",
+                "status_reason",
+                "status_changed_at",
+            ]
         )
         buckets_grant(instance, at=now, ends_at=ends_at)
         redundant_services_suspend(instance=instance, at=now)
@@ -166,9 +173,12 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         )
         notification_send(
             customer=instance.customer,
-            medium=Notification.Medium.SMS,
-            subject=f"{instance.offer.name} is active",
-            body=f"Your {instance.offer.name} is now active on {instance.line.msisdn}.",
+            template="addon_active",
+            context={
+                "offer_name": instance.offer.name,
+                "msisdn": instance.line.msisdn,
+                "ends_at": instance.ends_at,
+            },
         )
     return instance
 
@@ -208,9 +218,6 @@ def product_instance_fail_activation(
             previous = order.status
             order.fail(reason=reason, at=now)
             order_set_status(order=order, from_status=previous, note=reason)
-    money = (
-        f" {refunded.amount} {instance.offer.currency} is back on your balance." if refunded else ""
-    )
     interaction_record(
         customer=instance.customer,
         kind=Interaction.Kind.ADDON_STATUS,
@@ -220,9 +227,13 @@ def product_instance_fail_activation(
     )
     notification_send(
         customer=instance.customer,
-        medium=Notification.Medium.SMS,
-        subject=f"{instance.offer.name} could not be activated",
-        body=f"Sorry, {instance.offer.name} could not be activated: {reason}{money}",
+        template="addon_failed",
+        context={
+            "offer_name": instance.offer.name,
+            "reason": reason.rstrip(". "),
+            "refund": refunded.amount if refunded else None,
+            "currency": instance.offer.currency,
+        },
     )
     product_instance_release_task.delay_on_commit(instance.pk)
     logger.warning("Activation of product instance %s failed: %s", instance.pk, reason)

@@ -109,7 +109,14 @@ def order_set_status(*, order: Order, from_status: str, note: str = "") -> None:
 
 
 def order_create(
-    *, customer: Customer, line: Line, channel: str, idempotency_key: str, placed_by
+    *,
+    customer: Customer,
+    line: Line,
+    channel: str,
+    idempotency_key: str,
+    placed_by,
+    cart=None,
+    attributed_link=None,
 ) -> Order:
     order = Order.objects.create(
         customer=customer,
@@ -117,6 +124,8 @@ def order_create(
         channel=channel,
         idempotency_key=idempotency_key,
         placed_by=placed_by,
+        cart=cart,
+        attributed_link=attributed_link,
     )
     OrderStatusChange.objects.create(order=order, to_status=order.status)
     return order

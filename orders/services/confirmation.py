@@ -53,9 +53,13 @@ def confirmation_code_send(*, order: Order, at) -> ConfirmationCode:
     offer = order.items.get().offer
     notification_send(
         customer=order.customer,
+        template="confirmation_code",
         medium=Notification.Medium.SMS,
-        subject=f"Your code for {offer.name}",
-        body=f"{code} is your code to confirm {offer.name}. It is valid for 5 minutes.",
+        context={
+            "code": code,
+            "offer_name": offer.name,
+            "valid_minutes": int(CODE_VALID_FOR.total_seconds() // 60),
+        },
     )
     return record
 

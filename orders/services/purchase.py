@@ -8,8 +8,14 @@ from django.utils import timezone
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
 from catalog.options import configuration, options_validate
+from catalog.policies import channel_price
 from selfcare.models import Customer, Interaction, Line
-from selfcare.services import account_balance_check, account_charge, interaction_record
+from selfcare.services import (
+    account_balance_check,
+    account_charge,
+    interaction_record,
+    tracked_link_for_purchase,
+)
 from selfcare.sims import iccid_normalise, iccid_problem
 
 from ..models import Order, OrderItem, ProductInstance
@@ -47,11 +53,13 @@ class OptionsError(OrderError):
         self.field = field
 
 
-def offer_price(*, offer: Offer, options: dict):
-    """The price of a period of `offer` with the (valid) options chosen."""
+def offer_price(*, offer: Offer, options: dict, channel: str):
+    """The price of a period of `offer` bought on `channel` (its channel price, if it has one)
+    with the (valid) options chosen."""
+    base = channel_price(offer, channel=channel)
     if not offer.option_groups:
-        return offer.price
-    return configuration(base_price=offer.price, groups=offer.option_groups, chosen=options).price
+        return base
+    return configuration(base_price=base, groups=offer.option_groups, chosen=options).price
 
 
 def gift_recipient_clean(*, customer: Customer, msisdn) -> dict:
@@ -167,9 +175,12 @@ def product_instance_purchase(
     actor_user=None,
     starts_at: dt.datetime | None = None,
     options: dict | None = None,
+    cart=None,
 ) -> Order:
     """Buy `offer_id` for the customer's line: the switch's "on"; with `starts_at`, postponed to
-    start then (`scheduled`; the offer must allow it).
+    start then (`scheduled`; the offer must allow it). The price is the offer's on `channel`; a
+    tracked link she clicked for this offer lately is credited with the sale; `cart` is the cart
+    it was checked out from.
 
     In one transaction, under the customer's account and line locks: replays of the same
     `idempotency_key` return the first order; eligibility is checked again; the order, the
@@ -205,17 +216,20 @@ def product_instance_purchase(
             [f"This offer is priced in {offer.currency}; your account is in {account.currency}."]
         )
 
+    link = tracked_link_for_purchase(customer=customer, offer_id=offer.pk, at=now)
     order = order_create(
         customer=customer,
         line=line,
         channel=channel,
         idempotency_key=idempotency_key,
         placed_by=actor_user,
+        cart=cart,
+        attributed_link=link,
     )
     if starts_at is not None:
         postpone_check(offer=offer, starts_at=starts_at, at=now)
     options = purchase_options_clean(customer=customer, offer=offer, options=options or {})
-    price = offer_price(offer=offer, options=options)
+    price = offer_price(offer=offer, options=options, channel=channel)
     instance = ProductInstance.objects.create(
         customer=customer,
         line=line,
@@ -265,6 +279,11 @@ def product_instance_purchase(
         actor=actor,
         actor_user=actor_user,
         summary=f"Switched on {offer.name} ({offer.currency} {price})",
-        data={"order_id": order.pk, "offer_id": offer.pk},
+        data={
+            "order_id": order.pk,
+            "offer_id": offer.pk,
+            "link_id": link.pk if link else None,
+            "campaign_id": link.campaign_id if link else None,
+        },
     )
     return order

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.policies import period_end
-from selfcare.models import Account, Interaction, Notification
+from selfcare.models import Account, Interaction
 from selfcare.services import (
     InsufficientBalanceError,
     account_charge,
@@ -60,33 +60,46 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
         product_instance_deprovision_task.delay_on_commit(instance.pk)
         _tell(
             instance,
-            f"{offer.name} was not renewed",
             f"{offer.name} has ended: your balance was too low for the renewal of "
             f"{offer.currency} {instance.price}. Top up and switch it on again any time.",
+            template="addon_renewal_failed",
+            context={"offer_name": offer.name, "price": instance.price, "currency": offer.currency},
         )
         return instance
     start = instance.ends_at
     ends_at = period_end(offer, start=start)
     instance.renew(at=now, ends_at=ends_at, paid=instance.price)
-    instance.save(update_fields=["ends_at", "paid_amount", "renewal_count", "status_changed_at"])
+    instance.save(
+        update_fields=[
+            "period_started_at",
+            "ends_at",
+            "paid_amount",
+            "renewal_count",
+            "status_changed_at",
+        ]
+    )
     buckets_grant(instance, at=start, ends_at=ends_at)
     until = timezone.localtime(ends_at).strftime("%-d %b %Y")
     _tell(
         instance,
-        f"{offer.name} renewed",
         f"{offer.name} was renewed until {until}: {offer.currency} {instance.price} charged.",
+        template="addon_renewed",
+        context={
+            "offer_name": offer.name,
+            "ends_at": ends_at,
+            "price": instance.price,
+            "currency": offer.currency,
+        },
     )
     return instance
 
 
-def _tell(instance: ProductInstance, subject: str, body: str) -> None:
+def _tell(instance: ProductInstance, summary: str, *, template: str, context: dict) -> None:
     interaction_record(
         customer=instance.customer,
         kind=Interaction.Kind.ADDON_STATUS,
         channel="system",
-        summary=body,
+        summary=summary,
         data={"product_instance_id": instance.pk},
     )
-    notification_send(
-        customer=instance.customer, medium=Notification.Medium.SMS, subject=subject, body=body
-    )
+    notification_send(customer=instance.customer, template=template, context=context)

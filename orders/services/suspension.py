@@ -97,6 +97,7 @@ def product_instance_suspend(
     idempotency_key: str,
     actor: str = Interaction.Actor.CUSTOMER,
     actor_user=None,
+    reason: str = "",
 ) -> Order:
     """Suspend an add-on whose offer allows it; its time stops until she resumes it. An order of
     its own, completed at once. Raises NotSuspendableError, ProductInstance.DoesNotExist."""
@@ -114,7 +115,7 @@ def product_instance_suspend(
         raise NotSuspendableError(f"{instance.offer.name} is not active.")
     now = timezone.now()
     who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
-    _suspend(instance, reason=f"Suspended by {who}", at=now)
+    _suspend(instance, reason=f"Suspended by {who}" + (f": {reason}" if reason else ""), at=now)
     order, _ = order_open(
         customer=customer,
         line=line,
@@ -131,7 +132,8 @@ def product_instance_suspend(
         instance=instance,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Suspended {instance.offer.name}",
+        summary=f"Suspended {instance.offer.name}" + (f". Reason: {reason}" if reason else ""),
+        reason=reason,
     )
     return order
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from selfcare.models import Account
+from selfcare.selectors import account_balance
+from selfcare.services import notification_send
 
 from ..models import ProductInstance
 from ..selectors import (
@@ -79,3 +86,72 @@ def product_instance_retry_stuck(*, at: dt.datetime | None = None) -> dict[str, 
     for pk in terminating:
         product_instance_deprovision_task.delay(pk)
     return {"activation": len(activating), "deprovisioning": len(terminating)}
+
+
+# Products whose period is this long or shorter (a night pass, a day pass) are not reminded.
+REMINDER_MIN_PERIOD = dt.timedelta(days=2)
+
+
+def _due_for_reminder(*, at: dt.datetime):
+    """Active products ending within REMINDER_LEAD_HOURS whose period is longer than
+    REMINDER_MIN_PERIOD, and whose current end she was not reminded of yet."""
+    lead = dt.timedelta(hours=settings.REMINDER_LEAD_HOURS)
+    return (
+        ProductInstance.objects.filter(
+            status=ProductInstance.Status.ACTIVE, ends_at__gt=at, ends_at__lte=at + lead
+        )
+        .alias(period_start=Coalesce("period_started_at", "started_at"))
+        .filter(period_start__lt=F("ends_at") - REMINDER_MIN_PERIOD)
+        .exclude(reminded_for_ends_at=F("ends_at"))
+    )
+
+
+def product_instance_remind_due(*, at: dt.datetime | None = None, limit: int = 5000) -> int:
+    """Enqueue a reminder for every product that ends or renews within the lead time and was not
+    reminded of that end yet. Returns how many. A reminder enqueued twice is sent once."""
+    from ..tasks import product_instance_remind_task
+
+    ids = list(
+        _due_for_reminder(at=at or timezone.now())
+        .order_by("ends_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        product_instance_remind_task.delay(pk)
+    return len(ids)
+
+
+@transaction.atomic
+def product_instance_remind(*, product_instance_id: int, at: dt.datetime | None = None) -> bool:
+    """Tell her that a product ends soon (`addon_ending_soon`) or renews soon, with its price
+    (`addon_renewing_soon`, and whether her prepaid balance can pay it). Once per period: under
+    the product's lock, the end she was reminded of is recorded, and a renewal (or a resume)
+    moves the end, so the next period is reminded again. Returns whether a reminder was sent."""
+    instance = (
+        _due_for_reminder(at=at or timezone.now())
+        .select_for_update(of=("self",))
+        .select_related("offer", "customer__account")
+        .filter(pk=product_instance_id)
+        .first()
+    )
+    if instance is None:
+        return False
+    instance.reminded_for_ends_at = instance.ends_at
+    instance.save(update_fields=["reminded_for_ends_at"])
+    offer = instance.offer
+    context = {
+        "offer_name": offer.name,
+        "ends_at": instance.ends_at,
+        "price": instance.price,
+        "currency": offer.currency,
+    }
+    account = instance.customer.account
+    if instance.renews and account.kind == Account.Kind.PREPAID:
+        balance = account_balance(account=account)
+        context.update(balance=balance, short=balance < instance.price)
+    notification_send(
+        customer=instance.customer,
+        template="addon_renewing_soon" if instance.renews else "addon_ending_soon",
+        context=context,
+    )
+    return True

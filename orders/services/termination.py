@@ -46,6 +46,28 @@ class RefundChangedError(OrderError):
         self.amount = amount
 
 
+class RefundNotAllowedError(OrderError):
+    pass
+
+
+def goodwill_check(*, instance: ProductInstance, refund: Decimal, goodwill: Decimal, actor_user):
+    """A refund beyond the policy: only a supervisor, never negative, never more than the period
+    cost in all."""
+    if not goodwill:
+        return
+    if goodwill < 0:
+        raise RefundNotAllowedError("A goodwill refund cannot be negative.")
+    if actor_user is None or not actor_user.has_perm("orders.refund_beyond_policy"):
+        raise RefundNotAllowedError(
+            "A refund beyond the offer's policy needs a supervisor: ask one to switch it off."
+        )
+    if refund + goodwill > instance.paid_amount:
+        currency = instance.offer.currency
+        raise RefundNotAllowedError(
+            f"The refunds cannot add up to more than she paid ({currency} {instance.paid_amount})."
+        )
+
+
 def _close_buckets(instance: ProductInstance, *, at) -> None:
     """Allowances stop the moment a product is switched off, so nothing is used after the refund."""
     Bucket.objects.filter(granted_by_instance=instance.pk).exclude(valid_until__lte=at).update(
@@ -69,15 +91,20 @@ def product_instance_cancel(
     expected_refund: Decimal | None = None,
     actor: str = Interaction.Actor.CUSTOMER,
     actor_user=None,
+    reason: str = "",
+    goodwill: Decimal = Decimal("0.00"),
 ) -> Order:
-    """Switch a product off now, at the customer's request: the switch's "off".
+    """Switch a product off now, at the customer's request: the switch's "off". An agent gives
+    the `reason`, and may add a `goodwill` refund beyond the offer's policy (up to what the
+    current period cost) only with the `orders.refund_beyond_policy` permission (supervisors).
 
     Under the customer's locks: replays of `idempotency_key` return the first order; the refund is
     computed by the offer's policy (and must equal `expected_refund`, the amount she was shown, when
     given); a termination order, `pending_terminate` ending now, closed allowances and the refund on
     the ledger are written at once; deprovisioning runs after commit.
 
-    Raises ProductInstance.DoesNotExist (not hers), NotCancellableError, RefundChangedError.
+    Raises ProductInstance.DoesNotExist (not hers), NotCancellableError, RefundChangedError,
+    RefundNotAllowedError.
     """
     from ..tasks import product_instance_deprovision_task
 
@@ -114,6 +141,7 @@ def product_instance_cancel(
     refund = product_instance_refund_quote(product_instance=instance, at=now)
     if expected_refund is not None and refund != expected_refund:
         raise RefundChangedError(refund, instance.offer.currency)
+    goodwill_check(instance=instance, refund=refund, goodwill=goodwill, actor_user=actor_user)
 
     order, item = order_open(
         customer=customer,
@@ -126,7 +154,8 @@ def product_instance_cancel(
         refund_amount=refund,
     )
     who = "the customer" if actor == Interaction.Actor.CUSTOMER else "an agent"
-    instance.request_termination(reason=f"Switched off by {who}", at=now, ends_at=now)
+    why = f"Switched off by {who}" + (f": {reason}" if reason else "")
+    instance.request_termination(reason=why, at=now, ends_at=now)
     instance.save(update_fields=TERMINATION_FIELDS)
     _close_buckets(instance, at=now)
     account_credit(
@@ -135,14 +164,26 @@ def product_instance_cancel(
         description=f"Refund: {instance.offer.name} switched off",
         reference=f"refund:order-item:{item.pk}",
     )
+    if goodwill:
+        account_credit(
+            account=account,
+            amount=goodwill,
+            description=f"Goodwill refund: {instance.offer.name}",
+            reference=f"goodwill:order-item:{item.pk}",
+        )
     order_start(order=order)
+    extra = f" + goodwill {instance.offer.currency} {goodwill}" if goodwill else ""
     order_placed_record(
         order=order,
         instance=instance,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Switched off {instance.offer.name}; refund {instance.offer.currency} {refund}",
+        summary=f"Switched off {instance.offer.name}; refund {instance.offer.currency} {refund}"
+        + extra
+        + (f". Reason: {reason}" if reason else ""),
         refund=str(refund),
+        goodwill=str(goodwill),
+        reason=reason,
     )
     product_instance_deprovision_task.delay_on_commit(instance.pk)
     return order
@@ -290,8 +331,14 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
         )
         notification_send(
             customer=instance.customer,
-            medium=Notification.Medium.IN_APP,
-            subject=f"{instance.offer.name} is off",
-            body=body,
+            template="addon_off" if item is not None else "addon_ended",
+            # Her switch-off goes the way she prefers; a natural end (a night pass at 04:00) is
+            # no reason for a text: her inbox says it.
+            medium=None if item is not None else Notification.Medium.IN_APP,
+            context={
+                "offer_name": instance.offer.name,
+                "refund": item.refund_amount if item is not None else None,
+                "currency": instance.offer.currency,
+            },
         )
     return instance

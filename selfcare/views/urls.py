@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import addons, manage, pages
+from . import activity, addons, cart, inbox, manage, pages
 
 
 class IdConverter:
@@ -22,6 +22,16 @@ app_name = "selfcare"
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
     path("offers/", pages.offers, name="offers"),
+    path("offers/<id:offer_id>/", pages.offer_detail, name="offer_detail"),
+    path("cart/", cart.cart_page, name="cart"),
+    path("cart/add/<id:offer_id>/", cart.cart_add, name="cart_add"),
+    path("cart/items/<id:item_id>/remove/", cart.cart_remove, name="cart_remove"),
+    path("cart/checkout/", cart.cart_checkout, name="cart_checkout"),
+    path("activity/", activity.activity, name="activity"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<id:notification_id>/read/", inbox.inbox_read, name="inbox_read"),
+    path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
+    path("l/<slug:token>/", activity.link_open, name="link_open"),
     path("orders/", pages.orders, name="orders"),
     path("allowances/", pages.allowances, name="allowances"),
     path("addons/<id:offer_id>/", addons.addon_switch, name="addon_switch"),

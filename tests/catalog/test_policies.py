@@ -242,3 +242,48 @@ def test_a_loyalty_reward_needs_a_minimum_tenure_of_a_year():
 )
 def test_policy_combinations_that_cannot_work_are_refused(values, message):
     assert offer_problems(terms(**values)) == [message]
+
+
+@pytest.mark.parametrize(
+    ("channel_prices", "problem"),
+    [
+        ({"portal": "9.00"}, None),
+        ({"shop": "9.00"}, "Channel price for an unknown channel: shop."),
+        ({"portal": "13.00"}, "The Self-care portal price is above the offer's price"),
+        ({"portal": "-1"}, "The Self-care portal price cannot be negative."),
+        ({"portal": "9.001"}, "The Self-care portal price has more decimals than EUR allows."),
+        ({"portal": "nine"}, "The Self-care portal price is not an amount: nine."),
+        (["9.00"], 'Write channel prices as {"channel": "price"}'),
+    ],
+)
+def test_channel_prices_are_checked_before_publishing(channel_prices, problem):
+    from catalog.policies import channel_prices_problems
+
+    terms = Offer(price=Decimal("12.00"), currency="EUR", channel_prices=channel_prices)
+
+    problems = channel_prices_problems(terms)
+
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1, problems
+        assert problems[0].startswith(problem), problems
+
+
+def test_a_channel_price_on_a_channel_it_is_not_sold_on_is_a_problem():
+    from catalog.policies import channel_prices_problems
+
+    terms = Offer(price=Decimal("12.00"), channels=["agent"], channel_prices={"portal": "9.00"})
+
+    assert channel_prices_problems(terms) == [
+        "It has a Self-care portal price but is not sold there: add the channel."
+    ]
+
+
+def test_the_price_on_a_channel_is_its_channel_price_or_the_offers():
+    from catalog.policies import channel_price
+
+    terms = Offer(price=Decimal("12.00"), channel_prices={"portal": "9.00"})
+
+    assert channel_price(terms, channel="portal") == Decimal("9.00")
+    assert channel_price(terms, channel="agent") == Decimal("12.00")

@@ -50,8 +50,9 @@ def portal(settings, live_server, celery_worker_thread):
     # too. (Serialized rollback cannot bring them back here: once Playwright runs an event loop in
     # this thread, Django keeps its connections in a context variable, so the connection that held
     # the serialized database before the browser started is no longer the one in use.)
-    for _username, _name, group in STAFF:
-        Group.objects.get_or_create(name=group)
+    for _username, _name, groups in STAFF:
+        for group in groups:
+            Group.objects.get_or_create(name=group)
     demo_data_load()
     return live_server
 

@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from orders.models import Order, ProductInstance
 from orders.provisioning import NetworkError, NetworkTransientError
@@ -60,7 +61,15 @@ def test_activation_makes_it_active_grants_allowances_completes_the_order_and_te
     assert order.status == "completed"
     assert order.status_changes.last().to_status == "completed"
     sms = Notification.objects.get()
-    assert (sms.medium, sms.subject, sms.status) == ("sms", "Data 15GB is active", "sent")
+    until = timezone.localtime(instance.ends_at).strftime("%-d %b, %H:%M")
+    assert (sms.template, sms.medium, sms.recipient, sms.subject, sms.body, sms.status) == (
+        "addon_active",
+        "sms",
+        instance.line.msisdn,
+        "Data 15GB is active",
+        f"Data 15GB is now active on {instance.line.msisdn} until {until}.",
+        "sent",
+    )
     assert len(callbacks) == 1  # the notification leaves after commit
     assert network.calls == [("activate", instance.pk)]
 
@@ -109,9 +118,13 @@ def test_transient_failures_are_retried_then_refunded_and_she_is_told(
     refund = LedgerEntry.objects.get(kind="refund")
     assert refund.amount == Decimal("10.00")
     assert customer_balance(customer=customer) == Decimal("50.00")
-    assert Notification.objects.get().body == (
+    told = Notification.objects.get()
+    assert (told.template, told.medium, told.subject, told.body) == (
+        "addon_failed",
+        "sms",
+        "Data 15GB could not be activated",
         "Sorry, Data 15GB could not be activated: The network did not confirm the activation in "
-        "time. 10.00 EUR is back on your balance."
+        "time. €10.00 is back on your balance.",
     )
     assert not Bucket.objects.filter(granted_by_instance=instance.pk).exists()
 

@@ -106,3 +106,70 @@ def test_two_simultaneous_purchases_of_a_once_a_month_offer_make_one_order(custo
     assert kinds == {"Order": 1, "NotEligibleError": 1}, outcomes
     assert Order.objects.count() == 1
     assert LedgerEntry.objects.filter(kind="charge").count() == 1
+
+
+def test_twenty_simultaneous_checkouts_of_one_cart_make_one_set_of_orders(customer, data_offer):
+    from orders.services import cart_checkout, cart_item_add
+
+    cart = cart_item_add(customer=customer, offer_id=data_offer.pk, channel="portal")
+
+    outcomes = race(
+        lambda i: cart_checkout(
+            customer=customer, cart_id=cart.pk, version=cart.version, channel="portal"
+        )
+    )
+
+    assert all(isinstance(o, list) for o in outcomes), outcomes
+    assert {tuple(order.pk for order in o) for o in outcomes} == {(Order.objects.get().pk,)}
+    assert LedgerEntry.objects.filter(kind="charge").count() == 1
+    assert customer_balance(customer=customer) == Decimal("40.00")
+
+
+def test_two_editors_on_the_same_version_one_wins_the_other_is_told(customer, data_offer):
+    from orders.models import CartItem
+    from orders.services import (
+        CartStaleError,
+        cart_item_add,
+        cart_item_configure,
+        cart_item_remove,
+    )
+    from tests.factories import OfferFactory
+
+    bundle = OfferFactory(
+        option_groups=[
+            {
+                "key": "data",
+                "label": "Data",
+                "choices": [
+                    {"value": "5gb", "label": "5 GB", "data_mb": 5120, "price": "0"},
+                    {"value": "10gb", "label": "10 GB", "data_mb": 10240, "price": "4.00"},
+                ],
+            }
+        ]
+    )
+    cart = cart_item_add(
+        customer=customer, offer_id=bundle.pk, channel="portal", options={"data": "5gb"}
+    )
+    item = cart.items.get()
+
+    def edit(i):
+        if i == 0:
+            return cart_item_remove(
+                customer=customer, item_id=item.pk, version=cart.version, channel="portal"
+            )
+        return cart_item_configure(
+            customer=customer,
+            item_id=item.pk,
+            options={"data": "10gb"},
+            version=cart.version,
+            channel="agent",
+        )
+
+    outcomes = race(edit, count=2)
+
+    kinds = Counter(type(o).__name__ for o in outcomes)
+    # Whoever comes second finds the cart changed (or the item gone): never a silent overwrite.
+    assert kinds["Cart"] == 1, outcomes
+    assert set(kinds) - {"Cart"} <= {"CartStaleError", "DoesNotExist"}
+    loser = next(o for o in outcomes if type(o).__name__ != "Cart")
+    assert isinstance(loser, (CartStaleError, CartItem.DoesNotExist))

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_data_has_the_readmes_users_and_offers():
     demo_data_load()
 
-    for username in ("stacy", "tom", "sam", "agent", "pm"):
+    for username in ("stacy", "tom", "sam", "agent", "supervisor", "pm"):
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None
     stacy = Customer.objects.get(user__username="stacy")
     assert customer_balance(customer=stacy) == Decimal("30.00")
@@ -27,8 +27,12 @@ def test_the_demo_data_has_the_readmes_users_and_offers():
     agent = authenticate(username="agent", password=DEMO_PASSWORD)
     assert list(agent.groups.values_list("name", flat=True)) == ["Call-centre agents"]
     assert not agent.is_staff
+    assert not agent.has_perm("orders.refund_beyond_policy")
+    supervisor = authenticate(username="supervisor", password=DEMO_PASSWORD)
+    assert supervisor.has_perm("orders.refund_beyond_policy")
     assert {(o.name, o.price, o.status) for o in Offer.objects.all()} == {
         ("Data 15GB", Decimal("10.00"), "published"),
+        ("Summer Data 20GB", Decimal("12.00"), "published"),
         ("Mobile TV Night Pass", Decimal("2.00"), "published"),
         ("Games Club", Decimal("3.99"), "published"),
         ("News Alerts", Decimal("0.99"), "published"),
@@ -39,6 +43,7 @@ def test_the_demo_data_has_the_readmes_users_and_offers():
         ("Loyalty Data", Decimal("0.00"), "published"),
         ("Video Rollover", Decimal("0.99"), "published"),
     }
+    assert Offer.objects.get(code="summer-data-20gb").channel_prices == {"portal": "9.00"}
     bundle = Offer.objects.get(code="monthly-bundle")
     assert list(bundle.suspends_offers.values_list("name", flat=True)) == ["Games Club"]
 
@@ -67,3 +72,14 @@ def test_loading_twice_neither_duplicates_nor_resets():
 
     assert (Customer.objects.count(), Offer.objects.count(), LedgerEntry.objects.count()) == counts
     assert customer_balance(customer=stacy) == Decimal("25.00")
+
+
+def test_the_demo_campaign_loads_once():
+    from campaigns.demo import demo_campaigns_load
+    from campaigns.models import Campaign
+
+    demo_data_load()
+
+    assert demo_campaigns_load() == ["Summer data promotion"]
+    assert demo_campaigns_load() == []
+    assert Campaign.objects.get().offer.code == "summer-data-20gb"

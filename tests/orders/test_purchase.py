@@ -212,3 +212,30 @@ def test_an_offer_priced_in_another_currency_is_refused(customer):
 
     assert refused.value.reasons == ("This offer is priced in GBP; your account is in EUR.",)
     assert _nothing_written()
+
+
+@pytest.mark.parametrize(("channel", "paid"), [("portal", "9.00"), ("agent", "12.00")])
+def test_a_purchase_pays_the_price_of_the_channel_it_is_made_on(customer, channel, paid):
+    promo = OfferFactory(price=Decimal("12.00"), channel_prices={"portal": "9.00"})
+
+    product_instance_purchase(
+        customer=customer,
+        line_id=customer.lines.get().pk,
+        offer_id=promo.pk,
+        channel=channel,
+        idempotency_key=f"promo-{channel}",
+    )
+
+    assert LedgerEntry.objects.get(kind="charge").amount == -Decimal(paid)
+    assert ProductInstance.objects.get().price == Decimal(paid)
+
+
+def test_the_portal_switch_shows_the_portal_price_beside_the_crossed_out_price(customer_client):
+    promo = OfferFactory(name="Promo", price=Decimal("12.00"), channel_prices={"portal": "9.00"})
+
+    page = customer_client.get("/offers/")
+
+    assert '<s aria-label="was €12.00">€12.00</s>' in page.text
+    assert "€9.00" in page.text
+    assert "Self-care portal price" in page.text
+    assert promo.pk

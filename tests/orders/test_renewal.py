@@ -44,6 +44,7 @@ def subscribe(customer, offer):
 def test_a_recurring_offer_renews_charges_again_and_extends(bundle, customer):
     instance = subscribe(customer, bundle)
     first_end = instance.ends_at
+    assert instance.period_started_at == instance.started_at
 
     with time_machine.travel(first_end + dt.timedelta(seconds=30)):
         assert product_instance_renew_due() == 1
@@ -52,6 +53,8 @@ def test_a_recurring_offer_renews_charges_again_and_extends(bundle, customer):
     assert instance.renews
     assert instance.status == "active"
     assert (instance.renewal_count, instance.ends_at) == (1, first_end + dt.timedelta(days=30))
+    # The new period starts where the last one ended (what a change of options counts usage from).
+    assert instance.period_started_at == first_end
     renewal = LedgerEntry.objects.get(reference=f"charge:renewal:{instance.pk}:1")
     assert (renewal.amount, renewal.description) == (Decimal("-9.99"), "Monthly Bundle (renewal 1)")
     assert customer_balance(customer=customer) == Decimal("30.02")
@@ -90,8 +93,8 @@ def test_without_enough_balance_it_ends_and_she_is_told(bundle, django_capture_o
     )
     assert not LedgerEntry.objects.filter(reference__startswith="charge:renewal:").exists()
     assert customer_balance(customer=customer) == Decimal("5.01")
-    assert Notification.objects.get(subject="Monthly Bundle was not renewed").body == (
-        "Monthly Bundle has ended: your balance was too low for the renewal of EUR 9.99. "
+    assert Notification.objects.get(template="addon_renewal_failed").body == (
+        "Monthly Bundle has ended: your balance was too low for the renewal of €9.99. "
         "Top up and switch it on again any time."
     )
 

@@ -81,8 +81,11 @@ def test_deprovisioning_terminates_completes_the_order_and_tells_her(customer, a
     order.refresh_from_db()
     assert active_data.status == "terminated"
     assert order.status == "completed"
-    assert Notification.objects.filter(subject="Data 15GB is off").get().body == (
-        "Data 15GB is off. EUR 10.00 is back on your balance."
+    told = Notification.objects.get(template="addon_off")
+    assert (told.medium, told.subject, told.body) == (
+        "sms",
+        "Data 15GB is off",
+        "Data 15GB is off. €10.00 is back on your balance.",
     )
 
 

@@ -7,19 +7,17 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import Q
 
-from .models import (
+from ..models import (
     Account,
     Bucket,
     Customer,
     Interaction,
     LedgerEntry,
-    Notification,
     UsageRecord,
 )
-from .selectors import account_balance
+from ..selectors import account_balance
 
 
 class InsufficientBalanceError(Exception):
@@ -98,49 +96,16 @@ def interaction_record(
     )
 
 
-def notification_send(
-    *, customer: Customer, subject: str, body: str, medium: str = Notification.Medium.IN_APP
-) -> Notification:
-    """Queue a message to the customer; it leaves through the configured backend after commit."""
-    from .tasks import notification_deliver_task
-
-    notification = Notification.objects.create(
-        customer=customer, medium=medium, subject=subject[:200], body=body
+def offer_view_record(*, customer: Customer, offer, channel: str) -> Interaction:
+    """She looked at an offer's page: a touchpoint an agent she calls next can see."""
+    return interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.OFFER_VIEWED,
+        channel=channel,
+        actor=Interaction.Actor.CUSTOMER,
+        summary=f"Viewed {offer.name}",
+        data={"offer_id": offer.pk},
     )
-    notification_deliver_task.delay_on_commit(notification.pk)
-    return notification
-
-
-def notification_deliver(*, notification_id: int) -> Notification | None:
-    """Hand a queued message to its backend, then record that it went. Safe to run twice: a
-    message recorded as sent is not sent again. The backend is called outside any transaction
-    and lock (a gateway may be slow); at worst a crash between sending and recording sends it
-    twice, never not at all."""
-    from .notifications import backend_for
-
-    notification = (
-        Notification.objects.select_related("customer").filter(pk=notification_id).first()
-    )
-    if notification is None or notification.status == Notification.Status.SENT:
-        return notification
-    Notification.objects.filter(pk=notification.pk).update(attempts=F("attempts") + 1)
-    backend_for(notification.medium).send(notification)
-    with transaction.atomic():
-        sent = (
-            Notification.objects.filter(pk=notification.pk)
-            .exclude(status=Notification.Status.SENT)
-            .update(status=Notification.Status.SENT, sent_at=timezone.now())
-        )
-        if sent:
-            interaction_record(
-                customer=notification.customer,
-                kind=Interaction.Kind.MESSAGE_SENT,
-                channel="system",
-                summary=f"{notification.get_medium_display()} sent: {notification.subject}",
-                data={"notification_id": notification.pk, "medium": notification.medium},
-            )
-    notification.refresh_from_db()
-    return notification
 
 
 @transaction.atomic
@@ -159,7 +124,7 @@ def customer_create(
     opening_balance: Decimal = Decimal("0.00"),
 ) -> Customer:
     """Create a customer with her account and line; an opening balance is a top-up on the ledger."""
-    from .models import Line
+    from ..models import Line
 
     customer = Customer.objects.create(
         user=user,
@@ -212,3 +177,33 @@ def usage_record(*, line, event_id: str, service: str, mb: int, at) -> UsageReco
     record.out_of_bundle_mb = left
     record.save(update_fields=["out_of_bundle_mb"])
     return record
+
+
+# Messages are their own module; re-exported so callers import every service from one place.
+from .messages import (  # noqa: E402
+    NOTIFICATION_TEMPLATES,
+    notification_deliver,
+    notification_fail,
+    notification_mark_read,
+    notification_send,
+    tracked_link_click,
+    tracked_link_for_purchase,
+)
+
+__all__ = [
+    "NOTIFICATION_TEMPLATES",
+    "InsufficientBalanceError",
+    "account_balance_check",
+    "account_charge",
+    "account_credit",
+    "customer_create",
+    "interaction_record",
+    "notification_deliver",
+    "notification_fail",
+    "notification_mark_read",
+    "notification_send",
+    "offer_view_record",
+    "tracked_link_click",
+    "tracked_link_for_purchase",
+    "usage_record",
+]

@@ -1,0 +1,23 @@
+"""The call-centre agent console: find a customer, see everything about her, act for her."""
+
+from .addons import addon_cancel, addon_resume, addon_suspend
+from .cart import cart_add, cart_add_offer, cart_configure, cart_remove, cart_share
+from .common import agent_required
+from .customers import customer_detail, note_add
+from .search import console, search
+
+__all__ = [
+    "addon_cancel",
+    "addon_resume",
+    "addon_suspend",
+    "agent_required",
+    "cart_add",
+    "cart_add_offer",
+    "cart_configure",
+    "cart_remove",
+    "cart_share",
+    "console",
+    "customer_detail",
+    "note_add",
+    "search",
+]

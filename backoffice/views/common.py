@@ -1,0 +1,67 @@
+import uuid
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
+
+from backoffice.selectors import customer_360, customer_get_for_agent
+from selfcare.models import Customer
+
+AGENT_GROUPS = ("Call-centre agents", "Call-centre supervisors")
+SUPERVISOR_PERMISSION = "orders.refund_beyond_policy"
+CUSTOMER_PAGE = "backoffice/customer/page.html"
+
+
+def is_agent(user) -> bool:
+    return user.is_superuser or user.groups.filter(name__in=AGENT_GROUPS).exists()
+
+
+def agent_required(view):
+    """Signed in, and a call-centre agent (or supervisor, or superuser); anyone else signed in is
+    refused with a 403 page. Checked before anything else, whatever the method, so a route never
+    tells a stranger more than "log in" or "not for you". An HTMX request from an expired session
+    sends the whole page to the login."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if request.htmx:
+                return HttpResponseClientRedirect(
+                    redirect_to_login(request.htmx.current_url_abs_path or "/backoffice/").url
+                )
+            return redirect_to_login(request.get_full_path())
+        if not is_agent(request.user):
+            return render(request, "backoffice/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def customer_or_404(customer_id: int) -> Customer:
+    try:
+        return customer_get_for_agent(customer_id=customer_id)
+    except Customer.DoesNotExist as exc:
+        raise Http404("No such customer.") from exc
+
+
+def is_supervisor(user) -> bool:
+    return user.has_perm(SUPERVISOR_PERMISSION)
+
+
+def render_customer(request, customer: Customer, *, error: str = "", status: int = 200, **extra):
+    """The 360 page; with `error` (a refused action) shown at the top, next to what is true now."""
+    context = {
+        "customer360": customer_360(customer=customer, at=timezone.now()),
+        "customer": customer,
+        "key": uuid.uuid4(),
+        "error": error,
+        **extra,
+    }
+    return render(request, CUSTOMER_PAGE, context, status=status)
+
+
+def agent_name(user) -> str:
+    return user.get_full_name() or user.get_username()

@@ -1,0 +1,151 @@
+"""The shared cart over the REST API, for the operator's app and other channels [TMF663-like].
+
+The same cart the portal and the call centre edit, quoted at the API channel's prices. Errors are
+`{"detail": ...}`: 400 for a malformed request, 404 for what is not hers, 409 for a stale version,
+an offer she cannot buy or a changed total. Only customers are served, and only their own cart.
+"""
+
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Offer
+from selfcare.models import Channel, Interaction
+from selfcare.selectors import line_get_home_for_user
+from selfcare.services import InsufficientBalanceError
+
+from .. import services
+from ..models import CartItem
+from ..selectors import cart_quote
+
+
+class IsCustomer(IsAuthenticated):
+    message = "Only customers have a cart."
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        line = line_get_home_for_user(user=request.user)
+        if line is None:
+            raise PermissionDenied(self.message)
+        request.customer, request.line = line.customer, line
+        return True
+
+
+def quote_data(quote) -> dict:
+    return {
+        "id": quote.cart.pk if quote.cart else None,
+        "version": quote.version,
+        "channel": quote.channel,
+        "currency": quote.currency,
+        "items": [
+            {
+                "id": line.item.pk,
+                "offer": {"id": line.offer.pk, "name": line.offer.name},
+                "msisdn": line.item.line.msisdn,
+                "options": line.item.options,
+                "list_price": str(line.list_price),
+                "price": str(line.price),
+                "discount": str(line.discount),
+                "problem": line.problem,
+            }
+            for line in quote.lines
+        ],
+        "subtotal": str(quote.subtotal),
+        "discount": str(quote.discount),
+        "total": str(quote.total),
+        "can_checkout": quote.can_checkout,
+    }
+
+
+class ItemSerializer(serializers.Serializer):
+    offer = serializers.IntegerField(min_value=1)
+    options = serializers.DictField(required=False, default=dict)
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=0)
+
+
+class CheckoutSerializer(VersionSerializer):
+    cart_id = serializers.IntegerField(min_value=1)
+    expected_total = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        field, errors = next(iter(serializer.errors.items()))
+        raise serializers.ValidationError({"detail": f"{field}: {errors[0]}"})
+    return serializer.validated_data
+
+
+def _refused(exc) -> Response:
+    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+
+
+def _edit(request) -> dict:
+    return {
+        "customer": request.customer,
+        "channel": Channel.API,
+        "actor": Interaction.Actor.CUSTOMER,
+        "actor_user": request.user,
+    }
+
+
+class CartView(APIView):
+    permission_classes = [IsCustomer]
+
+    def get(self, request):
+        return Response(quote_data(cart_quote(customer=request.customer, channel=Channel.API)))
+
+
+class CartItemsView(APIView):
+    permission_classes = [IsCustomer]
+
+    def post(self, request):
+        data = _valid(ItemSerializer, request.data)
+        try:
+            services.cart_item_add(
+                offer_id=data["offer"],
+                line_id=request.line.pk,
+                options=data["options"],
+                **_edit(request),
+            )
+        except Offer.DoesNotExist as exc:
+            raise NotFound("No such offer.") from exc
+        except services.OrderError as exc:
+            return _refused(exc)
+        quote = cart_quote(customer=request.customer, channel=Channel.API)
+        return Response(quote_data(quote), status=status.HTTP_201_CREATED)
+
+
+class CartItemView(APIView):
+    permission_classes = [IsCustomer]
+
+    def delete(self, request, item_id: int):
+        data = _valid(VersionSerializer, request.query_params)
+        try:
+            services.cart_item_remove(item_id=item_id, version=data["version"], **_edit(request))
+        except CartItem.DoesNotExist as exc:
+            raise NotFound("No such item in your cart.") from exc
+        except services.OrderError as exc:
+            return _refused(exc)
+        return Response(quote_data(cart_quote(customer=request.customer, channel=Channel.API)))
+
+
+class CheckoutView(APIView):
+    permission_classes = [IsCustomer]
+
+    def post(self, request):
+        data = _valid(CheckoutSerializer, request.data)
+        try:
+            orders = services.cart_checkout(**data, **_edit(request))
+        except (services.OrderError, InsufficientBalanceError) as exc:
+            return _refused(exc)
+        return Response(
+            {"orders": [{"id": order.pk, "status": order.status} for order in orders]},
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,256 @@
+"""Outgoing messages and the links in them: written from templates, carried by the configured
+backend after commit, retried by Celery, and their delivery recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import timezone
+
+from catalog.policies import operator_zone
+
+from ..models import Channel, Customer, Interaction, Line, Notification, TrackedLink
+
+# Every message the product sends: templates/notifications/<name>.txt, with a `subject` and a
+# `body` partial each.
+NOTIFICATION_TEMPLATES = (
+    "addon_active",
+    "addon_failed",
+    "addon_off",
+    "addon_ended",
+    "addon_renewed",
+    "addon_renewal_failed",
+    "addon_ending_soon",
+    "addon_renewing_soon",
+    "confirmation_code",
+    "gift_received",
+    "gift_returned",
+    "cart_shared",
+    "promotion",
+)
+
+
+class DeliveryError(Exception):
+    """A backend could not hand the message over this time (gateway down, timeout): retry."""
+
+
+class DeliveryRefused(Exception):
+    """A backend refused the message for good (a number the gateway rejects): no retry."""
+
+
+def notification_render(*, template: str, values: dict) -> tuple[str, str]:
+    """The subject and body of `template` with `values`: plain text (nothing HTML-escaped), dates
+    in the operator's time zone, each line stripped and blank lines dropped."""
+    rendered = []
+    with timezone.override(operator_zone()):
+        for part in ("subject", "body"):
+            proxy = get_template(f"notifications/{template}.txt#{part}").template
+            text = proxy.render(Context(values, autoescape=False))
+            rendered.append("\n".join(line.strip() for line in text.splitlines() if line.strip()))
+    subject, body = rendered
+    return subject[:200], body
+
+
+def _recipient(*, customer: Customer, medium: str) -> tuple[str, str]:
+    """The medium the message can really go by, and to where: an SMS needs a line, an e-mail an
+    address; without one it goes to her in-app inbox instead of nowhere."""
+    if medium == Notification.Medium.SMS:
+        line = (
+            Line.objects.filter(customer=customer, status=Line.Status.ACTIVE)
+            .order_by("temporary", "id")
+            .first()
+        )
+        if line is not None:
+            return medium, line.msisdn
+    elif medium == Notification.Medium.EMAIL and customer.email:
+        return medium, customer.email
+    return Notification.Medium.IN_APP, ""
+
+
+def notification_send(
+    *,
+    customer: Customer,
+    template: str,
+    context: dict | None = None,
+    medium: str | None = None,
+    campaign_id: int | None = None,
+    link_target: str | None = None,
+    link_offer=None,
+) -> Notification:
+    """Write a message to the customer from `template` and queue it; it leaves through the
+    medium's backend after commit (`notification_deliver_task`). `medium` defaults to the one she
+    prefers. With `link_target` (a path in the portal) the message carries a tracked link to it,
+    as `link_url` in the template. Runs in the caller's transaction."""
+    from ..tasks import notification_deliver_task
+
+    if template not in NOTIFICATION_TEMPLATES:
+        raise ValueError(f"Unknown notification template: {template}")
+    medium, recipient = _recipient(customer=customer, medium=medium or customer.preferred_medium)
+    notification = Notification.objects.create(
+        customer=customer,
+        medium=medium,
+        template=template,
+        recipient=recipient,
+        campaign_id=campaign_id,
+        subject="",
+        body="",
+    )
+    values = {
+        "customer": customer,
+        "first_name": customer.name.split()[0] if customer.name else "",
+        "operator_name": settings.OPERATOR_NAME,
+        **(context or {}),
+    }
+    if link_target is not None:
+        if not link_target.startswith("/") or link_target.startswith("//"):
+            raise ValueError("A tracked link leads to a path inside the portal.")
+        link = TrackedLink.objects.create(
+            token=secrets.token_urlsafe(12),
+            customer=customer,
+            notification=notification,
+            campaign_id=campaign_id,
+            target=link_target,
+            offer=link_offer,
+        )
+        values["link_url"] = f"{settings.PORTAL_URL.rstrip('/')}/l/{link.token}/"
+    notification.subject, notification.body = notification_render(template=template, values=values)
+    notification.save(update_fields=["subject", "body"])
+    notification_deliver_task.delay_on_commit(notification.pk)
+    return notification
+
+
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """Hand a queued message to its backend, then record that it went: `sent`, `sent_at` and a
+    MESSAGE_SENT interaction, once. Safe to run twice: a message recorded as sent (or given up) is
+    not sent again, and each attempt first claims the message (compare-and-set on `attempts`), so
+    of two runs that read it at the same moment only one sends. The backend is called outside any
+    transaction and lock (a gateway may be slow): a run started while another is still sending,
+    or a crash between sending and recording, can send it twice (the HTTP gateway gets an
+    Idempotency-Key for that), never not at all.
+
+    Raises DeliveryError (recorded in `error`, still `queued`) for the task to retry; a message
+    the backend refuses for good (DeliveryRefused) is failed at once."""
+    from ..notifications import backend_for
+
+    notification = (
+        Notification.objects.select_related("customer").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.status != Notification.Status.QUEUED:
+        return notification
+    claimed = Notification.objects.filter(
+        pk=notification.pk, status=Notification.Status.QUEUED, attempts=notification.attempts
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        return notification  # another run has it
+    notification.attempts += 1
+    try:
+        backend_for(notification.medium).send(notification)
+    except DeliveryRefused as exc:
+        return notification_fail(notification_id=notification.pk, error=str(exc))
+    except DeliveryError as exc:
+        Notification.objects.filter(pk=notification.pk).update(error=str(exc)[:255])
+        raise
+    with transaction.atomic():
+        sent = Notification.objects.filter(
+            pk=notification.pk, status=Notification.Status.QUEUED
+        ).update(status=Notification.Status.SENT, sent_at=timezone.now(), error="")
+        if sent:
+            interaction_record_message(notification=notification, sent=True)
+    notification.refresh_from_db()
+    return notification
+
+
+def notification_fail(*, notification_id: int, error: str) -> Notification | None:
+    """Give a message up after its last retry: `failed`, with the error, in her history."""
+    with transaction.atomic():
+        failed = Notification.objects.filter(
+            pk=notification_id, status=Notification.Status.QUEUED
+        ).update(status=Notification.Status.FAILED, error=error[:255])
+        notification = (
+            Notification.objects.select_related("customer").filter(pk=notification_id).first()
+        )
+        if failed:
+            interaction_record_message(notification=notification, sent=False)
+    return notification
+
+
+def interaction_record_message(*, notification: Notification, sent: bool) -> None:
+    from . import interaction_record
+
+    medium = notification.get_medium_display()
+    interaction_record(
+        customer=notification.customer,
+        kind=Interaction.Kind.MESSAGE_SENT if sent else Interaction.Kind.MESSAGE_FAILED,
+        channel=Channel.SYSTEM,
+        summary=(
+            f"{medium} sent: {notification.subject}"
+            if sent
+            else f"{medium} not delivered: {notification.subject} ({notification.error})"
+        ),
+        data={
+            "notification_id": notification.pk,
+            "medium": notification.medium,
+            "campaign_id": notification.campaign_id,
+        },
+    )
+
+
+def notification_mark_read(*, customer: Customer, notification_id: int | None = None) -> int:
+    """Mark one of her messages read (or all of them); returns how many changed."""
+    unread = Notification.objects.filter(customer=customer, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def tracked_link_click(*, token: str, at: dt.datetime | None = None) -> TrackedLink | None:
+    """Record a click on a link in a message, against the message and its campaign, in the
+    customer's history; returns the link (None for an unknown token: nothing written)."""
+    from . import interaction_record
+
+    at = at or timezone.now()
+    link = (
+        TrackedLink.objects.select_for_update(of=("self",))
+        .select_related("customer", "notification", "offer")
+        .filter(token=token)
+        .first()
+    )
+    if link is None:
+        return None
+    link.click_count += 1
+    link.first_clicked_at = link.first_clicked_at or at
+    link.last_clicked_at = at
+    link.save(update_fields=["click_count", "first_clicked_at", "last_clicked_at"])
+    about = link.notification.subject if link.notification else link.target
+    interaction_record(
+        customer=link.customer,
+        kind=Interaction.Kind.LINK_CLICKED,
+        channel=Channel.PORTAL,
+        actor=Interaction.Actor.CUSTOMER,
+        summary=f"Clicked the link in “{about}”",
+        data={
+            "link_id": link.pk,
+            "notification_id": link.notification_id,
+            "campaign_id": link.campaign_id,
+            "offer_id": link.offer_id,
+        },
+    )
+    return link
+
+
+def tracked_link_for_purchase(*, customer: Customer, offer_id: int, at: dt.datetime):
+    """The link a purchase of `offer_id` now is credited to: the last one promoting that offer
+    she clicked within the attribution window, or None."""
+    since = at - dt.timedelta(days=settings.LINK_ATTRIBUTION_DAYS)
+    return (
+        TrackedLink.objects.filter(customer=customer, offer_id=offer_id, last_clicked_at__gte=since)
+        .order_by("-last_clicked_at", "-id")
+        .first()
+    )

@@ -133,7 +133,23 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(stacy_phone: Page):
         "Active"
     )
 
-    for path in ("/", "/offers/", "/orders/"):
+    # and the promotion in her cart, whose quote is the widest table
+    from catalog.models import Offer
+
+    promo = Offer.objects.get(code="summer-data-20gb").pk
+    page.goto(f"/offers/{promo}/")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-total")).to_have_text("€9.00")
+
+    for path in (
+        "/",
+        "/offers/",
+        f"/offers/{promo}/",
+        "/cart/",
+        "/orders/",
+        "/activity/",
+        "/inbox/",
+    ):
         # when she opens the page
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()

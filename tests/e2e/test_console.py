@@ -1,18 +1,15 @@
 """What only a browser proves: the search answers as the agent types, with no page load, and the
 agent acts from the page it leads to."""
 
-import os
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
+
+from .conftest import DESKTOP
 
 pytestmark = pytest.mark.browser
 
-# Playwright's sync API runs an event loop in this thread; nothing here touches the ORM from it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 PASSWORD = "pass-word-123"  # tests.factories.UserFactory's
 
 
@@ -33,12 +30,10 @@ def console(live_server):
     return live_server
 
 
-def test_the_agent_finds_her_as_he_types_and_puts_an_offer_in_her_cart(console):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(base_url=console.url)
+def test_the_agent_finds_her_as_he_types_and_puts_an_offer_in_her_cart(browser, console):
+    context = browser.new_context(viewport=DESKTOP, base_url=console.url, locale="en-GB")
+    try:
+        page = context.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto("/backoffice/")
@@ -66,5 +61,6 @@ def test_the_agent_finds_her_as_he_types_and_puts_an_offer_in_her_cart(console):
         # then it is in her cart, and the page says so
         expect(page.get_by_text("News Alerts is in her cart.")).to_be_visible()
         expect(page.locator("#cart-total")).to_have_text("€5.00")
-        browser.close()
+    finally:
+        context.close()
     assert errors == []

@@ -16,6 +16,14 @@ def account_balance(*, account: Account) -> Decimal:
     return money_round(total, currency=account.currency)
 
 
+AGENT_GROUPS = ("Call-centre agents", "Call-centre supervisors")
+
+
+def user_is_agent(*, user) -> bool:
+    """May use the call-centre console: an agent or a supervisor (or a superuser)."""
+    return user.is_superuser or user.groups.filter(name__in=AGENT_GROUPS).exists()
+
+
 def customer_get_for_user(*, user) -> Customer | None:
     """The signed-in user's customer record, with her account, or None for staff."""
     return Customer.objects.select_related("account").filter(user=user).first()

@@ -9,14 +9,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from backoffice.selectors import customer_360, customer_get_for_agent
 from selfcare.models import Customer
+from selfcare.selectors import user_is_agent
 
-AGENT_GROUPS = ("Call-centre agents", "Call-centre supervisors")
 SUPERVISOR_PERMISSION = "orders.refund_beyond_policy"
 CUSTOMER_PAGE = "backoffice/customer/page.html"
 
 
 def is_agent(user) -> bool:
-    return user.is_superuser or user.groups.filter(name__in=AGENT_GROUPS).exists()
+    return user_is_agent(user=user)
 
 
 def agent_required(view):

@@ -4,17 +4,15 @@ from django.contrib.auth.views import LoginView
 from django.urls import reverse
 
 from selfcare.models import Channel, Interaction
-from selfcare.selectors import customer_get_for_user
+from selfcare.selectors import customer_get_for_user, user_is_agent
 from selfcare.services import interaction_record
-
-AGENT_GROUPS = ("Call-centre agents", "Call-centre supervisors")
 
 
 class PortalLoginView(LoginView):
     def get_default_redirect_url(self):
         """Staff land in their own tools: agents in the console, product managers in the admin."""
         user = self.request.user
-        if user.groups.filter(name__in=AGENT_GROUPS).exists():
+        if user_is_agent(user=user):
             return reverse("backoffice:console")
         if user.is_staff:
             return reverse("admin:index")

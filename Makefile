@@ -30,7 +30,8 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data
 	@echo "Portal: http://127.0.0.1:$(PORT)/  admin: http://127.0.0.1:$(PORT)/admin/  (logins in README.md)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PORT=$(PORT) $(BIN)/honcho start
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PORT=$(PORT) PORTAL_URL=$${PORTAL_URL:-http://127.0.0.1:$(PORT)} \
+	  $(BIN)/honcho start
 
 lint: install-dev
 	$(BIN)/ruff check .

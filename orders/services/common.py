@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from selfcare.models import Account, Customer, Interaction, Line
+from selfcare.models import Account, Channel, Customer, Interaction, Line
 from selfcare.services import interaction_record
 
 from ..models import Order, OrderStatusChange
@@ -100,11 +100,32 @@ def order_placed_record(*, order: Order, instance, actor: str, actor_user, summa
     )
 
 
-def order_set_status(*, order: Order, from_status: str, note: str = "") -> None:
-    """Save an order after a transition and write its status-history row."""
+def order_set_status(
+    *,
+    order: Order,
+    from_status: str,
+    note: str = "",
+    actor: str = Interaction.Actor.SYSTEM,
+    actor_user=None,
+) -> None:
+    """Save an order after a transition, write its status-history row, and record the change in
+    the customer's history (by the system unless a person's action caused it). An order started
+    as it is placed is not recorded twice: its "placed" row says so."""
     order.save(update_fields=["status", "failure_reason", "completed_at"])
     OrderStatusChange.objects.create(
         order=order, from_status=from_status, to_status=order.status, note=note[:255]
+    )
+    if (from_status, order.status) == (Order.Status.ACKNOWLEDGED, Order.Status.IN_PROGRESS):
+        return
+    interaction_record(
+        customer=order.customer,
+        kind=Interaction.Kind.ORDER_STATUS,
+        channel=order.channel if actor != Interaction.Actor.SYSTEM else Channel.SYSTEM,
+        actor=actor,
+        actor_user=actor_user,
+        summary=f"Order #{order.pk}: {order.get_status_display().lower()}"
+        + (f" ({note})" if note else ""),
+        data={"order_id": order.pk, "from": from_status, "to": order.status},
     )
 
 

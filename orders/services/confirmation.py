@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from selfcare.models import Customer, Interaction, Notification
-from selfcare.services import account_charge, interaction_record, notification_send
+from selfcare.services import account_charge, notification_send
 
 from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
 from .common import OrderError, lock_account_and_line, order_set_status
@@ -117,15 +117,12 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
             record.used_at = now
             record.save(update_fields=["used_at"])
             order.start()
-            order_set_status(order=order, from_status=Order.Status.PENDING, note="Code confirmed")
-            interaction_record(
-                customer=customer,
-                kind=Interaction.Kind.ORDER_STATUS,
-                channel=order.channel,
+            order_set_status(
+                order=order,
+                from_status=Order.Status.PENDING,
+                note="Code confirmed",
                 actor=Interaction.Actor.CUSTOMER,
                 actor_user=actor_user,
-                summary=f"Confirmed {item.offer.name} with the code sent by SMS",
-                data={"order_id": order.pk},
             )
             if item.product_instance.status == ProductInstance.Status.PENDING_ACTIVE:
                 product_instance_activate_task.delay_on_commit(item.product_instance_id)

@@ -239,3 +239,18 @@ def test_the_portal_switch_shows_the_portal_price_beside_the_crossed_out_price(c
     assert "€9.00" in page.text
     assert "Self-care portal price" in page.text
     assert promo.pk
+
+
+def test_the_orders_status_changes_are_in_her_history_once_each(
+    customer, data_offer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = buy(customer, data_offer)
+
+    history = Interaction.objects.filter(customer=customer).order_by("id")
+    assert [(i.kind, i.channel, i.actor, i.summary) for i in history] == [
+        ("order_placed", "portal", "customer", "Switched on Data 15GB (EUR 10.00)"),
+        ("order_status", "system", "system", f"Order #{order.pk}: completed"),
+        ("addon_status", "system", "system", "Data 15GB is active"),
+        ("message_sent", "system", "system", "SMS sent: Data 15GB is active"),
+    ]

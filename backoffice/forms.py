@@ -50,7 +50,12 @@ class CartItemConfigureForm(CartOptionsForm):
 
 
 class SuspendForm(SwitchOnForm):
-    reason = forms.CharField(label="Reason (optional)", required=False, max_length=200)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        help_text="In a few words; she sees it in her activity.",
+        error_messages={"required": "Say why it is suspended: it goes in her history."},
+    )
 
 
 class CancelForm(SwitchOnForm):
@@ -64,7 +69,7 @@ class CancelForm(SwitchOnForm):
     reason = forms.CharField(
         label="Reason",
         max_length=200,
-        help_text="Why she wants it off, in a few words; it goes in her history.",
+        help_text="Why she wants it off, in a few words; she sees it in her activity.",
         error_messages={"required": "Say why it is switched off: it goes in her history."},
     )
     goodwill = forms.DecimalField(

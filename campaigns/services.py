@@ -23,11 +23,18 @@ class GiftError(OrderError):
     pass
 
 
+class NoConsentError(Exception):
+    """She has not agreed to marketing messages: a promotion must not reach her."""
+
+
 @transaction.atomic
 def campaign_promotion_send(*, campaign: Campaign, customer: Customer) -> Notification:
     """Send a campaign's promotion to one customer by SMS: its message and a tracked link to the
     offer in the portal, so her click is recorded against the message and the campaign, and a
-    purchase that follows is credited to them. Leaves after commit."""
+    purchase that follows is credited to them. Leaves after commit. Raises NoConsentError (nothing
+    written) if she has not agreed to marketing messages."""
+    if not customer.marketing_consent:
+        raise NoConsentError(f"{customer.name} has not agreed to marketing messages.")
     first_name = customer.name.split()[0] if customer.name else ""
     return notification_send(
         customer=customer,

@@ -66,7 +66,8 @@ def options_validate(groups: list, chosen: dict) -> dict[str, str]:
     for group in groups:
         value = chosen.get(group["key"])
         allowed = {c["value"] for c in group["choices"]}
-        if value not in allowed:
+        # Whatever was sent (a list, a number) is only ever compared as text.
+        if not isinstance(value, str) or value not in allowed:
             errors[group["key"]] = f"Pick one of the {group['label'].lower()} options."
     return errors
 

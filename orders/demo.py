@@ -30,6 +30,8 @@ CUSTOMERS = [
         "tenure": relativedelta(years=3),
         "balance": Decimal("30.00"),
         "lifecycle_status": LifecycleStatus.ACTIVE,
+        # She agreed to hear about offers: the journey's promotion may reach her.
+        "marketing_consent": True,
     },
     {
         "username": "tom",
@@ -181,6 +183,7 @@ def demo_data_load() -> list[str]:
             lifecycle_status=spec["lifecycle_status"],
             status_reason=spec.get("status_reason", ""),
             opening_balance=spec["balance"],
+            marketing_consent=spec.get("marketing_consent", False),
         )
         _base_plan_allowances(customer.lines.get())
         created.append(spec["username"])

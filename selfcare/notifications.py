@@ -20,7 +20,6 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -142,7 +141,9 @@ class HttpSmsGatewayBackend(Backend):
     def send(self, notification: Notification) -> None:
         url = settings.SMS_GATEWAY_URL
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-            raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s) URL.")
+            # Retried like an outage: set SMS_GATEWAY_URL within the retries and nothing is lost.
+            logger.error("SMS_GATEWAY_URL is not an http(s) URL: SMS cannot leave.")
+            raise DeliveryError("The SMS gateway is not configured (SMS_GATEWAY_URL).")
         payload = {
             "to": notification.recipient,
             "from": settings.SMS_GATEWAY_SENDER,

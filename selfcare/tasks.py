@@ -26,3 +26,8 @@ def notification_deliver_task(self, notification_id: int) -> None:
             services.notification_fail(notification_id=notification_id, error=str(exc))
             return
         raise self.retry(exc=exc, countdown=notification_backoff(self.request.retries)) from exc
+
+
+@shared_task
+def notification_retry_stuck_task() -> dict:
+    return services.notification_retry_stuck()

@@ -62,7 +62,9 @@ def quote_data(quote) -> dict:
 
 class ItemSerializer(serializers.Serializer):
     offer = serializers.IntegerField(min_value=1)
-    options = serializers.DictField(required=False, default=dict)
+    options = serializers.DictField(
+        child=serializers.CharField(max_length=64), required=False, default=dict
+    )
 
 
 class VersionSerializer(serializers.Serializer):
@@ -78,6 +80,9 @@ def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         field, errors = next(iter(serializer.errors.items()))
+        while isinstance(errors, dict):  # a nested field: name the inner one
+            inner, errors = next(iter(errors.items()))
+            field = f"{field}.{inner}"
         raise serializers.ValidationError({"detail": f"{field}: {errors[0]}"})
     return serializer.validated_data
 

@@ -38,8 +38,8 @@ class CartStaleError(CartError):
         if cart is not None:
             who = f" (by {_editor(cart)})"
         super().__init__(
-            f"Your cart was changed{who} since this page was opened, so nothing was changed "
-            "now. Here it is as it is now: check it and try again."
+            f"Your cart was changed{who} since you last saw it, so nothing was changed now. "
+            "Here it is as it is now: check it and try again."
         )
         self.cart = cart
 
@@ -240,7 +240,8 @@ def cart_checkout(
         raise CartError("Your cart is empty.")
     if cart.pk != cart_id:
         raise CartStaleError(cart)
-    quote = cart_quote(customer=customer, channel=channel, cart=cart)
+    # Read again with everything the quote needs prefetched (the row is locked above).
+    quote = cart_quote(customer=customer, channel=channel)
     if quote.problems:
         raise CartError(" ".join(quote.problems))
     if expected_total is not None and quote.total != expected_total:

@@ -205,6 +205,8 @@ def product_instance_purchase(
 
     now = timezone.now()
     offer = Offer.objects.get(pk=offer_id)
+    if line.status != Line.Status.ACTIVE:
+        raise NotEligibleError([f"Line {line.msisdn} is {line.get_status_display().lower()}."])
     context = customer_context_build(customer=customer, line=line, channel=channel, at=now)
     if offer.pk in context.owned_offer_ids:
         raise AlreadyOwnedError(f"{offer.name} is already on.")
@@ -216,7 +218,9 @@ def product_instance_purchase(
             [f"This offer is priced in {offer.currency}; your account is in {account.currency}."]
         )
 
-    link = tracked_link_for_purchase(customer=customer, offer_id=offer.pk, at=now)
+    link = tracked_link_for_purchase(
+        customer=customer, offer_id=offer.pk, at=now, from_cart=cart is not None
+    )
     order = order_create(
         customer=customer,
         line=line,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from selfcare.models import Bucket, Customer, Interaction, Line, Notification
+from selfcare.models import Bucket, Customer, Interaction, LedgerEntry, Line, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..models import Order, OrderItem, ProductInstance
@@ -66,6 +66,16 @@ def goodwill_check(*, instance: ProductInstance, refund: Decimal, goodwill: Deci
         raise RefundNotAllowedError(
             f"The refunds cannot add up to more than she paid ({currency} {instance.paid_amount})."
         )
+
+
+def _given_back(item: OrderItem) -> Decimal:
+    """What a switch-off gave back in all: the policy's refund and any goodwill on top."""
+    goodwill = (
+        LedgerEntry.objects.filter(reference=f"goodwill:order-item:{item.pk}")
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return item.refund_amount + (goodwill or 0)
 
 
 def _close_buckets(instance: ProductInstance, *, at) -> None:
@@ -170,6 +180,7 @@ def product_instance_cancel(
             amount=goodwill,
             description=f"Goodwill refund: {instance.offer.name}",
             reference=f"goodwill:order-item:{item.pk}",
+            kind=LedgerEntry.Kind.CREDIT,
         )
     order_start(order=order)
     extra = f" + goodwill {instance.offer.currency} {goodwill}" if goodwill else ""
@@ -337,7 +348,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
             medium=None if item is not None else Notification.Medium.IN_APP,
             context={
                 "offer_name": instance.offer.name,
-                "refund": item.refund_amount if item is not None else None,
+                "refund": _given_back(item) if item is not None else None,
                 "currency": instance.offer.currency,
             },
         )

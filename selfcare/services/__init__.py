@@ -122,6 +122,7 @@ def customer_create(
     account_kind: str = Account.Kind.PREPAID,
     currency: str = "EUR",
     opening_balance: Decimal = Decimal("0.00"),
+    marketing_consent: bool = False,
 ) -> Customer:
     """Create a customer with her account and line; an opening balance is a top-up on the ledger."""
     from ..models import Line
@@ -133,6 +134,7 @@ def customer_create(
         lifecycle_status=lifecycle_status,
         status_reason=status_reason,
         contract_start=contract_start,
+        marketing_consent=marketing_consent,
     )
     account = Account.objects.create(customer=customer, kind=account_kind, currency=currency)
     Line.objects.create(customer=customer, msisdn=msisdn, base_plan=base_plan)
@@ -185,6 +187,7 @@ from .messages import (  # noqa: E402
     notification_deliver,
     notification_fail,
     notification_mark_read,
+    notification_retry_stuck,
     notification_send,
     tracked_link_click,
     tracked_link_for_purchase,
@@ -201,6 +204,7 @@ __all__ = [
     "notification_deliver",
     "notification_fail",
     "notification_mark_read",
+    "notification_retry_stuck",
     "notification_send",
     "offer_view_record",
     "tracked_link_click",

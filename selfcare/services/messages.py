@@ -245,12 +245,54 @@ def tracked_link_click(*, token: str, at: dt.datetime | None = None) -> TrackedL
     return link
 
 
-def tracked_link_for_purchase(*, customer: Customer, offer_id: int, at: dt.datetime):
+def tracked_link_for_purchase(
+    *, customer: Customer, offer_id: int, at: dt.datetime, from_cart: bool = False
+):
     """The link a purchase of `offer_id` now is credited to: the last one promoting that offer
-    she clicked within the attribution window, or None."""
+    she clicked within the attribution window; for a cart's checkout, else the last link to her
+    cart she clicked (the cart an agent sent her); or None."""
     since = at - dt.timedelta(days=settings.LINK_ATTRIBUTION_DAYS)
-    return (
-        TrackedLink.objects.filter(customer=customer, offer_id=offer_id, last_clicked_at__gte=since)
-        .order_by("-last_clicked_at", "-id")
-        .first()
+    clicked = TrackedLink.objects.filter(customer=customer, last_clicked_at__gte=since).order_by(
+        "-last_clicked_at", "-id"
     )
+    link = clicked.filter(offer_id=offer_id).first()
+    if link is None and from_cart:
+        link = clicked.filter(offer__isnull=True, target="/cart/").first()
+    return link
+
+
+# A message still queued this long after it was written lost its job (a broker restart, a killed
+# worker): every retry chain has ended well before.
+def _stuck_after() -> dt.timedelta:
+    chain = sum(
+        min(
+            settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**k,
+            settings.NOTIFICATION_MAX_RETRY_WAIT_SECONDS,
+        )
+        for k in range(settings.NOTIFICATION_MAX_RETRIES)
+    )
+    return dt.timedelta(seconds=chain + settings.PENDING_DEADLINE_SECONDS)
+
+
+# News older than this is no longer worth sending ("your add-on is active" a day late).
+STALE_AFTER = dt.timedelta(days=1)
+
+
+def notification_retry_stuck(*, at: dt.datetime | None = None, limit: int = 1000) -> dict:
+    """Sweep messages whose job was lost: send again what is still worth sending (after commit,
+    each once), give up (`failed`, in her history) what is a day old. Returns the counts."""
+    from ..tasks import notification_deliver_task
+
+    at = at or timezone.now()
+    stuck = Notification.objects.filter(
+        status=Notification.Status.QUEUED, created_at__lt=at - _stuck_after()
+    )
+    stale = list(stuck.filter(created_at__lt=at - STALE_AFTER).values_list("pk", flat=True)[:limit])
+    for pk in stale:
+        notification_fail(notification_id=pk, error="Not delivered within a day: given up.")
+    again = list(
+        stuck.filter(created_at__gte=at - STALE_AFTER).values_list("pk", flat=True)[:limit]
+    )
+    for pk in again:
+        notification_deliver_task.delay(pk)
+    return {"sent_again": len(again), "given_up": len(stale)}

@@ -1,6 +1,7 @@
 """Her own history across every channel, and the tracked links in the messages she receives."""
 
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from selfcare.selectors import interaction_list_for_customer
@@ -24,4 +25,9 @@ def link_open(request, token: str):
     """A link from a message: the click is recorded, then she lands where it leads (signing in
     first if she must). An unknown token lands on the dashboard, recording nothing."""
     link = tracked_link_click(token=token)
-    return redirect(link.target if link is not None else "selfcare:dashboard")
+    # Only ever a page of ours, whatever a stored target says.
+    if link is None or not url_has_allowed_host_and_scheme(
+        link.target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect("selfcare:dashboard")
+    return redirect(link.target)

@@ -12,10 +12,10 @@ class PortalLoginView(LoginView):
     def get_default_redirect_url(self):
         """Staff land in their own tools: agents in the console, product managers in the admin."""
         user = self.request.user
-        if user_is_agent(user=user):
-            return reverse("backoffice:console")
         if user.is_staff:
             return reverse("admin:index")
+        if user_is_agent(user=user):
+            return reverse("backoffice:console")
         return super().get_default_redirect_url()
 
     def form_valid(self, form):

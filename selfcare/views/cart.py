@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Offer
 from orders import services as order_services
-from orders.models import CartItem
+from orders.models import CartItem, Order
 from orders.selectors import cart_quote
 from selfcare.forms import CartEditForm, CheckoutForm
 from selfcare.models import Channel
@@ -98,10 +98,19 @@ def cart_checkout(request):
         )
     except (order_services.OrderError, InsufficientBalanceError) as exc:
         return render_cart(request, error=str(exc), status=409)
-    count = len(orders)
-    messages.success(
-        request,
-        f"Thank you: {count} add-on{'s' if count != 1 else ''} on the way. "
-        "You'll get a message when each one is active.",
-    )
+    waiting = [order for order in orders if order.status == Order.Status.PENDING]
+    count = len(orders) - len(waiting)
+    if count:
+        messages.success(
+            request,
+            f"Thank you: {count} add-on{'s' if count != 1 else ''} on the way. "
+            "You'll get a message when each one is active.",
+        )
+    if waiting:
+        messages.info(
+            request,
+            f"{len(waiting)} add-on{'s wait' if len(waiting) != 1 else ' waits'} for the code we "
+            "sent you by SMS: enter it on its switch under Add-ons.",
+        )
+        return redirect("selfcare:offers")
     return redirect("selfcare:dashboard")

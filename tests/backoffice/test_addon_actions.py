@@ -89,15 +89,28 @@ def test_the_agent_suspends_and_resumes_an_add_on(agent_client, agent, customer,
 
 def test_a_replayed_suspend_makes_one_order(agent_client, customer, games):
     for _ in range(2):
-        agent_client.post(_url(customer, games, "suspend"), {"idempotency_key": KEY})
+        agent_client.post(
+            _url(customer, games, "suspend"), {"idempotency_key": KEY, "reason": "Travelling"}
+        )
 
     assert Order.objects.filter(items__action="suspend").count() == 1
+
+
+def test_a_suspend_without_a_reason_is_refused_with_nothing_changed(agent_client, customer, games):
+    before = _state(customer)
+
+    response = agent_client.post(_url(customer, games, "suspend"), {"idempotency_key": KEY})
+
+    assert response.status_code == 400
+    assert _state(customer) == before
 
 
 def test_what_cannot_be_suspended_is_refused_with_nothing_changed(agent_client, customer, data):
     before = _state(customer)
 
-    response = agent_client.post(_url(customer, data, "suspend"), {"idempotency_key": KEY})
+    response = agent_client.post(
+        _url(customer, data, "suspend"), {"idempotency_key": KEY, "reason": "Travelling"}
+    )
 
     assert response.status_code == 409
     assert "Data 15GB cannot be suspended." in response.text

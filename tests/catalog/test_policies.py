@@ -287,3 +287,13 @@ def test_the_price_on_a_channel_is_its_channel_price_or_the_offers():
 
     assert channel_price(terms, channel="portal") == Decimal("9.00")
     assert channel_price(terms, channel="agent") == Decimal("12.00")
+
+
+def test_options_sent_as_anything_but_text_are_simply_invalid():
+    from catalog.options import options_validate
+
+    groups = [{"key": "data", "label": "Data", "choices": [{"value": "5gb", "label": "5 GB"}]}]
+
+    assert options_validate(groups, {"data": ["5gb"]}) == {"data": "Pick one of the data options."}
+    assert options_validate(groups, {"data": {"a": 1}}) == {"data": "Pick one of the data options."}
+    assert options_validate(groups, {"data": "5gb"}) == {}

@@ -73,6 +73,8 @@ def test_another_customers_item_is_404(customer_client, promo):
     [
         ("/api/cart/items/", {"offer": "abc"}),
         ("/api/cart/items/", {}),
+        ("/api/cart/items/", {"offer": 1, "options": {"data": ["x"]}}),
+        ("/api/cart/items/", {"offer": 1, "options": "5gb"}),
         ("/api/cart/checkout/", {"cart_id": 1, "version": -1, "expected_total": "1"}),
     ],
 )
@@ -117,3 +119,34 @@ def test_a_checkout_at_a_total_she_was_not_shown_is_409(customer_client, custome
     assert response.status_code == 409
     assert "EUR 10.00" in response.json()["detail"]
     assert not Order.objects.exists()
+
+
+API_ROUTES = {
+    "cart": ("get", {}),
+    "cart_items": ("post", {}),
+    "cart_item": ("delete", {"item_id": 1}),
+    "cart_checkout": ("post", {}),
+}
+
+
+def test_every_api_route_has_an_expectation():
+    from orders.api import urls
+
+    assert {p.name for p in urls.urlpatterns} == set(API_ROUTES)
+
+
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+@pytest.mark.parametrize("who", ["anonymous", "agent", "product manager"])
+def test_only_signed_in_customers_reach_the_api(client, name, who):
+    from django.urls import reverse
+
+    if who != "anonymous":
+        group = "Call-centre agents" if who == "agent" else "Product managers"
+        client.force_login(UserFactory(groups=[group], is_staff=who == "product manager"))
+    method, kwargs = API_ROUTES[name]
+
+    response = getattr(client, method)(reverse(f"api:{name}", kwargs=kwargs))
+
+    assert response.status_code == 403
+    assert set(response.json()) == {"detail"}
+    assert not CartItem.objects.exists()

@@ -254,3 +254,12 @@ def test_the_orders_status_changes_are_in_her_history_once_each(
         ("addon_status", "system", "system", "Data 15GB is active"),
         ("message_sent", "system", "system", "SMS sent: Data 15GB is active"),
     ]
+
+
+def test_a_line_that_is_not_active_buys_nothing(customer, data_offer):
+    customer.lines.update(status="suspended")
+
+    with pytest.raises(NotEligibleError, match="is suspended"):
+        buy(customer, data_offer)
+    assert not Order.objects.exists()
+    assert customer_balance(customer=customer) == Decimal("50.00")

@@ -218,3 +218,71 @@ def test_the_stuck_sweep_does_not_enqueue_the_same_work_twice(customer, data_off
         product_instance_retry_stuck()
 
     assert enqueued == [instance.pk]
+
+
+def _supervisor():
+    from django.contrib.auth.models import Group, Permission
+
+    from tests.factories import UserFactory
+
+    group, _ = Group.objects.get_or_create(name="Call-centre supervisors")
+    group.permissions.add(Permission.objects.get(codename="refund_beyond_policy"))
+    return UserFactory(groups=["Call-centre supervisors"])
+
+
+def test_a_supervisors_goodwill_is_credited_and_told_with_the_refund(customer, active_data):
+    use_data(active_data, 5944)  # the policy gives back €6.13
+
+    product_instance_cancel(
+        customer=customer,
+        product_instance_id=active_data.pk,
+        channel="agent",
+        idempotency_key="goodwill-1",
+        actor="agent",
+        actor_user=_supervisor(),
+        reason="Network outage in her area",
+        goodwill=Decimal("2.00"),
+    )
+    product_instance_deprovision(product_instance_id=active_data.pk)
+
+    assert sorted(LedgerEntry.objects.exclude(kind="top_up").values_list("kind", "amount")) == [
+        ("charge", Decimal("-10.00")),
+        ("credit", Decimal("2.00")),
+        ("refund", Decimal("6.13")),
+    ]
+    told = Notification.objects.get(template="addon_off")
+    assert told.body == "Data 15GB is off. €8.13 is back on your balance."
+
+
+@pytest.mark.parametrize(
+    ("who", "goodwill", "message"),
+    [
+        ("agent", "2.00", "needs a supervisor"),
+        ("supervisor", "4.00", "more than she paid"),
+        ("supervisor", "-1.00", "cannot be negative"),
+    ],
+)
+def test_goodwill_beyond_what_is_allowed_is_refused_and_nothing_changes(
+    customer, active_data, who, goodwill, message
+):
+    from orders.services import RefundNotAllowedError
+    from tests.factories import UserFactory
+
+    use_data(active_data, 5944)
+    user = _supervisor() if who == "supervisor" else UserFactory()
+    before = (LedgerEntry.objects.count(), Order.objects.count())
+
+    with pytest.raises(RefundNotAllowedError, match=message):
+        product_instance_cancel(
+            customer=customer,
+            product_instance_id=active_data.pk,
+            channel="agent",
+            idempotency_key="goodwill-2",
+            actor="agent",
+            actor_user=user,
+            goodwill=Decimal(goodwill),
+        )
+
+    active_data.refresh_from_db()
+    assert active_data.status == "active"
+    assert (LedgerEntry.objects.count(), Order.objects.count()) == before

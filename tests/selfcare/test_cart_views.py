@@ -232,3 +232,42 @@ def test_an_item_for_a_customer_without_an_active_line_is_refused(customer, prom
     with pytest.raises(CartError, match="no active line"):
         cart_item_add(customer=customer, offer_id=promo.pk, channel="agent")
     assert not Cart.objects.exists()
+
+
+def test_a_checkout_waiting_for_a_code_says_where_to_enter_it(customer_client, customer):
+    coded = OfferFactory(name="Coded", requires_confirmation=True)
+    cart = cart_item_add(customer=customer, offer_id=coded.pk, channel="portal")
+
+    response = customer_client.post(
+        "/cart/checkout/", {"cart_id": cart.pk, "version": 1, "expected_total": "5.00"}, follow=True
+    )
+
+    assert response.redirect_chain == [("/offers/", 302)]
+    assert "1 add-on waits for the code we sent you by SMS" in response.text
+    assert "on the way" not in response.text
+    assert Order.objects.get().status == "pending"
+
+
+def test_a_link_whose_stored_target_leads_elsewhere_lands_on_the_dashboard(client, customer):
+    link = TrackedLink.objects.create(token="forged", customer=customer, target="//evil.example/")
+
+    response = client.get(f"/l/{link.token}/")
+
+    assert response["Location"] == "/"
+
+
+def test_a_checkout_after_opening_the_cart_an_agent_sent_is_credited_to_that_link(
+    customer_client, customer, promo
+):
+    from orders.services import cart_share
+
+    cart = cart_item_add(customer=customer, offer_id=promo.pk, channel="agent")
+    cart_share(customer=customer, actor_user=UserFactory())
+    link = TrackedLink.objects.get()
+    customer_client.get(f"/l/{link.token}/")
+
+    customer_client.post(
+        "/cart/checkout/", {"cart_id": cart.pk, "version": 1, "expected_total": "9.00"}
+    )
+
+    assert Order.objects.get().attributed_link == link

@@ -1,6 +1,7 @@
 """Outgoing messages: written from templates, carried by the configured backend, retried, and
 their delivery recorded."""
 
+import datetime as dt
 import json
 import logging
 import socket
@@ -9,11 +10,17 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from selfcare.models import Interaction, Line, Notification, TrackedLink
 from selfcare.notifications import EmailBackend, backend_for, inbox_media
-from selfcare.services import NOTIFICATION_TEMPLATES, notification_deliver, notification_send
+from selfcare.services import (
+    NOTIFICATION_TEMPLATES,
+    notification_deliver,
+    notification_retry_stuck,
+    notification_send,
+)
 from selfcare.services.messages import DeliveryError
 from selfcare.tasks import notification_backoff, notification_deliver_task
 from tests.factories import CustomerFactory
@@ -466,3 +473,33 @@ def test_after_the_last_retry_the_message_is_failed_and_that_is_in_her_history(
     # given up for good: another run sends nothing
     notification_deliver_task.apply(args=[message.pk])
     assert len(gateway.requests) == 3
+
+
+def test_an_unconfigured_sms_gateway_is_retried_like_an_outage(customer, settings):
+    use_sms_backend(settings, "selfcare.notifications.HttpSmsGatewayBackend")
+    settings.SMS_GATEWAY_URL = ""
+    notification = send(customer)
+
+    with pytest.raises(DeliveryError, match="not configured"):
+        notification_deliver(notification_id=notification.pk)
+
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == ("queued", 1)
+
+
+def test_the_sweep_sends_lost_messages_again_and_gives_up_day_old_ones(
+    customer, settings, django_capture_on_commit_callbacks
+):
+    sent_now = send(customer)  # its job is still on its way: left alone
+    with time_machine.travel(timezone.now() - dt.timedelta(hours=2)):
+        lost = send(customer)
+    with time_machine.travel(timezone.now() - dt.timedelta(days=2)):
+        stale = send(customer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = notification_retry_stuck()
+
+    assert counts == {"sent_again": 1, "given_up": 1}
+    statuses = dict(Notification.objects.values_list("pk", "status"))
+    assert statuses == {sent_now.pk: "queued", lost.pk: "sent", stale.pk: "failed"}
+    assert Interaction.objects.filter(kind="message_failed").count() == 1

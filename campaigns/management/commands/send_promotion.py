@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_promotion_send
+from campaigns.services import NoConsentError, campaign_promotion_send
 from selfcare.models import Line
 
 
@@ -23,7 +23,11 @@ class Command(BaseCommand):
             raise CommandError(f"Not one of our numbers: {', '.join(unknown)}. Nothing was sent.")
         with transaction.atomic():
             for msisdn in msisdns:
-                notification = campaign_promotion_send(
-                    campaign=found, customer=lines[msisdn].customer
-                )
+                try:
+                    notification = campaign_promotion_send(
+                        campaign=found, customer=lines[msisdn].customer
+                    )
+                except NoConsentError as exc:
+                    self.stdout.write(f"Not sent to {msisdn}: {exc}")
+                    continue
                 self.stdout.write(f"Sent to {msisdn}: {notification.body}")

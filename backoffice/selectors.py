@@ -16,7 +16,7 @@ from django.db.models import Prefetch, Q
 from catalog.models import Offer, SalesChannel
 from catalog.policies import channel_price
 from orders.models import Cart, CartItem, Order, OrderItem, ProductInstance
-from orders.selectors import Quote, addon_switch_list_for_offers, cart_quote
+from orders.selectors import Quote, addon_switch_list_for_offers, cart_get_open, cart_quote
 from selfcare.models import Bucket, Channel, Customer, Interaction, Line, Notification
 from selfcare.selectors import customer_balance, interaction_list_for_customer
 
@@ -185,20 +185,6 @@ def _lines_with_allowances(*, customer: Customer, at: dt.datetime) -> list[Line]
     )
 
 
-def _open_cart(*, customer: Customer) -> Cart | None:
-    """Her open cart with everything its quote reads, so the quote costs the same whatever is in
-    it (the eligibility of each item reads its offer's requirements and exclusions)."""
-    items = CartItem.objects.select_related("offer", "line", "added_by").prefetch_related(
-        "offer__requires_offers", "offer__excludes_offers"
-    )
-    return (
-        Cart.objects.filter(customer=customer, status=Cart.Status.OPEN)
-        .select_related("changed_by")
-        .prefetch_related(Prefetch("items", queryset=items))
-        .first()
-    )
-
-
 def _offers_for_cart(*, customer: Customer, line: Line | None, cart: Cart | None):
     """What she may buy on the agent channel now and is not already in her cart for `line`."""
     if line is None:
@@ -244,7 +230,7 @@ def customer_360(*, customer: Customer, at: dt.datetime, history: int = 100) -> 
     now, the add-ons she owns (and those that ended lately), her open cart quoted at the call
     centre's prices, what the agent may add to it, her orders, the messages sent to her and her
     history on every channel (internal notes included). A fixed number of queries."""
-    cart = _open_cart(customer=customer)
+    cart = cart_get_open(customer=customer)
     lines = _lines_with_allowances(customer=customer, at=at)
     home = next(
         (line for line in lines if line.status == Line.Status.ACTIVE and not line.temporary),

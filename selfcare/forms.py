@@ -13,6 +13,19 @@ class SwitchOffForm(SwitchOnForm):
     expected_refund = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
 
+def option_fields(offer) -> dict[str, forms.Field]:
+    """A radio field per option group of a configurable offer, by the group's key."""
+    return {
+        group["key"]: forms.ChoiceField(
+            label=group["label"],
+            choices=[(c["value"], c["label"]) for c in group["choices"]],
+            widget=forms.RadioSelect,
+            error_messages={"required": f"Pick one of the {group['label'].lower()} options."},
+        )
+        for group in offer.option_groups
+    }
+
+
 class PurchaseForm(SwitchOnForm):
     """What an offer asks of her before it is switched on: her choices for a configurable
     bundle, a free SIM's number, a friend's number, or a later start. Only types are checked
@@ -21,13 +34,7 @@ class PurchaseForm(SwitchOnForm):
 
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
-        for group in offer.option_groups:
-            self.fields[group["key"]] = forms.ChoiceField(
-                label=group["label"],
-                choices=[(c["value"], c["label"]) for c in group["choices"]],
-                widget=forms.RadioSelect,
-                error_messages={"required": f"Pick one of the {group['label'].lower()} options."},
-            )
+        self.fields.update(option_fields(offer))
         if offer.creates_temporary_line:
             self.fields["iccid"] = forms.CharField(
                 label="SIM card number (ICCID)",
@@ -82,13 +89,7 @@ class ChangeOptionsForm(SwitchOnForm):
 
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
-        for group in offer.option_groups:
-            self.fields[group["key"]] = forms.ChoiceField(
-                label=group["label"],
-                choices=[(c["value"], c["label"]) for c in group["choices"]],
-                widget=forms.RadioSelect,
-                error_messages={"required": f"Pick one of the {group['label'].lower()} options."},
-            )
+        self.fields.update(option_fields(offer))
         self.option_keys = [group["key"] for group in offer.option_groups]
 
     def options(self) -> dict:

@@ -100,6 +100,19 @@ def order_placed_record(*, order: Order, instance, actor: str, actor_user, summa
     )
 
 
+def order_done_at_once(
+    *, order: Order, instance, at, actor: str, actor_user, summary: str, **data
+) -> Order:
+    """Start and complete an order whose work is all done in its own transaction (suspend,
+    resume, a change of options, renewal turned off), and record it in her history."""
+    order_start(order=order)
+    order_complete(order=order, at=at)
+    order_placed_record(
+        order=order, instance=instance, actor=actor, actor_user=actor_user, summary=summary, **data
+    )
+    return order
+
+
 def order_set_status(
     *,
     order: Order,

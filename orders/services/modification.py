@@ -17,12 +17,9 @@ from ..selectors import product_instance_modify_quote
 from .activation import buckets_grant
 from .common import (
     OrderError,
-    lock_customer_product,
-    order_complete,
+    lock_for_control,
+    order_done_at_once,
     order_open,
-    order_placed_record,
-    order_replayed,
-    order_start,
 )
 from .purchase import OptionsError
 
@@ -50,14 +47,11 @@ def product_instance_modify(
 
     Raises OptionsError (field and message), ModifyChangedError, InsufficientBalanceError,
     OrderError (not changeable now), ProductInstance.DoesNotExist (not hers)."""
-    account, line, instance = lock_customer_product(
-        customer=customer, product_instance_id=product_instance_id
-    )
-    replayed = order_replayed(
+    account, line, instance, replayed = lock_for_control(
         customer=customer,
+        product_instance_id=product_instance_id,
         idempotency_key=idempotency_key,
         action=OrderItem.Action.MODIFY,
-        product_instance=instance,
     )
     if replayed is not None:
         return replayed
@@ -109,16 +103,14 @@ def product_instance_modify(
     )
     instance.save(update_fields=["options", "price", "paid_amount"])
     _allowances_replace(instance, at=now)
-    order_start(order=order)
-    order_complete(order=order, at=now)
-    order_placed_record(
+    return order_done_at_once(
         order=order,
         instance=instance,
+        at=now,
         actor=actor,
         actor_user=actor_user,
         summary=f"Changed {offer.name}: {'; '.join(quote.after)}",
     )
-    return order
 
 
 def _allowances_replace(instance: ProductInstance, *, at) -> None:

@@ -15,10 +15,8 @@ from ..models import Order, OrderItem, ProductInstance
 from .common import (
     OrderError,
     lock_for_control,
-    order_complete,
+    order_done_at_once,
     order_open,
-    order_placed_record,
-    order_start,
 )
 
 SUSPENSION_FIELDS = ["status", "status_reason", "status_changed_at", "suspended_at", "suspended_by"]
@@ -125,17 +123,15 @@ def product_instance_suspend(
         action=OrderItem.Action.SUSPEND,
         instance=instance,
     )
-    order_start(order=order)
-    order_complete(order=order, at=now)
-    order_placed_record(
+    return order_done_at_once(
         order=order,
         instance=instance,
+        at=now,
         actor=actor,
         actor_user=actor_user,
         summary=f"Suspended {instance.offer.name}" + (f". Reason: {reason}" if reason else ""),
         reason=reason,
     )
-    return order
 
 
 @transaction.atomic
@@ -176,13 +172,11 @@ def product_instance_resume(
         action=OrderItem.Action.RESUME,
         instance=instance,
     )
-    order_start(order=order)
-    order_complete(order=order, at=now)
-    order_placed_record(
+    return order_done_at_once(
         order=order,
         instance=instance,
+        at=now,
         actor=actor,
         actor_user=actor_user,
         summary=f"Resumed {instance.offer.name}",
     )
-    return order

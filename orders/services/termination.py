@@ -20,11 +20,11 @@ from ..selectors import product_instance_refund_quote
 from .activation import attempt_record, provisioning_request
 from .common import (
     OrderError,
-    lock_customer_product,
+    lock_for_control,
     order_complete,
+    order_done_at_once,
     order_open,
     order_placed_record,
-    order_replayed,
     order_start,
 )
 from .suspension import redundant_services_resume
@@ -118,14 +118,11 @@ def product_instance_cancel(
     """
     from ..tasks import product_instance_deprovision_task
 
-    account, line, instance = lock_customer_product(
-        customer=customer, product_instance_id=product_instance_id
-    )
-    replayed = order_replayed(
+    account, line, instance, replayed = lock_for_control(
         customer=customer,
+        product_instance_id=product_instance_id,
         idempotency_key=idempotency_key,
         action=OrderItem.Action.TERMINATE,
-        product_instance=instance,
     )
     if replayed is not None:
         return replayed
@@ -215,14 +212,11 @@ def product_instance_renewal_stop(
     completed at once: nothing changes on the network until the end.
 
     Raises ProductInstance.DoesNotExist (not hers), NotCancellableError (nothing renews)."""
-    _, line, instance = lock_customer_product(
-        customer=customer, product_instance_id=product_instance_id
-    )
-    replayed = order_replayed(
+    _, line, instance, replayed = lock_for_control(
         customer=customer,
+        product_instance_id=product_instance_id,
         idempotency_key=idempotency_key,
         action=OrderItem.Action.STOP_RENEWAL,
-        product_instance=instance,
     )
     if replayed is not None:
         return replayed
@@ -243,16 +237,14 @@ def product_instance_renewal_stop(
         reason=f"Renewal turned off: ends {ends}", at=now, ends_at=instance.ends_at
     )
     instance.save(update_fields=TERMINATION_FIELDS)
-    order_start(order=order)
-    order_complete(order=order, at=now)
-    order_placed_record(
+    return order_done_at_once(
         order=order,
         instance=instance,
+        at=now,
         actor=actor,
         actor_user=actor_user,
         summary=f"Turned renewal of {instance.offer.name} off; it ends {ends}",
     )
-    return order
 
 
 @transaction.atomic

@@ -1,21 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path
+
+from selfcare import converters  # noqa: F401 (registers <id:...>)
 
 from . import activity, addons, cart, inbox, manage, pages
-
-
-class IdConverter:
-    """A database id: digits that fit a 64-bit key, so a huge number is a 404, not an overflow."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
 
 app_name = "selfcare"
 

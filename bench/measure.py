@@ -142,9 +142,10 @@ def noop_round_trips(*, count: int, timeout: float = 10.0) -> list[float]:
     return times
 
 
-def page_check(*, port: int, path: str, cookie: str, expect: str) -> None:
+def page_check(*, port: int, path: str, cookie: str, expect: str) -> str:
     """A page must answer 200 with its content before wrk counts it: a redirect to the login
-    page would be fast and meaningless."""
+    page would be fast and meaningless. Returns `cookie` with the cookies the page set (the CSRF
+    cookie), as a browser sends them from then on."""
     portal = Portal(port)
     try:
         response, body = portal.request("GET", path, headers={"Cookie": cookie})
@@ -152,6 +153,10 @@ def page_check(*, port: int, path: str, cookie: str, expect: str) -> None:
         portal.close()
     if response.status != 200 or expect not in body:
         raise RuntimeError(f"GET {path} answered {response.status} without {expect!r}")
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    return "; ".join([cookie, *(f"{name}={morsel.value}" for name, morsel in jar.items())])
 
 
 @dataclass(frozen=True)
@@ -170,13 +175,22 @@ def _latency(output: str, percent: int) -> float:
 
 
 def wrk(
-    *, port: int, path: str, cookie: str, seconds: int, threads: int = 2, connections: int = 32
+    *,
+    port: int,
+    path: str,
+    cookie: str,
+    seconds: int,
+    headers: tuple[str, ...] = (),
+    threads: int = 2,
+    connections: int = 32,
 ) -> WrkResult:
     """Requests/s of `path` under wrk. A slow page is measured, not cut off (10 s timeout); a
     non-2xx answer or a broken connection fails the run."""
     url = f"http://{HOST}:{port}{path}"
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
-    args += ["--latency", "-H", f"Cookie: {cookie}", url]
+    for header in (f"Cookie: {cookie}", *headers):
+        args += ["-H", header]
+    args += ["--latency", url]
     output = subprocess.run(
         args, capture_output=True, text=True, check=True, timeout=seconds + 30
     ).stdout
@@ -195,12 +209,17 @@ def wrk(
     )
 
 
-def query_count(*, user, path: str, method: str = "get", data: dict | None = None) -> int:
+def query_count(
+    *, user, path: str, method: str = "get", data: dict | None = None, cached: bool = False
+) -> int:
     """SQL queries of one request by `user`, in this process, after a warm-up GET of the page so
-    that per-process caches (content types, templates) are not counted."""
+    that per-process caches (content types, templates) are not counted. A GET is counted as made
+    for this request, or with `cached` as served from the page cache (one more load to keep it)."""
     client = Client()
     client.force_login(user)
     client.get(path if method == "get" else "/")
+    if cached:
+        client.get(path)
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, data or {})
     if response.status_code != 200:

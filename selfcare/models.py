@@ -299,3 +299,19 @@ class TrackedLink(models.Model):
 
     def __str__(self) -> str:
         return f"Link to {self.target}"
+
+
+class PageVersion(models.Model):
+    """A counter per customer (and one for the catalog) that moves whenever anything her portal
+    pages show is written: her account's ledger, lines, allowances, add-ons, orders, messages; or
+    any offer. Database triggers move it (`selfcare.pageversions`), inside the writing transaction,
+    so no write path can forget it: a service, an `.update()`, the admin, or raw SQL. The page cache
+    keys her pages on it. No foreign key: a row outlives nothing and is never reset."""
+
+    CATALOG = 0  # `scope` of the catalog's counter; customers' ids start at 1
+
+    scope = models.BigIntegerField(primary_key=True, help_text="Customer id, or 0: the catalog.")
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.version}"

@@ -2,12 +2,14 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Q, Sum
 
 from catalog.policies import money_round
 
-from .models import Account, Bucket, Customer, Interaction, Line
+from .models import Account, Bucket, Customer, Interaction, Line, PageVersion
 
 
 def account_balance(*, account: Account) -> Decimal:
@@ -38,6 +40,36 @@ def line_get_home_for_user(*, user) -> Line | None:
         .order_by("id")
         .first()
     )
+
+
+class PageVersions(NamedTuple):
+    customer_id: int
+    line_id: int
+    page_version: int | None  # None until her first write
+    catalog_version: int | None
+
+
+_PAGE_VERSIONS_SQL = f"""
+    SELECT line.id, line.customer_id,
+        (SELECT version FROM {PageVersion._meta.db_table} WHERE scope = line.customer_id),
+        (SELECT version FROM {PageVersion._meta.db_table} WHERE scope = {PageVersion.CATALOG})
+    FROM {Line._meta.db_table} line
+    JOIN {Customer._meta.db_table} customer ON customer.id = line.customer_id
+    WHERE customer.user_id = %s AND NOT line.temporary
+    ORDER BY line.id
+    LIMIT 1
+"""  # noqa: S608 (table names from the models, the user id a parameter)
+
+
+def page_versions_for_user(*, user) -> PageVersions | None:
+    """Her home line's id, her page version and the catalog's: what the page cache keys her pages
+    on (None for staff and for a customer without a line). Read before anything else the page
+    reads, so a page never shows less than the versions it is kept under. In SQL, not the ORM: it
+    runs on every cached page, and compiling the ORM's query costs several times running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_VERSIONS_SQL, [user.pk])
+        row = cursor.fetchone()
+    return None if row is None else PageVersions(*row)
 
 
 def customer_balance(*, customer: Customer) -> Decimal:

@@ -129,15 +129,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# The dashboard and the offers page are served from a per-process cache while nothing on them
+# has changed (selfcare.views.common.page_cached): keyed on versions the database moves, so a
+# process never serves what another has made stale. Off with PORTAL_PAGE_CACHE=false.
+PAGE_CACHE = "pages" if env.bool("PORTAL_PAGE_CACHE", default=True) else None
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        # An entry's key holds the minute it was made in: it is never used after that minute.
+        "TIMEOUT": 60,
+        "OPTIONS": {"MAX_ENTRIES": env.int("PORTAL_PAGE_CACHE_ENTRIES", default=2000)},
+    },
+}
 # Sessions are read on every request: from Redis when there is one (written through to the
 # database), else from the database. A per-process cache would let a logged-out session live on
-# in another process, so there is no cache without Redis.
+# in another process, so there is no session cache without Redis.
 if env("REDIS_URL", default=""):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("REDIS_URL"),
-        }
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_URL"),
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

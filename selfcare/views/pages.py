@@ -17,9 +17,10 @@ from selfcare.models import Channel
 from selfcare.selectors import bucket_list_current, customer_balance
 from selfcare.services import offer_view_record
 
-from .common import customer_required
+from .common import customer_required, page_cached
 
 
+@page_cached
 @customer_required
 def dashboard(request):
     customer, line = request.customer, request.line
@@ -43,6 +44,7 @@ def allowances(request):
     return render(request, "selfcare/dashboard/page.html#allowances", context)
 
 
+@page_cached
 @customer_required
 def offers(request):
     customer = request.customer

@@ -1,42 +1,17 @@
 """Races with real threads on PostgreSQL, where row locks are real (SQLite has none to test)."""
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from orders.models import Order, ProductInstance
 from orders.services import product_instance_purchase
 from selfcare.models import LedgerEntry
 from selfcare.selectors import customer_balance
+from tests.orders.helpers import THREADS, race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-THREADS = 20
-
-
-def race(target, count=THREADS):
-    """Run `target(i)` in `count` threads released at the same instant; return outcomes."""
-    start = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(i):
-        try:
-            start.wait()
-            outcomes[i] = target(i)
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def _purchase(customer, offer, key):

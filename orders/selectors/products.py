@@ -26,23 +26,30 @@ FAILURE_SHOWN_FOR = dt.timedelta(hours=24)
 def customer_context_build(
     *, customer: Customer, line: Line, channel: str, at: dt.datetime, owned_offer_ids=None
 ) -> CustomerContext:
-    """What eligibility needs to know of the customer, in at most two queries whatever the number
-    of offers; pass `owned_offer_ids` if already read."""
-    owned = owned_offer_ids
-    if owned is None:
-        owned = ProductInstance.objects.filter(
-            line=line, status__in=ProductInstance.LIVE_STATUSES
-        ).values_list("offer_id", flat=True)
-    purchases: dict[int, list[dt.datetime]] = defaultdict(list)
-    bought = (
-        ProductInstance.objects.filter(
-            customer=customer, created_at__gt=at - relativedelta(months=12)
-        )
-        .exclude(status=ProductInstance.Status.FAILED)
-        .values_list("offer_id", "created_at")
+    """What eligibility needs to know of the customer, in one query whatever the number of offers:
+    what the line owns (pass `owned_offer_ids` if already read) and what she bought lately."""
+    Status = ProductInstance.Status
+    since = at - relativedelta(months=12)
+    bought_lately = Q(created_at__gt=since) & ~Q(status=Status.FAILED)
+    wanted = (
+        bought_lately
+        if owned_offer_ids is not None
+        else (bought_lately | Q(line=line, status__in=ProductInstance.LIVE_STATUSES))
     )
-    for offer_id, created_at in bought:
-        purchases[offer_id].append(created_at)
+    rows = ProductInstance.objects.filter(wanted, customer=customer).values_list(
+        "offer_id", "line_id", "status", "created_at"
+    )
+    owned = set(owned_offer_ids or ())
+    purchases: dict[int, list[dt.datetime]] = defaultdict(list)
+    for offer_id, line_id, status, created_at in rows:
+        if (
+            owned_offer_ids is None
+            and line_id == line.pk
+            and status in ProductInstance.LIVE_STATUSES
+        ):
+            owned.add(offer_id)
+        if created_at > since and status != Status.FAILED:
+            purchases[offer_id].append(created_at)
     return CustomerContext(
         lifecycle_status=customer.lifecycle_status,
         status_reason=customer.status_reason,

@@ -161,6 +161,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
             )
         if item is not None:
             order = Order.objects.select_for_update().get(pk=item.order_id)
+            order.customer = instance.customer  # read with the instance: no query for her again
             if order.status == Order.Status.IN_PROGRESS:
                 order.complete(at=now)
                 order_set_status(order=order, from_status=Order.Status.IN_PROGRESS)

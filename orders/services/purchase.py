@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from catalog.eligibility import offer_decide
@@ -29,6 +30,12 @@ from .common import (
     order_start,
 )
 from .confirmation import confirmation_code_send
+
+# What eligibility reads of the offers a purchase's rules name: their id and name.
+RULES = [
+    Prefetch(relation, queryset=Offer.objects.only("pk", "name"))
+    for relation in ("requires_offers", "excludes_offers")
+]
 
 
 class NotEligibleError(OrderError):
@@ -204,7 +211,7 @@ def product_instance_purchase(
         return replayed
 
     now = timezone.now()
-    offer = Offer.objects.get(pk=offer_id)
+    offer = Offer.objects.prefetch_related(*RULES).get(pk=offer_id)
     if line.status != Line.Status.ACTIVE:
         raise NotEligibleError([f"Line {line.msisdn} is {line.get_status_display().lower()}."])
     context = customer_context_build(customer=customer, line=line, channel=channel, at=now)

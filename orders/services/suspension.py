@@ -44,13 +44,17 @@ def _suspend(instance: ProductInstance, *, reason: str, at, by=None) -> None:
 
 def redundant_services_suspend(*, instance: ProductInstance, at) -> list[ProductInstance]:
     """Suspend what `instance` (just activated, locked by its caller) makes redundant."""
+    # Most offers suspend nothing: one look at the rule, not a locking query of her products.
+    suspends = list(instance.offer.suspends_offers.values_list("pk", flat=True))
+    if not suspends:
+        return []
     redundant = list(
         ProductInstance.objects.select_for_update()
         .select_related("offer")
         .filter(
             line_id=instance.line_id,
             status=ProductInstance.Status.ACTIVE,
-            offer__in=instance.offer.suspends_offers.all(),
+            offer__in=suspends,
         )
     )
     for other in redundant:

@@ -91,15 +91,17 @@ def notification_send(
 
     if template not in NOTIFICATION_TEMPLATES:
         raise ValueError(f"Unknown notification template: {template}")
+    if link_target is not None and (
+        not link_target.startswith("/") or link_target.startswith("//")
+    ):
+        raise ValueError("A tracked link leads to a path inside the portal.")
     medium, recipient = _recipient(customer=customer, medium=medium or customer.preferred_medium)
-    notification = Notification.objects.create(
+    notification = Notification(
         customer=customer,
         medium=medium,
         template=template,
         recipient=recipient,
         campaign_id=campaign_id,
-        subject="",
-        body="",
     )
     values = {
         "customer": customer,
@@ -107,9 +109,14 @@ def notification_send(
         "operator_name": settings.OPERATOR_NAME,
         **(context or {}),
     }
-    if link_target is not None:
-        if not link_target.startswith("/") or link_target.startswith("//"):
-            raise ValueError("A tracked link leads to a path inside the portal.")
+    if link_target is None:
+        notification.subject, notification.body = notification_render(
+            template=template, values=values
+        )
+        notification.save()
+    else:
+        # The link points at the message, so the message is written first, then its text.
+        notification.save()
         link = TrackedLink.objects.create(
             token=secrets.token_urlsafe(12),
             customer=customer,
@@ -119,8 +126,10 @@ def notification_send(
             offer=link_offer,
         )
         values["link_url"] = f"{settings.PORTAL_URL.rstrip('/')}/l/{link.token}/"
-    notification.subject, notification.body = notification_render(template=template, values=values)
-    notification.save(update_fields=["subject", "body"])
+        notification.subject, notification.body = notification_render(
+            template=template, values=values
+        )
+        notification.save(update_fields=["subject", "body"])
     notification_deliver_task.delay_on_commit(notification.pk)
     return notification
 

@@ -10,6 +10,7 @@ from orders.services import product_instance_activate, product_instance_fail_act
 from orders.tasks import product_instance_activate_task
 from selfcare.models import Bucket, LedgerEntry, Notification
 from selfcare.selectors import customer_balance
+from tests.factories import OfferFactory
 from tests.orders.helpers import buy
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +222,21 @@ def test_loyalty_data_grants_100_mb_for_each_full_contract_year(network):
     product_instance_activate(product_instance_id=ProductInstance.objects.get().pk)
 
     assert Bucket.objects.get().initial == 300
+
+
+def test_the_tap_costs_a_bounded_number_of_queries(
+    customer, data_offer, network, django_assert_max_num_queries
+):
+    """Tap-to-active is a benchmark target (bench/): the purchase and the activation job each
+    cost a fixed number of queries, the same whatever she owns. An offer that suspends nothing
+    does not look for what to suspend; eligibility reads the offer's rules with the offer."""
+    for n in range(5):
+        buy(customer, OfferFactory(price=Decimal("1.00")), key=f"other-{n}")
+
+    with django_assert_max_num_queries(20):  # and the helper finding her line, the savepoint
+        buy(customer, data_offer, key="tap")
+    instance = ProductInstance.objects.get(offer=data_offer)
+    with django_assert_max_num_queries(16):  # with the savepoint of its transaction
+        product_instance_activate(product_instance_id=instance.pk)
+
+    assert ProductInstance.objects.get(pk=instance.pk).status == "active"

@@ -99,7 +99,9 @@ def gift_send(
 def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
     """The friend accepts: her gift is granted (free) on the line it was sent to; once it is
     active, the giver's share starts too. Raises Gift.DoesNotExist (not hers), GiftError."""
-    gift = Gift.objects.select_for_update().get(pk=gift_id, recipient_line__customer=customer)
+    gift = Gift.objects.select_for_update(no_key=True).get(
+        pk=gift_id, recipient_line__customer=customer
+    )
     if gift.status != Gift.Status.SENT:
         raise GiftError("This gift was already accepted or has come back to its giver.")
     if timezone.now() >= gift.expires_at:
@@ -145,7 +147,11 @@ def gift_return_due(*, at: dt.datetime | None = None) -> int:
 @transaction.atomic
 def gift_return(*, gift_id: int) -> None:
     """Give one unaccepted gift back to its giver; nothing if it was accepted meanwhile."""
-    gift = Gift.objects.select_for_update().select_related("giver_product__offer").get(pk=gift_id)
+    gift = (
+        Gift.objects.select_for_update(no_key=True)
+        .select_related("giver_product__offer")
+        .get(pk=gift_id)
+    )
     if gift.status != Gift.Status.SENT:
         return
     gift.status = Gift.Status.RETURNED

@@ -56,7 +56,7 @@ def offer_publish(*, offer: Offer, actor=None) -> Offer:
     Locks the offer and checks its policies again inside the lock. Raises `OfferPublishError`
     listing every problem when the offer cannot work, `OfferTransitionError` when it is not a draft.
     """
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
     if offer.status != Offer.Status.DRAFT:
         raise OfferTransitionError(
             f"“{offer.name}” is {offer.get_status_display().lower()}, not a draft."
@@ -73,7 +73,7 @@ def offer_publish(*, offer: Offer, actor=None) -> Offer:
 @transaction.atomic
 def offer_retire(*, offer: Offer, actor=None) -> Offer:
     """Take a published offer off sale. What customers already own keeps running to its end."""
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
     if offer.status != Offer.Status.PUBLISHED:
         raise OfferTransitionError(f"“{offer.name}” is not published.")
     offer.retire(at=timezone.now())

@@ -4,6 +4,7 @@ history of every touchpoint with them."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog.models import LifecycleStatus
 
@@ -301,17 +302,23 @@ class TrackedLink(models.Model):
         return f"Link to {self.target}"
 
 
-class PageVersion(models.Model):
-    """A counter per customer (and one for the catalog) that moves whenever anything her portal
-    pages show is written: her account's ledger, lines, allowances, add-ons, orders, messages; or
-    any offer. Database triggers move it (`selfcare.pageversions`), inside the writing transaction,
-    so no write path can forget it: a service, an `.update()`, the admin, or raw SQL. The page cache
-    keys her pages on it. No foreign key: a row outlives nothing and is never reset."""
+class PageChange(models.Model):
+    """A record that something a customer's portal pages show was written (her ledger, lines,
+    allowances, add-ons, orders, messages), or the catalog. Database triggers write it
+    (`selfcare.pageversions`), inside the writing transaction, so no write path can forget it: a
+    service, an `.update()`, the admin, or raw SQL. Her page version is the sum of her rows'
+    weights: it rises with every committed write and never falls, and the page cache keys her
+    pages on it.
 
-    CATALOG = 0  # `scope` of the catalog's counter; customers' ids start at 1
+    Writers only ever insert (one row per row they write), so two transactions never wait for
+    each other here. A sweep folds old rows into one per customer, keeping the sum
+    (`page_changes_fold`)."""
 
-    scope = models.BigIntegerField(primary_key=True, help_text="Customer id, or 0: the catalog.")
-    version = models.BigIntegerField(default=0)
+    CATALOG = 0  # `scope` of the catalog's changes; customers' ids start at 1
+
+    scope = models.BigIntegerField(db_index=True, help_text="Customer id, or 0: the catalog.")
+    weight = models.BigIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"{self.scope}: {self.version}"
+        return f"{self.scope}: +{self.weight}"

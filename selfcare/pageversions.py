@@ -1,35 +1,47 @@
-"""Database triggers that move `PageVersion` counters whenever a table a portal page reads is
-written, in the same transaction as the write.
+"""Database triggers that record a `PageChange` whenever a table a portal page reads is written,
+in the same transaction as the write.
 
-A migration watches each table with `WatchForPages(table, scope=...)`, where `scope` is an SQL
-expression for the customer id (or `PageVersion.CATALOG`) of the row `{row}`: `{row}.customer_id`,
-or a subquery through its parent. PostgreSQL and SQLite each get their own trigger; an insert or
-delete moves the row's customer's counter, an update moves the old and the new customer's.
-`watched_tables()` lists what is watched, read back from the database itself."""
+Each app names the tables its pages read with `watch(table, scope=...)` in its AppConfig.ready,
+where `scope` is an SQL expression for the customer id (or `PageChange.CATALOG`) of the row
+`{row}`: `{row}.customer_id`, or a subquery through its parent. `triggers_install` makes every
+trigger again after each `migrate`, so a migration that rebuilds a table (SQLite does, for most
+column changes) never leaves it unwatched, and a changed watch takes effect. An insert or delete
+records a change for the row's customer; an update for the old and the new customer.
 
-from django.db import migrations
+Writers only insert: rows of different transactions never wait for each other, so the triggers
+add no lock that could deadlock with the services' own."""
 
-TABLE = "selfcare_pageversion"
-_BUMP = "selfcare_pageversion_bump"
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TABLE = "selfcare_pagechange"
+PREFIX = "pagechange_"
+CATALOG = 0  # PageChange.CATALOG, without importing models before the apps are ready
 
 
-def _trigger_name(table: str) -> str:
-    return f"pageversion_{table}"
+@dataclass(frozen=True)
+class Watch:
+    table: str
+    scope: str  # SQL over {row}: the customer id, or the catalog's scope
 
 
-def _postgresql_forwards(table: str, scope: str) -> list[str]:
-    name = _trigger_name(table)
-    old, new = scope.format(row="OLD"), scope.format(row="NEW")
+_watches: dict[str, Watch] = {}
+
+
+def watch(table: str, *, scope: str) -> None:
+    """Record a page change for `scope` on every write to `table` (from the next `migrate`)."""
+    _watches[table] = Watch(table, scope)
+
+
+def watches() -> list[Watch]:
+    return sorted(_watches.values(), key=lambda w: w.table)
+
+
+def _postgresql(w: Watch) -> list[str]:
+    name = f"{PREFIX}{w.table}"
+    old, new = w.scope.format(row="OLD"), w.scope.format(row="NEW")
     return [
-        f"""
-        CREATE OR REPLACE FUNCTION {_BUMP}(bump_scope bigint) RETURNS void LANGUAGE plpgsql AS $$
-        BEGIN
-            IF bump_scope IS NOT NULL THEN
-                INSERT INTO {TABLE} (scope, version) VALUES (bump_scope, 1)
-                ON CONFLICT (scope) DO UPDATE SET version = {TABLE}.version + 1;
-            END IF;
-        END $$
-        """,
         f"""
         CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
@@ -38,98 +50,79 @@ def _postgresql_forwards(table: str, scope: str) -> list[str]:
         BEGIN
             IF TG_OP <> 'INSERT' THEN old_scope := {old}; END IF;
             IF TG_OP <> 'DELETE' THEN new_scope := {new}; END IF;
-            PERFORM {_BUMP}(new_scope);
-            IF old_scope IS DISTINCT FROM new_scope THEN PERFORM {_BUMP}(old_scope); END IF;
+            INSERT INTO {TABLE} (scope, weight, created_at)
+            SELECT DISTINCT scope, 1, now() FROM (VALUES (old_scope), (new_scope)) AS s(scope)
+            WHERE scope IS NOT NULL;
             RETURN NULL;
         END $$
         """,
         f"""
-        CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table}
+        CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {w.table}
         FOR EACH ROW EXECUTE FUNCTION {name}()
         """,
     ]
 
 
-def _postgresql_backwards(table: str) -> list[str]:
-    name = _trigger_name(table)
-    return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
-
-
-def _sqlite_bump(expression: str) -> str:
-    # `WHERE` also tells SQLite's parser that ON CONFLICT belongs to the INSERT, not the SELECT.
+def _sqlite_record(expression: str, *, unless: str | None = None) -> str:
+    condition = f"{expression} IS NOT NULL" + (f" AND {unless}" if unless else "")
     return (
-        f"INSERT INTO {TABLE} (scope, version) SELECT {expression}, 1 "
-        f"WHERE {expression} IS NOT NULL "
-        f"ON CONFLICT (scope) DO UPDATE SET version = version + 1;"
+        f"INSERT INTO {TABLE} (scope, weight, created_at) "
+        f"SELECT {expression}, 1, strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE {condition};"
     )
 
 
-def _sqlite_forwards(table: str, scope: str) -> list[str]:
-    name = _trigger_name(table)
-    old, new = scope.format(row="OLD"), scope.format(row="NEW")
-    moved = _sqlite_bump(old).replace("IS NOT NULL", f"IS NOT NULL AND {old} IS NOT {new}", 1)
+def _sqlite(w: Watch) -> list[str]:
+    name = f"{PREFIX}{w.table}"
+    old, new = w.scope.format(row="OLD"), w.scope.format(row="NEW")
+    moved = _sqlite_record(old, unless=f"{old} IS NOT {new}")
     return [
-        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {_sqlite_bump(new)} END",
-        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {table} "
-        f"BEGIN {_sqlite_bump(new)} {moved} END",
-        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {_sqlite_bump(old)} END",
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {w.table} BEGIN {_sqlite_record(new)} END",
+        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {w.table} "
+        f"BEGIN {_sqlite_record(new)} {moved} END",
+        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {w.table} BEGIN {_sqlite_record(old)} END",
     ]
 
 
-def _sqlite_backwards(table: str) -> list[str]:
-    name = _trigger_name(table)
+def _drop(connection, table: str) -> list[str]:
+    name = f"{PREFIX}{table}"
+    if connection.vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
     return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "update", "delete")]
 
 
-class WatchForPages(migrations.operations.base.Operation):
-    """Move the page version of `scope` (an SQL expression over `{row}`) on every write to
-    `table`. Reversible; no change to the models' state."""
+def triggers_install(*, using: str = "default", **kwargs) -> None:
+    """Make the database's triggers exactly the watched tables' (a post_migrate receiver): each
+    watched table's made again as its watch says now, any other's dropped."""
+    from django.db import connections, transaction
 
-    reversible = True
-    reduces_to_sql = True
-
-    def __init__(self, table: str, scope: str):
-        self.table = table
-        self.scope = scope
-
-    def deconstruct(self):
-        return self.__class__.__qualname__, [], {"table": self.table, "scope": self.scope}
-
-    def state_forwards(self, app_label, state):
-        pass
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        vendor = schema_editor.connection.vendor
-        if vendor == "postgresql":
-            statements = _postgresql_forwards(self.table, self.scope)
-        elif vendor == "sqlite":
-            statements = _sqlite_forwards(self.table, self.scope)
-        else:
-            raise NotImplementedError(f"No page-version triggers for {vendor}.")
-        for statement in statements:
-            schema_editor.execute(statement, params=None)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        vendor = schema_editor.connection.vendor
-        backwards = _postgresql_backwards if vendor == "postgresql" else _sqlite_backwards
-        for statement in backwards(self.table):
-            schema_editor.execute(statement, params=None)
-
-    def describe(self):
-        return f"Move page versions on writes to {self.table}"
+    connection = connections[using]
+    make = {"postgresql": _postgresql, "sqlite": _sqlite}.get(connection.vendor)
+    if make is None:
+        raise NotImplementedError(f"No page-change triggers for {connection.vendor}.")
+    tables = set(connection.introspection.table_names())
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table in watched_tables(connection):
+            for statement in _drop(connection, table):
+                cursor.execute(statement)
+        if TABLE not in tables:  # migrated back to before page changes
+            return
+        for w in watches():
+            if w.table in tables:
+                for statement in make(w):
+                    cursor.execute(statement)
 
 
 def watched_tables(connection) -> set[str]:
-    """The tables whose writes move a page version, as the database's triggers say."""
+    """The tables whose writes record a page change, as the database's triggers say."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT event_object_table FROM information_schema.triggers "
-                "WHERE trigger_name LIKE 'pageversion%'"
+                f"WHERE trigger_name LIKE '{PREFIX}%'"
             )
         else:
             cursor.execute(
-                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE 'pageversion%'"
+                f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                f"AND name LIKE '{PREFIX}%'"
             )
         return {table for (table,) in cursor.fetchall()}

@@ -9,7 +9,7 @@ from django.db.models import Q, Sum
 
 from catalog.policies import money_round
 
-from .models import Account, Bucket, Customer, Interaction, Line, PageVersion
+from .models import Account, Bucket, Customer, Interaction, Line, PageChange
 
 
 def account_balance(*, account: Account) -> Decimal:
@@ -43,16 +43,17 @@ def line_get_home_for_user(*, user) -> Line | None:
 
 
 class PageVersions(NamedTuple):
-    customer_id: int
     line_id: int
-    page_version: int | None  # None until her first write
-    catalog_version: int | None
+    customer_id: int
+    page_version: int  # 0 until her first write
+    catalog_version: int
 
 
+_VERSION = f"SELECT COALESCE(SUM(weight), 0) FROM {PageChange._meta.db_table} WHERE scope ="  # noqa: S608
 _PAGE_VERSIONS_SQL = f"""
     SELECT line.id, line.customer_id,
-        (SELECT version FROM {PageVersion._meta.db_table} WHERE scope = line.customer_id),
-        (SELECT version FROM {PageVersion._meta.db_table} WHERE scope = {PageVersion.CATALOG})
+        ({_VERSION} line.customer_id),
+        ({_VERSION} {PageChange.CATALOG})
     FROM {Line._meta.db_table} line
     JOIN {Customer._meta.db_table} customer ON customer.id = line.customer_id
     WHERE customer.user_id = %s AND NOT line.temporary
@@ -62,10 +63,10 @@ _PAGE_VERSIONS_SQL = f"""
 
 
 def page_versions_for_user(*, user) -> PageVersions | None:
-    """Her home line's id, her page version and the catalog's: what the page cache keys her pages
-    on (None for staff and for a customer without a line). Read before anything else the page
-    reads, so a page never shows less than the versions it is kept under. In SQL, not the ORM: it
-    runs on every cached page, and compiling the ORM's query costs several times running it."""
+    """Her home line, her page version and the catalog's: what the page cache keys her pages on
+    (None for staff and for a customer without a line). Read before anything else the page reads,
+    so a page never shows less than the versions it is kept under. In SQL, not the ORM: it runs
+    on every cached page, and compiling the ORM's query costs several times running it."""
     with connection.cursor() as cursor:
         cursor.execute(_PAGE_VERSIONS_SQL, [user.pk])
         row = cursor.fetchone()

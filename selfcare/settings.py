@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.product_instance_renew_due_task",
         "schedule": 60.0,
     },
+    "fold-page-changes": {
+        "task": "selfcare.tasks.page_changes_fold_task",
+        "schedule": 300.0,
+    },
     "retry-stuck-notifications": {
         "task": "selfcare.tasks.notification_retry_stuck_task",
         "schedule": 300.0,

@@ -128,7 +128,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
 
     with transaction.atomic():
         instance = (
-            ProductInstance.objects.select_for_update(of=("self",))
+            ProductInstance.objects.select_for_update(of=("self",), no_key=True)
             .select_related("offer", "line", "customer")
             .get(pk=product_instance_id)
         )
@@ -160,7 +160,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
                 product_instance_id=instance.options["gift_from_instance"], even_if_not_due=True
             )
         if item is not None:
-            order = Order.objects.select_for_update().get(pk=item.order_id)
+            order = Order.objects.select_for_update(no_key=True).get(pk=item.order_id)
             order.customer = instance.customer  # read with the instance: no query for her again
             if order.status == Order.Status.IN_PROGRESS:
                 order.complete(at=now)
@@ -195,7 +195,7 @@ def product_instance_fail_activation(
     from ..tasks import product_instance_release_task
 
     instance = (
-        ProductInstance.objects.select_for_update(of=("self",))
+        ProductInstance.objects.select_for_update(of=("self",), no_key=True)
         .select_related("offer", "line", "customer__account")
         .filter(pk=product_instance_id)
         .first()
@@ -214,7 +214,7 @@ def product_instance_fail_activation(
             description=f"Refund: {instance.offer.name} could not be activated",
             reference=f"refund:order-item:{item.pk}",
         )
-        order = Order.objects.select_for_update().get(pk=item.order_id)
+        order = Order.objects.select_for_update(no_key=True).get(pk=item.order_id)
         if order.status in (Order.Status.ACKNOWLEDGED, Order.Status.IN_PROGRESS):
             previous = order.status
             order.fail(reason=reason, at=now)
@@ -250,7 +250,11 @@ def product_instance_start(
     not scheduled, or not yet due."""
     from ..tasks import product_instance_activate_task
 
-    instance = ProductInstance.objects.select_for_update().filter(pk=product_instance_id).first()
+    instance = (
+        ProductInstance.objects.select_for_update(no_key=True)
+        .filter(pk=product_instance_id)
+        .first()
+    )
     now = timezone.now()
     if instance is None or instance.status != ProductInstance.Status.SCHEDULED:
         return instance

@@ -68,9 +68,9 @@ def _lock(*, customer: Customer, version: int | None, item_id: int | None = None
     no cart; None: any version will do, for an addition, which overwrites nothing). With
     `item_id`, also return that item of her open cart (CartItem.DoesNotExist if it is not one:
     someone else's item is not found, whatever the version)."""
-    Account.objects.select_for_update().get(customer=customer)
+    Account.objects.select_for_update(no_key=True).get(customer=customer)
     cart = (
-        Cart.objects.select_for_update(of=("self",))
+        Cart.objects.select_for_update(of=("self",), no_key=True)
         .filter(customer=customer, status=Cart.Status.OPEN)
         .select_related("changed_by")
         .first()
@@ -229,7 +229,7 @@ def cart_checkout(
     refused. Raises CartStaleError, CartError, PriceChangedError, InsufficientBalanceError and
     what `product_instance_purchase` raises.
     """
-    Account.objects.select_for_update().get(customer=customer)
+    Account.objects.select_for_update(no_key=True).get(customer=customer)
     done = Cart.objects.filter(
         pk=cart_id, customer=customer, status=Cart.Status.CHECKED_OUT
     ).first()

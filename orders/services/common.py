@@ -18,8 +18,8 @@ def lock_account_and_line(*, customer: Customer, line_id: int) -> tuple[Account,
     """Lock the customer's account, then the line, always in that order, so that every purchase,
     cancel and limit check of one customer runs one at a time. Raises Line.DoesNotExist if the
     line is not the customer's."""
-    account = Account.objects.select_for_update().get(customer=customer)
-    line = Line.objects.select_for_update().get(pk=line_id, customer=customer)
+    account = Account.objects.select_for_update(no_key=True).get(customer=customer)
+    line = Line.objects.select_for_update(no_key=True).get(pk=line_id, customer=customer)
     return account, line
 
 
@@ -32,7 +32,9 @@ def lock_customer_product(*, customer: Customer, product_instance_id: int):
     instance = ProductInstance.objects.get(pk=product_instance_id, customer=customer)
     account, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
     instance = (
-        ProductInstance.objects.select_for_update().select_related("offer").get(pk=instance.pk)
+        ProductInstance.objects.select_for_update(no_key=True)
+        .select_related("offer")
+        .get(pk=instance.pk)
     )
     return account, line, instance
 

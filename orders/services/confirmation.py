@@ -67,7 +67,7 @@ def confirmation_code_send(*, order: Order, at) -> ConfirmationCode:
 def _pending_order(*, customer: Customer, order_id: int) -> tuple:
     order = Order.objects.get(pk=order_id, customer=customer)
     account, _ = lock_account_and_line(customer=customer, line_id=order.line_id)
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.status != Order.Status.PENDING:
         raise ConfirmationError("This order is not waiting for a code any more.")
     return account, order
@@ -85,7 +85,7 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
     error = None
     with transaction.atomic():
         account, order = _pending_order(customer=customer, order_id=order_id)
-        record = order.confirmation_codes.select_for_update().first()
+        record = order.confirmation_codes.select_for_update(no_key=True).first()
         now = timezone.now()
         if record is None or record.used_at is not None:
             raise ConfirmationError("Ask for a new code.")
@@ -145,7 +145,7 @@ def order_confirmation_resend(*, customer: Customer, order_id: int) -> Confirmat
 def order_confirmation_expire(*, order_id: int) -> Order | None:
     """Cancel an order whose codes all went unconfirmed; its product is marked failed (nothing was
     charged). Does nothing to an order no longer pending or with a code still valid."""
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = Order.objects.select_for_update(no_key=True).filter(pk=order_id).first()
     now = timezone.now()
     if order is None or order.status != Order.Status.PENDING:
         return order
@@ -153,7 +153,7 @@ def order_confirmation_expire(*, order_id: int) -> Order | None:
         return order
     order.cancel(reason="Not confirmed in time", at=now)
     order_set_status(order=order, from_status=Order.Status.PENDING, note="Not confirmed in time")
-    instance = ProductInstance.objects.select_for_update().get(
+    instance = ProductInstance.objects.select_for_update(no_key=True).get(
         order_items__order=order, order_items__action=OrderItem.Action.ADD
     )
     instance.fail(reason="Not confirmed in time", at=now)

@@ -117,7 +117,7 @@ def _allowances_replace(instance: ProductInstance, *, at) -> None:
     """New allowances for the rest of the period; everything she used in the period so far —
     on allowances still open or already replaced — counts against them, so changing options
     back and forth never hands out fresh data."""
-    period = Bucket.objects.select_for_update().filter(
+    period = Bucket.objects.select_for_update(no_key=True).filter(
         granted_by_instance=instance.pk,
         valid_from__gte=instance.period_started_at or instance.started_at,
     )

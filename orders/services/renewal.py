@@ -33,9 +33,9 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
     found = ProductInstance.objects.filter(pk=product_instance_id).values("customer_id").first()
     if found is None:
         return None
-    account = Account.objects.select_for_update().get(customer_id=found["customer_id"])
+    account = Account.objects.select_for_update(no_key=True).get(customer_id=found["customer_id"])
     instance = (
-        ProductInstance.objects.select_for_update(of=("self",))
+        ProductInstance.objects.select_for_update(of=("self",), no_key=True)
         .select_related("offer", "line", "customer")
         .get(pk=product_instance_id)
     )

@@ -49,7 +49,7 @@ def redundant_services_suspend(*, instance: ProductInstance, at) -> list[Product
     if not suspends:
         return []
     redundant = list(
-        ProductInstance.objects.select_for_update()
+        ProductInstance.objects.select_for_update(no_key=True)
         .select_related("offer")
         .filter(
             line_id=instance.line_id,
@@ -74,7 +74,7 @@ def redundant_services_suspend(*, instance: ProductInstance, at) -> list[Product
 def redundant_services_resume(*, instance: ProductInstance, at) -> list[ProductInstance]:
     """Bring back what `instance` (ending, locked by the caller) had suspended."""
     suspended = list(
-        ProductInstance.objects.select_for_update()
+        ProductInstance.objects.select_for_update(no_key=True)
         .select_related("offer")
         .filter(suspended_by=instance, status=ProductInstance.Status.SUSPENDED)
     )

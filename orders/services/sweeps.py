@@ -129,7 +129,7 @@ def product_instance_remind(*, product_instance_id: int, at: dt.datetime | None 
     moves the end, so the next period is reminded again. Returns whether a reminder was sent."""
     instance = (
         _due_for_reminder(at=at or timezone.now())
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .select_related("offer", "customer__account")
         .filter(pk=product_instance_id)
         .first()

@@ -254,7 +254,7 @@ def product_instance_expire(*, product_instance_id: int) -> ProductInstance | No
     from ..tasks import product_instance_deprovision_task
 
     instance = (
-        ProductInstance.objects.select_for_update(of=("self",))
+        ProductInstance.objects.select_for_update(of=("self",), no_key=True)
         .select_related("offer")
         .filter(pk=product_instance_id)
         .first()
@@ -293,7 +293,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
 
     with transaction.atomic():
         instance = (
-            ProductInstance.objects.select_for_update(of=("self",))
+            ProductInstance.objects.select_for_update(of=("self",), no_key=True)
             .select_related("offer", "customer")
             .get(pk=product_instance_id)
         )
@@ -318,7 +318,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
             .first()
         )
         if item is not None:
-            order = Order.objects.select_for_update().get(pk=item.order_id)
+            order = Order.objects.select_for_update(no_key=True).get(pk=item.order_id)
             order_complete(order=order, at=now)
             body = f"{instance.offer.name} is off."
             if item.refund_amount:

@@ -163,7 +163,7 @@ def usage_record(*, line, event_id: str, service: str, mb: int, at) -> UsageReco
     if not created:
         return record
     buckets = list(
-        Bucket.objects.select_for_update()
+        Bucket.objects.select_for_update(no_key=True)
         .filter(line=line, unit=Bucket.Unit.MB, suspended=False, valid_from__lte=at)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
         .filter(scope__in={service, Bucket.Scope.GENERAL})
@@ -192,6 +192,7 @@ from .messages import (  # noqa: E402
     tracked_link_click,
     tracked_link_for_purchase,
 )
+from .pages import page_changes_fold  # noqa: E402
 
 __all__ = [
     "NOTIFICATION_TEMPLATES",
@@ -207,6 +208,7 @@ __all__ = [
     "notification_retry_stuck",
     "notification_send",
     "offer_view_record",
+    "page_changes_fold",
     "tracked_link_click",
     "tracked_link_for_purchase",
     "usage_record",

@@ -226,7 +226,7 @@ def tracked_link_click(*, token: str, at: dt.datetime | None = None) -> TrackedL
 
     at = at or timezone.now()
     link = (
-        TrackedLink.objects.select_for_update(of=("self",))
+        TrackedLink.objects.select_for_update(of=("self",), no_key=True)
         .select_related("customer", "notification", "offer")
         .filter(token=token)
         .first()

@@ -1,4 +1,6 @@
 import hashlib
+import re
+import uuid
 from functools import wraps
 
 from django.conf import settings
@@ -48,8 +50,9 @@ def page_cached(view):
     holds her page version and the catalog's (moved by database triggers on every write she could
     see, see `selfcare.pageversions`), the current minute (times shown as "3 hours left", offers
     that start or end on the minute, allowances running out), and her session and CSRF secret (the
-    page carries her CSRF token and the switches' idempotency keys; another session never gets
-    them). Rendered fresh, and not kept: anything but a plain GET of the page, a request with
+    page carries her CSRF token; another session never gets it). Each page served carries new
+    idempotency keys on its switches, as a page made for the request does: two tabs never share
+    a tap. Rendered fresh, and not kept: anything but a plain GET of the page, a request with
     messages to show, and a hard reload (`Cache-Control: no-cache`)."""
 
     @wraps(view)
@@ -60,13 +63,22 @@ def page_cached(view):
         cache = caches[settings.PAGE_CACHE]
         body = cache.get(key)
         if body is not None:
-            return HttpResponse(body)
+            return HttpResponse(_fresh_idempotency_keys(body))
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
             cache.set(key, response.content)
         return response
 
     return wrapper
+
+
+_IDEMPOTENCY_KEY = re.compile(rb'"idempotency_key": "[0-9a-f-]{36}"')
+
+
+def _fresh_idempotency_keys(body: bytes) -> bytes:
+    return _IDEMPOTENCY_KEY.sub(
+        lambda _: b'"idempotency_key": "%s"' % str(uuid.uuid4()).encode(), body
+    )
 
 
 def _page_cache_key(request) -> str | None:

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class SelfcareConfig(AppConfig):
@@ -31,4 +31,5 @@ class SelfcareConfig(AppConfig):
             "catalog_offer_suspends_offers",
         ):
             watch(table, scope=str(pageversions.CATALOG))
+        pre_migrate.connect(pageversions.triggers_drop_before_migrate, sender=self)
         post_migrate.connect(pageversions.triggers_install, sender=self)

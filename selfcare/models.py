@@ -310,15 +310,19 @@ class PageChange(models.Model):
     weights: it rises with every committed write and never falls, and the page cache keys her
     pages on it.
 
-    Writers only ever insert (one row per row they write), so two transactions never wait for
-    each other here. A sweep folds old rows into one per customer, keeping the sum
-    (`page_changes_fold`)."""
+    Writers only ever insert (on PostgreSQL one row per statement and customer), so two
+    transactions never wait for each other here. A sweep folds old rows into one per customer,
+    keeping the sum (`page_changes_fold`)."""
 
     CATALOG = 0  # `scope` of the catalog's changes; customers' ids start at 1
 
-    scope = models.BigIntegerField(db_index=True, help_text="Customer id, or 0: the catalog.")
+    scope = models.BigIntegerField(help_text="Customer id, or 0: the catalog.")
     weight = models.BigIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # A version is read from the index alone on PostgreSQL (`include` is ignored elsewhere).
+        indexes = [models.Index(fields=["scope"], include=["weight"], name="page_change_scope")]
 
     def __str__(self) -> str:
         return f"{self.scope}: +{self.weight}"

@@ -3,13 +3,15 @@ in the same transaction as the write.
 
 Each app names the tables its pages read with `watch(table, scope=...)` in its AppConfig.ready,
 where `scope` is an SQL expression for the customer id (or `PageChange.CATALOG`) of the row
-`{row}`: `{row}.customer_id`, or a subquery through its parent. `triggers_install` makes every
-trigger again after each `migrate`, so a migration that rebuilds a table (SQLite does, for most
-column changes) never leaves it unwatched, and a changed watch takes effect. An insert or delete
-records a change for the row's customer; an update for the old and the new customer.
+`{row}`: `{row}.customer_id`, or a subquery through its parent. After each `migrate` the
+database's triggers are made to match (`triggers_install`, a post_migrate receiver), so a new
+watch takes effect and a table rebuilt by a migration is watched again. A write records a change
+for each customer whose rows it touched; an update for the old and the new customer.
 
 Writers only insert: rows of different transactions never wait for each other, so the triggers
-add no lock that could deadlock with the services' own."""
+add no lock that could deadlock with the services' own. On PostgreSQL a statement records one
+row per customer it touched, however many rows it wrote (statement triggers over the transition
+tables); SQLite, with one writer at a time, records one per row."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 TABLE = "selfcare_pagechange"
 PREFIX = "pagechange_"
 CATALOG = 0  # PageChange.CATALOG, without importing models before the apps are ready
+EVENTS = ("insert", "update", "delete")
 
 
 @dataclass(frozen=True)
@@ -38,29 +41,73 @@ def watches() -> list[Watch]:
     return sorted(_watches.values(), key=lambda w: w.table)
 
 
-def _postgresql(w: Watch) -> list[str]:
-    name = f"{PREFIX}{w.table}"
-    old, new = w.scope.format(row="OLD"), w.scope.format(row="NEW")
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            old_scope bigint;
-            new_scope bigint;
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _postgresql_function(w: Watch) -> str:
+    def scopes(rows: str) -> str:
+        return f"SELECT {w.scope.format(row='r')} AS scope FROM {rows} r"
+
+    def record(select: str) -> str:
+        return (
+            f"INSERT INTO {TABLE} (scope, weight, created_at) "
+            f"SELECT DISTINCT scope, 1, now() FROM ({select}) s WHERE scope IS NOT NULL;"
+        )
+
+    return f"""
+        CREATE OR REPLACE FUNCTION {PREFIX}{w.table}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP <> 'INSERT' THEN old_scope := {old}; END IF;
-            IF TG_OP <> 'DELETE' THEN new_scope := {new}; END IF;
-            INSERT INTO {TABLE} (scope, weight, created_at)
-            SELECT DISTINCT scope, 1, now() FROM (VALUES (old_scope), (new_scope)) AS s(scope)
-            WHERE scope IS NOT NULL;
+            IF TG_OP = 'INSERT' THEN
+                {record(scopes("new_rows"))}
+            ELSIF TG_OP = 'UPDATE' THEN
+                {record(f"{scopes('new_rows')} UNION {scopes('old_rows')}")}
+            ELSE
+                {record(scopes("old_rows"))}
+            END IF;
             RETURN NULL;
         END $$
-        """,
-        f"""
-        CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {w.table}
-        FOR EACH ROW EXECUTE FUNCTION {name}()
-        """,
-    ]
+    """
+
+
+def _postgresql_trigger(table: str, event: str) -> str:
+    rows = {
+        "insert": "NEW TABLE AS new_rows",
+        "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "delete": "OLD TABLE AS old_rows",
+    }[event]
+    return (
+        f"CREATE TRIGGER {PREFIX}{table}_{event} AFTER {event.upper()} ON {table} "
+        f"REFERENCING {rows} FOR EACH STATEMENT EXECUTE FUNCTION {PREFIX}{table}()"
+    )
+
+
+def _postgresql_install(cursor, watched: list[Watch], tables: set[str]) -> None:
+    """Replace the functions (no lock on any table); create only the triggers that are missing
+    and drop only those of tables no longer watched, so a `migrate` with nothing new to watch
+    locks no busy table. A short lock timeout: never queue the portal behind a long transaction."""
+    cursor.execute(
+        "SELECT event_object_table, trigger_name FROM information_schema.triggers "
+        "WHERE event_object_schema = current_schema() AND trigger_name LIKE %s",
+        [f"{PREFIX.replace('_', chr(92) + '_')}%"],
+    )
+    existing = {(table, name) for table, name in cursor.fetchall()}
+    wanted = {
+        (w.table, f"{PREFIX}{w.table}_{event}")
+        for w in watched
+        if w.table in tables
+        for event in EVENTS
+    }
+    cursor.execute("SET LOCAL lock_timeout = '5s'")
+    for table, name in sorted(existing - wanted):
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    for w in watched:
+        if w.table in tables:
+            cursor.execute(_postgresql_function(w))
+    for table, name in sorted(wanted - existing):
+        cursor.execute(_postgresql_trigger(table, name.removeprefix(f"{PREFIX}{table}_")))
+
+
+# --- SQLite -------------------------------------------------------------------------------------
 
 
 def _sqlite_record(expression: str, *, unless: str | None = None) -> str:
@@ -71,7 +118,7 @@ def _sqlite_record(expression: str, *, unless: str | None = None) -> str:
     )
 
 
-def _sqlite(w: Watch) -> list[str]:
+def _sqlite_triggers(w: Watch) -> list[str]:
     name = f"{PREFIX}{w.table}"
     old, new = w.scope.format(row="OLD"), w.scope.format(row="NEW")
     moved = _sqlite_record(old, unless=f"{old} IS NOT {new}")
@@ -83,46 +130,67 @@ def _sqlite(w: Watch) -> list[str]:
     ]
 
 
-def _drop(connection, table: str) -> list[str]:
-    name = f"{PREFIX}{table}"
-    if connection.vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
-    return [f"DROP TRIGGER IF EXISTS {name}_{event}" for event in ("insert", "update", "delete")]
+def _sqlite_drop_all(cursor) -> None:
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s ESCAPE '\\'",
+        [f"{PREFIX.replace('_', chr(92) + '_')}%"],
+    )
+    for (name,) in cursor.fetchall():
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def _sqlite_install(cursor, watched: list[Watch], tables: set[str]) -> None:
+    _sqlite_drop_all(cursor)
+    for w in watched:
+        if w.table in tables:
+            for statement in _sqlite_triggers(w):
+                cursor.execute(statement)
+
+
+# --- Both ---------------------------------------------------------------------------------------
 
 
 def triggers_install(*, using: str = "default", **kwargs) -> None:
-    """Make the database's triggers exactly the watched tables' (a post_migrate receiver): each
-    watched table's made again as its watch says now, any other's dropped."""
+    """Make the database's triggers match the watched tables (a post_migrate receiver)."""
     from django.db import connections, transaction
 
     connection = connections[using]
-    make = {"postgresql": _postgresql, "sqlite": _sqlite}.get(connection.vendor)
-    if make is None:
+    install = {"postgresql": _postgresql_install, "sqlite": _sqlite_install}.get(connection.vendor)
+    if install is None:
         raise NotImplementedError(f"No page-change triggers for {connection.vendor}.")
     tables = set(connection.introspection.table_names())
+    if TABLE not in tables:  # migrated back to before page changes: nothing may write to it
+        tables = set()
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        for table in watched_tables(connection):
-            for statement in _drop(connection, table):
-                cursor.execute(statement)
-        if TABLE not in tables:  # migrated back to before page changes
-            return
-        for w in watches():
-            if w.table in tables:
-                for statement in make(w):
-                    cursor.execute(statement)
+        install(cursor, watches(), tables)
+
+
+def triggers_drop_before_migrate(*, using: str = "default", **kwargs) -> None:
+    """Drop SQLite's triggers before its migrations run (a pre_migrate receiver). SQLite rebuilds
+    a table for most column changes, by renaming a new table into its place, and refuses while
+    a trigger reads the table (a bucket's trigger reads its line). They are made again after."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            _sqlite_drop_all(cursor)
 
 
 def watched_tables(connection) -> set[str]:
     """The tables whose writes record a page change, as the database's triggers say."""
+    pattern = f"{PREFIX.replace('_', chr(92) + '_')}%"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT event_object_table FROM information_schema.triggers "
-                f"WHERE trigger_name LIKE '{PREFIX}%'"
+                "WHERE event_object_schema = current_schema() AND trigger_name LIKE %s",
+                [pattern],
             )
         else:
             cursor.execute(
-                f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                f"AND name LIKE '{PREFIX}%'"
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE %s ESCAPE '\\'",
+                [pattern],
             )
         return {table for (table,) in cursor.fetchall()}

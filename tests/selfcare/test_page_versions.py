@@ -2,6 +2,7 @@
 exactly the customer it belongs to (or the catalog), in the writing transaction; nothing else
 does; and, on PostgreSQL, no two transactions ever wait for each other because of it."""
 
+import copy
 import datetime as dt
 import threading
 import time
@@ -9,6 +10,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -30,7 +32,7 @@ from selfcare.models import (
     PageChange,
     UsageRecord,
 )
-from selfcare.pageversions import _drop, triggers_install, watched_tables, watches
+from selfcare.pageversions import triggers_install, watched_tables, watches
 from selfcare.services import page_changes_fold, usage_record
 from tests.factories import CustomerFactory, OfferFactory
 from tests.orders.helpers import buy, race
@@ -173,17 +175,45 @@ def test_the_watched_tables_are_the_ones_the_apps_name():
 
 
 def test_triggers_a_migration_lost_are_made_again_after_migrate(her, someone_else):
-    """SQLite rebuilds a table for most column changes, and its triggers go with the old table;
-    every `migrate` makes them again (post_migrate)."""
     with connection.cursor() as cursor:
-        for statement in _drop(connection, "selfcare_bucket"):
-            cursor.execute(statement)
+        for event in ("insert", "update", "delete"):
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"DROP TRIGGER pagechange_selfcare_bucket_{event} ON selfcare_bucket"
+                )
+            else:
+                cursor.execute(f"DROP TRIGGER pagechange_selfcare_bucket_{event}")
     assert "selfcare_bucket" not in watched_tables(connection)
 
     triggers_install(using="default")
 
     assert "selfcare_bucket" in watched_tables(connection)
     assert _moved(her, someone_else, lambda: WRITES["allowance update"](her))[0] >= 1
+
+
+def _migrate_field(model, old, new):
+    """Change a column as `migrate` would: its signals around the schema editor."""
+    emit_pre_migrate_signal(verbosity=0, interactive=False, db="default")
+    with connection.schema_editor() as editor:
+        editor.alter_field(model, old, new)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_a_migration_rebuilds_is_still_watched_afterwards():
+    """SQLite rebuilds a table for most column changes (a new table renamed into its place) and
+    refuses while another table's trigger reads it: `migrate` drops the triggers first and makes
+    them again after. Here her line's table, which her allowances' trigger reads."""
+    field = Line._meta.get_field("base_plan")
+    wider = copy.copy(field)
+    wider.max_length = field.max_length + 20
+    _migrate_field(Line, field, wider)
+    try:
+        customer, other = CustomerFactory(), CustomerFactory()
+        assert watched_tables(connection) == {w.table for w in watches()}
+        assert _moved(customer, other, lambda: WRITES["line update"](customer))[0] >= 1
+    finally:
+        _migrate_field(Line, wider, field)
 
 
 # --- PostgreSQL: many connections at once ----------------------------------------------------
@@ -325,26 +355,30 @@ def test_usage_rated_while_she_switches_the_add_on_off_never_deadlocks():
     assert ProductInstance.objects.get().status == "pending_terminate"
 
 
-def test_folding_keeps_every_version_and_leaves_one_row_each():
-    stacy, tom = CustomerFactory(), CustomerFactory()
-    for i in range(3):
-        for customer in (stacy, tom):
+def test_folding_keeps_every_version_and_leaves_one_row_each(monkeypatch):
+    """Round after round, with more customers than a fold takes at a time: each ends with one
+    row, her version unchanged by the fold."""
+    monkeypatch.setattr("selfcare.services.pages.FOLD_SCOPES", 2)
+    customers = [CustomerFactory() for _ in range(5)]
+    scopes = [c.pk for c in customers] + [PageChange.CATALOG]
+    for round_ in range(3):
+        for customer in customers:
             LedgerEntry.objects.create(
                 account=customer.account,
                 kind="top_up",
                 amount=Decimal("1.00"),
-                reference=f"{customer.pk}-{i}",
+                reference=f"{customer.pk}-{round_}",
             )
-    before = versions(stacy.pk, tom.pk, PageChange.CATALOG)
+        before = versions(*scopes)
 
-    folded = page_changes_fold(before=timezone.now() + dt.timedelta(seconds=1))
-    again = page_changes_fold(before=timezone.now() + dt.timedelta(seconds=1))
+        folded = page_changes_fold(before=timezone.now() + dt.timedelta(seconds=1))
+        again = page_changes_fold(before=timezone.now() + dt.timedelta(seconds=1))
 
-    assert versions(stacy.pk, tom.pk, PageChange.CATALOG) == before
-    assert folded > 0
-    assert again == 0  # already one row each
-    assert PageChange.objects.filter(scope=stacy.pk).count() == 1
-    assert PageChange.objects.filter(scope=tom.pk).count() == 1
+        assert versions(*scopes) == before
+        assert folded > 0
+        assert again == 0  # one row each already
+        for customer in customers:
+            assert PageChange.objects.filter(scope=customer.pk).count() == 1
 
 
 def test_folding_leaves_recent_changes_and_runs_every_five_minutes(settings):

@@ -113,25 +113,25 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
     """
     from ..tasks import product_instance_release_task
 
-    instance = (
-        ProductInstance.objects.select_related("offer", "line")
+    found = (
+        ProductInstance.objects.select_related("offer", "line", "customer")
         .filter(pk=product_instance_id)
         .first()
     )
-    if instance is None or instance.status != ProductInstance.Status.PENDING_ACTIVE:
-        return instance
-    item = _add_item(instance)
+    if found is None or found.status != ProductInstance.Status.PENDING_ACTIVE:
+        return found
+    item = _add_item(found)
     if item is not None and item.order.status == Order.Status.PENDING:
-        return instance  # waits for her confirmation code
-    attempt_record(instance)
-    network_adapter().activate(provisioning_request(instance))
+        return found  # waits for her confirmation code
+    attempt_record(found)
+    network_adapter().activate(provisioning_request(found))
 
     with transaction.atomic():
-        instance = (
-            ProductInstance.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("offer", "line", "customer")
-            .get(pk=product_instance_id)
+        instance = ProductInstance.objects.select_for_update(no_key=True).get(
+            pk=product_instance_id
         )
+        # The lock is on the instance; its offer, line and customer are as read just above.
+        instance.offer, instance.line, instance.customer = found.offer, found.line, found.customer
         if instance.status != ProductInstance.Status.PENDING_ACTIVE:
             # Given up meanwhile (and refunded): take back what the network just switched on.
             if instance.status == ProductInstance.Status.FAILED:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.db import transaction
@@ -40,6 +41,10 @@ def temporary_line_open(instance: ProductInstance) -> Line:
     instance.options["msisdn"] = line.msisdn
     instance.save(update_fields=["options"])
     return line
+
+
+# A job this soon after the product's last change of status is its first attempt.
+FRESH = dt.timedelta(seconds=5)
 
 
 def attempt_record(instance: ProductInstance) -> None:
@@ -120,10 +125,14 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
     )
     if found is None or found.status != ProductInstance.Status.PENDING_ACTIVE:
         return found
-    item = _add_item(found)
-    if item is not None and item.order.status == Order.Status.PENDING:
-        return found  # waits for her confirmation code
-    attempt_record(found)
+    if found.offer.requires_confirmation:
+        item = _add_item(found)
+        if item is not None and item.order.status == Order.Status.PENDING:
+            return found  # waits for her confirmation code
+    if found.status_changed_at < timezone.now() - FRESH:
+        # A job that starts within seconds of the purchase needs no record of its own: the
+        # purchase's status change keeps the stuck sweep away as long.
+        attempt_record(found)
     network_adapter().activate(provisioning_request(found))
 
     with transaction.atomic():
@@ -159,8 +168,13 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
             product_instance_start(
                 product_instance_id=instance.options["gift_from_instance"], even_if_not_due=True
             )
-        if item is not None:
-            order = Order.objects.select_for_update(no_key=True).get(pk=item.order_id)
+        order = (
+            Order.objects.select_for_update(of=("self",), no_key=True)
+            .filter(items__product_instance=instance, items__action=OrderItem.Action.ADD)
+            .order_by("-id")
+            .first()
+        )
+        if order is not None:
             order.customer = instance.customer  # read with the instance: no query for her again
             if order.status == Order.Status.IN_PROGRESS:
                 order.complete(at=now)

@@ -1,7 +1,9 @@
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from orders.models import Order, ProductInstance
@@ -240,3 +242,27 @@ def test_the_tap_costs_a_bounded_number_of_queries(
         product_instance_activate(product_instance_id=instance.pk)
 
     assert ProductInstance.objects.get(pk=instance.pk).status == "active"
+
+
+def test_a_late_job_records_its_attempt_so_the_stuck_sweep_leaves_it_alone(customer, data_offer):
+    """A job that starts long after the purchase (a backlog, a retry) notes that it is working,
+    so the stuck sweep does not enqueue a second one during its network call. A job that starts
+    at once needs no such write: the purchase's own change of status keeps the sweep away."""
+    buy(customer, data_offer)
+    instance = ProductInstance.objects.get()
+    seen = []
+
+    class SlowNetwork:
+        def activate(self, request):
+            seen.append(ProductInstance.objects.get(pk=request.product_instance_id))
+
+    with mock.patch("orders.services.activation.network_adapter", SlowNetwork):
+        product_instance_activate(product_instance_id=instance.pk)
+        assert seen[-1].last_attempt_at is None
+
+        ProductInstance.objects.filter(pk=instance.pk).update(status="pending_active")
+        later = instance.status_changed_at + dt.timedelta(minutes=1)
+        with time_machine.travel(later, tick=False):
+            product_instance_activate(product_instance_id=instance.pk)
+
+    assert seen[-1].last_attempt_at == later

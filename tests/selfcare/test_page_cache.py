@@ -123,7 +123,7 @@ def test_a_page_made_for_the_cache_costs_one_query_more_than_a_hard_reload(stacy
 @pytest.mark.parametrize("url", PAGES)
 def test_every_table_a_page_reads_is_watched_by_a_trigger(stacy_client, url):
     """A new query on a page, on a table no trigger watches, would let the cache serve a stale
-    page: this fails until the table is watched (`WatchForPages` in a migration)."""
+    page: this fails until the table is watched (`watch(...)` in its app's AppConfig.ready)."""
     with CaptureQueriesContext(connection) as queries:
         response = stacy_client.get(url, headers={"Cache-Control": "no-cache"})
     assert response.status_code == 200

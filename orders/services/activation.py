@@ -125,7 +125,9 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
     )
     if found is None or found.status != ProductInstance.Status.PENDING_ACTIVE:
         return found
-    if found.offer.requires_confirmation:
+    if found.offer.requires_confirmation or not found.paid_amount:
+        # Only an offer that asks for a code can wait for one, and its product is not paid for
+        # until the code comes (checked too, in case the offer's setting changed since).
         item = _add_item(found)
         if item is not None and item.order.status == Order.Status.PENDING:
             return found  # waits for her confirmation code
@@ -139,7 +141,8 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         instance = ProductInstance.objects.select_for_update(no_key=True).get(
             pk=product_instance_id
         )
-        # The lock is on the instance; its offer, line and customer are as read just above.
+        # The lock is on the instance; its offer, line and customer are as read just above (so
+        # save it with update_fields, never whole: that would write their ids back as read).
         instance.offer, instance.line, instance.customer = found.offer, found.line, found.customer
         if instance.status != ProductInstance.Status.PENDING_ACTIVE:
             # Given up meanwhile (and refunded): take back what the network just switched on.

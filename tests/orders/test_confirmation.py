@@ -205,3 +205,21 @@ def test_no_more_than_six_codes_an_hour_across_her_orders(customer):
         buy(customer, offers[6], key="k-code-006")
 
     assert Order.objects.count() == 6
+
+
+def test_an_activation_job_leaves_an_order_waiting_for_its_code_alone(customer, coded_offer):
+    """Even if the offer stopped asking for codes after she bought it: her add-on is not paid
+    for until the code comes, so the job looks, finds the order waiting, and does nothing."""
+    from catalog.models import Offer
+    from orders.services import product_instance_activate
+
+    buy(customer, coded_offer)
+    instance = ProductInstance.objects.get()
+    Offer.objects.filter(pk=coded_offer.pk).update(requires_confirmation=False)
+
+    product_instance_activate(product_instance_id=instance.pk)
+
+    instance.refresh_from_db()
+    assert instance.status == "pending_active"
+    assert Order.objects.get().status == "pending"
+    assert not LedgerEntry.objects.filter(kind="charge").exists()

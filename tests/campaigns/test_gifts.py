@@ -117,6 +117,9 @@ def test_a_gift_to_her_own_number_is_refused(customer, gift_offer):
     with pytest.raises(OptionsError, match="That is your own number"):
         send(customer, gift_offer, customer.lines.get().msisdn)
 
+    assert not Gift.objects.exists()
+    assert not LedgerEntry.objects.filter(kind="charge").exists()
+
 
 def test_only_the_friend_can_accept_and_a_gift_cannot_be_taken_back(customer, friend, gift_offer):
     gift = send(customer, gift_offer, friend.lines.get().msisdn)

@@ -156,6 +156,8 @@ def test_loyalty_data_gives_stacy_300_mb_for_three_years(
 def test_loyalty_data_is_not_offered_to_tom_with_two_months(login, offers):
     page = login("tom").get("/offers/")
 
+    assert page.status_code == 200
+    assert "Data 15GB" in page.text  # her offers page, with what she may buy
     assert "Loyalty Data" not in page.text
 
 

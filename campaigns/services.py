@@ -11,7 +11,7 @@ from orders.models import ProductInstance
 from orders.services import product_instance_grant, product_instance_purchase
 from orders.services.activation import product_instance_start
 from orders.services.common import OrderError
-from selfcare.models import Customer, Interaction, Notification
+from selfcare.models import Channel, Customer, Interaction, Notification
 from selfcare.services import interaction_record, notification_send
 
 from .models import Campaign, Gift
@@ -35,11 +35,10 @@ def campaign_promotion_send(*, campaign: Campaign, customer: Customer) -> Notifi
     written) if she has not agreed to marketing messages."""
     if not customer.marketing_consent:
         raise NoConsentError(f"{customer.name} has not agreed to marketing messages.")
-    first_name = customer.name.split()[0] if customer.name else ""
     return notification_send(
         customer=customer,
         template="promotion",
-        context={"message": campaign.message.replace("{name}", first_name)},
+        context={"message": campaign.message.replace("{name}", customer.first_name)},
         medium=Notification.Medium.SMS,
         campaign_id=campaign.pk,
         link_target=f"/offers/{campaign.offer_id}/",
@@ -99,7 +98,7 @@ def gift_send(
 def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
     """The friend accepts: her gift is granted (free) on the line it was sent to; once it is
     active, the giver's share starts too. Raises Gift.DoesNotExist (not hers), GiftError."""
-    gift = Gift.objects.select_for_update(no_key=True).get(
+    gift = Gift.objects.select_for_update(of=("self",), no_key=True).get(
         pk=gift_id, recipient_line__customer=customer
     )
     if gift.status != Gift.Status.SENT:
@@ -120,7 +119,7 @@ def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ORDER_PLACED,
-        channel="portal",
+        channel=Channel.PORTAL,
         actor=Interaction.Actor.CUSTOMER,
         actor_user=actor_user,
         summary=f"Accepted a gift from {gift.giver.name}",
@@ -148,8 +147,8 @@ def gift_return_due(*, at: dt.datetime | None = None) -> int:
 def gift_return(*, gift_id: int) -> None:
     """Give one unaccepted gift back to its giver; nothing if it was accepted meanwhile."""
     gift = (
-        Gift.objects.select_for_update(no_key=True)
-        .select_related("giver_product__offer")
+        Gift.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("giver_product__offer", "giver", "recipient_line")
         .get(pk=gift_id)
     )
     if gift.status != Gift.Status.SENT:

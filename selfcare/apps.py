@@ -8,6 +8,7 @@ class SelfcareConfig(AppConfig):
 
     def ready(self):
         from . import pageversions
+        from .models import PageChange
 
         # What her dashboard and offers page read (see selfcare.views.common.page_cached).
         watch = pageversions.watch
@@ -30,6 +31,6 @@ class SelfcareConfig(AppConfig):
             "catalog_offer_excludes_offers",
             "catalog_offer_suspends_offers",
         ):
-            watch(table, scope=str(pageversions.CATALOG))
+            watch(table, scope=str(PageChange.CATALOG))
         pre_migrate.connect(pageversions.triggers_drop_before_migrate, sender=self)
         post_migrate.connect(pageversions.triggers_install, sender=self)

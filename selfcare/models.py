@@ -48,6 +48,11 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def first_name(self) -> str:
+        """What messages greet her by."""
+        return self.name.split()[0] if self.name else ""
+
 
 class Account(models.Model):
     """A billing account [TMF666]. Its balance is the sum of its ledger, never a stored number."""

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 TABLE = "selfcare_pagechange"
 PREFIX = "pagechange_"
-CATALOG = 0  # PageChange.CATALOG, without importing models before the apps are ready
 EVENTS = ("insert", "update", "delete")
 
 

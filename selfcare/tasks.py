@@ -4,15 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import services
-from .services.messages import DeliveryError
-
-
-def notification_backoff(retries: int) -> int:
-    """Seconds before retry number `retries + 1`: the first wait doubled each time, capped."""
-    return min(
-        settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**retries,
-        settings.NOTIFICATION_MAX_RETRY_WAIT_SECONDS,
-    )
+from .services.messages import DeliveryError, notification_backoff
 
 
 @shared_task(bind=True, max_retries=None)

@@ -17,15 +17,19 @@ from orders import services as order_services
 from orders.models import ProductInstance
 from orders.selectors import product_instance_refund_quote
 from selfcare.forms import SwitchOnForm
-from selfcare.models import Channel, Interaction
 from selfcare.templatetags.money import money
 
-from .common import agent_required, customer_or_404, is_supervisor, render_customer
+from .common import (
+    AGENT,
+    INVALID,
+    agent_required,
+    customer_or_404,
+    is_supervisor,
+    render_customer,
+)
 from .customers import customer_url
 
 CANCEL_PAGE = "backoffice/addons/cancel.html"
-INVALID = "That request was not complete: reload the page and try again."
-AGENT = {"channel": Channel.AGENT, "actor": Interaction.Actor.AGENT}
 
 
 def _owned(customer, instance_id: int) -> ProductInstance:
@@ -80,11 +84,13 @@ def addon_resume(request, customer_id: int, instance_id: int):
     return redirect(customer_url(customer, "addons"))
 
 
-def _render_cancel(request, customer, instance, form, *, status=200, error=""):
+def _render_cancel(request, customer, instance, form, *, status=200, error="", refund=None):
+    if refund is None:
+        refund = product_instance_refund_quote(product_instance=instance, at=timezone.now())
     context = {
         "customer": customer,
         "instance": instance,
-        "refund": product_instance_refund_quote(product_instance=instance, at=timezone.now()),
+        "refund": refund,
         "form": form,
         "supervisor": is_supervisor(request.user),
         "cancellable": instance.status in CANCELLABLE,
@@ -104,7 +110,7 @@ def addon_cancel(request, customer_id: int, instance_id: int):
     if request.method == "GET":
         refund = product_instance_refund_quote(product_instance=instance, at=timezone.now())
         form = CancelForm(initial={"idempotency_key": uuid.uuid4(), "expected_refund": refund})
-        return _render_cancel(request, customer, instance, form)
+        return _render_cancel(request, customer, instance, form, refund=refund)
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _render_cancel(request, customer, instance, form, status=400)

@@ -26,15 +26,13 @@ from catalog.policies import channel_price
 from orders import services as order_services
 from orders.models import Cart, CartItem
 from orders.selectors import cart_get_open
-from selfcare.models import Channel, Interaction, Line, Notification
+from selfcare.models import Channel, Line, Notification
 
-from .common import agent_name, agent_required, customer_or_404, render_customer
+from .common import AGENT, INVALID, agent_name, agent_required, customer_or_404, render_customer
 from .customers import customer_url
 
 OPTIONS_PAGE = "backoffice/cart/options.html"
-INVALID = "That request was not complete: reload the page and try again."
 NO_LINE = "She has no active line, so nothing can be added to her cart."
-AGENT = {"channel": Channel.AGENT, "actor": Interaction.Actor.AGENT}
 
 
 def stale_message(cart: Cart | None) -> str:

@@ -8,15 +8,14 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from backoffice.selectors import customer_360, customer_get_for_agent
-from selfcare.models import Customer
+from selfcare.models import Channel, Customer, Interaction
 from selfcare.selectors import user_is_agent
 
 SUPERVISOR_PERMISSION = "orders.refund_beyond_policy"
 CUSTOMER_PAGE = "backoffice/customer/page.html"
-
-
-def is_agent(user) -> bool:
-    return user_is_agent(user=user)
+INVALID = "That request was not complete: reload the page and try again."
+# What every agent action passes to the services: the channel and who acted.
+AGENT = {"channel": Channel.AGENT, "actor": Interaction.Actor.AGENT}
 
 
 def agent_required(view):
@@ -33,7 +32,7 @@ def agent_required(view):
                     redirect_to_login(request.htmx.current_url_abs_path or "/backoffice/").url
                 )
             return redirect_to_login(request.get_full_path())
-        if not is_agent(request.user):
+        if not user_is_agent(user=request.user):
             return render(request, "backoffice/forbidden.html", status=403)
         return view(request, *args, **kwargs)
 

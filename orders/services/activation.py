@@ -13,7 +13,7 @@ from selfcare.services import account_credit, interaction_record, notification_s
 
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import ProvisioningRequest, network_adapter
-from .common import order_set_status
+from .common import order_complete, order_set_status
 from .suspension import redundant_services_suspend
 
 logger = logging.getLogger(__name__)
@@ -180,8 +180,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         if order is not None:
             order.customer = instance.customer  # read with the instance: no query for her again
             if order.status == Order.Status.IN_PROGRESS:
-                order.complete(at=now)
-                order_set_status(order=order, from_status=Order.Status.IN_PROGRESS)
+                order_complete(order=order, at=now)
         interaction_record(
             customer=instance.customer,
             kind=Interaction.Kind.ADDON_STATUS,

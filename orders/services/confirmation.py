@@ -50,7 +50,7 @@ def confirmation_code_send(*, order: Order, at) -> ConfirmationCode:
     record = ConfirmationCode.objects.create(
         order=order, code_hash=_hash(order, code), expires_at=at + CODE_VALID_FOR
     )
-    offer = order.items.get().offer
+    offer = order.items.select_related("offer").get().offer
     notification_send(
         customer=order.customer,
         template="confirmation_code",

@@ -55,9 +55,8 @@ def product_instance_modify(
     )
     if replayed is not None:
         return replayed
-    instance = ProductInstance.objects.select_related("offer", "line", "customer").get(
-        pk=instance.pk
-    )
+    # Locked above with her and her line: no need to read them again.
+    instance.line, instance.customer = line, customer
     offer = instance.offer
     if not offer.option_groups or instance.status != ProductInstance.Status.ACTIVE:
         raise OrderError(f"{offer.name} cannot be changed now.")

@@ -225,6 +225,11 @@ def product_instance_purchase(
             [f"This offer is priced in {offer.currency}; your account is in {account.currency}."]
         )
 
+    # Bad input is refused before anything is written.
+    if starts_at is not None:
+        postpone_check(offer=offer, starts_at=starts_at, at=now)
+    options = purchase_options_clean(customer=customer, offer=offer, options=options or {})
+    price = offer_price(offer=offer, options=options, channel=channel)
     link = tracked_link_for_purchase(
         customer=customer, offer_id=offer.pk, at=now, from_cart=cart is not None
     )
@@ -237,10 +242,6 @@ def product_instance_purchase(
         cart=cart,
         attributed_link=link,
     )
-    if starts_at is not None:
-        postpone_check(offer=offer, starts_at=starts_at, at=now)
-    options = purchase_options_clean(customer=customer, offer=offer, options=options or {})
-    price = offer_price(offer=offer, options=options, channel=channel)
     instance = ProductInstance.objects.create(
         customer=customer,
         line=line,

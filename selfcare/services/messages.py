@@ -105,7 +105,7 @@ def notification_send(
     )
     values = {
         "customer": customer,
-        "first_name": customer.name.split()[0] if customer.name else "",
+        "first_name": customer.first_name,
         "operator_name": settings.OPERATOR_NAME,
         **(context or {}),
     }
@@ -270,16 +270,18 @@ def tracked_link_for_purchase(
     return link
 
 
+def notification_backoff(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: the first wait doubled each time, capped."""
+    return min(
+        settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**retries,
+        settings.NOTIFICATION_MAX_RETRY_WAIT_SECONDS,
+    )
+
+
 # A message still queued this long after it was written lost its job (a broker restart, a killed
 # worker): every retry chain has ended well before.
 def _stuck_after() -> dt.timedelta:
-    chain = sum(
-        min(
-            settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**k,
-            settings.NOTIFICATION_MAX_RETRY_WAIT_SECONDS,
-        )
-        for k in range(settings.NOTIFICATION_MAX_RETRIES)
-    )
+    chain = sum(notification_backoff(k) for k in range(settings.NOTIFICATION_MAX_RETRIES))
     return dt.timedelta(seconds=chain + settings.PENDING_DEADLINE_SECONDS)
 
 

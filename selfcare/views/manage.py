@@ -175,8 +175,8 @@ def addon_control(request, instance_id: int, action: str):
     if service is None:
         raise Http404("No such action.")
     form = SwitchOnForm(request.POST)
-    switch = switch_get(request, instance.offer_id)
     if not form.is_valid():
+        switch = switch_get(request, instance.offer_id)
         return render_switch(request, switch, error="That request was malformed.", status=400)
     try:
         service(
@@ -187,8 +187,16 @@ def addon_control(request, instance_id: int, action: str):
             actor_user=request.user,
         )
     except order_services.OrderError as exc:
+        # Refused: nothing was written, so the switch is as it was.
+        switch = switch_get(request, instance.offer_id)
         return render_switch(request, switch, error=str(exc), status=409)
     return render_switch(request, switch_get(request, instance.offer_id), announce=True)
+
+
+def _render_change(request, instance, form, *, status=200, **extra):
+    """The change-options panel: the form, and a quote or an error when there is one."""
+    context = {"instance": instance, "form": form, "key": uuid.uuid4(), **extra}
+    return render(request, f"{FORMS}#change", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -202,23 +210,18 @@ def addon_change(request, instance_id: int):
         raise Http404("This add-on has no options.")
     if request.method == "GET":
         form = ChangeOptionsForm(offer=offer, initial=instance.options)
-        return render(
-            request, f"{FORMS}#change", {"instance": instance, "form": form, "key": uuid.uuid4()}
-        )
+        return _render_change(request, instance, form)
     form = ChangeOptionsForm(request.POST, offer=offer)
     if not form.is_valid():
-        context = {"instance": instance, "form": form, "key": uuid.uuid4()}
-        return render(request, f"{FORMS}#change", context, status=400)
+        return _render_change(request, instance, form, status=400)
     if "confirm" in request.POST and form.cleaned_data["expected_due_now"] is None:
-        context = {"instance": instance, "form": form, "key": uuid.uuid4()}
-        context["error"] = "Check the price of this change before you confirm it."
-        return render(request, f"{FORMS}#change", context, status=400)
+        error = "Check the price of this change before you confirm it."
+        return _render_change(request, instance, form, status=400, error=error)
     if "confirm" not in request.POST:
         quote = product_instance_modify_quote(
             product_instance=instance, options=form.options(), at=timezone.now()
         )
-        context = {"instance": instance, "form": form, "quote": quote, "key": uuid.uuid4()}
-        return render(request, f"{FORMS}#change", context)
+        return _render_change(request, instance, form, quote=quote)
     try:
         order_services.product_instance_modify(
             customer=request.customer,
@@ -230,8 +233,7 @@ def addon_change(request, instance_id: int):
             actor_user=request.user,
         )
     except (order_services.OrderError, InsufficientBalanceError) as exc:
-        context = {"instance": instance, "form": form, "key": uuid.uuid4(), "error": str(exc)}
-        return render(request, f"{FORMS}#change", context, status=409)
+        return _render_change(request, instance, form, status=409, error=str(exc))
     return render_switch(request, switch_get(request, offer.pk), announce=True)
 
 

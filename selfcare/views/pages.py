@@ -1,13 +1,10 @@
 """The portal's pages: each reads through owner-scoped selectors and renders; only the offer page
 writes, the record that she looked at it."""
 
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from catalog.models import Offer
 from orders.selectors import (
-    addon_switch_get,
     addon_switch_list_for_offers,
     addon_switch_list_owned,
     cart_contains,
@@ -17,6 +14,7 @@ from selfcare.models import Channel
 from selfcare.selectors import bucket_list_current, customer_balance
 from selfcare.services import offer_view_record
 
+from .addons import switch_get
 from .common import customer_required, page_cached
 
 
@@ -75,15 +73,7 @@ def orders(request):
 def offer_detail(request, offer_id: int):
     """One offer, where a message's link lands: what it gives, its switch, and "add to cart".
     The view is recorded in her history, so an agent she calls sees what she looked at."""
-    try:
-        switch = addon_switch_get(
-            customer=request.customer,
-            line=request.line,
-            offer_id=offer_id,
-            channel=Channel.PORTAL,
-        )
-    except Offer.DoesNotExist as exc:
-        raise Http404("No such add-on.") from exc
+    switch = switch_get(request, offer_id)
     offer_view_record(customer=request.customer, offer=switch.offer, channel=Channel.PORTAL)
     return render(
         request,

@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from catalog.models import Offer
@@ -41,8 +42,6 @@ pytestmark = pytest.mark.django_db
 
 
 def versions(*scopes) -> tuple:
-    from django.db.models import Sum
-
     found = dict(
         PageChange.objects.filter(scope__in=scopes)
         .values("scope")

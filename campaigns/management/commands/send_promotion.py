@@ -17,7 +17,10 @@ class Command(BaseCommand):
         found = Campaign.objects.filter(code=campaign).first()
         if found is None:
             raise CommandError(f"No campaign with the code {campaign!r}.")
-        lines = {line.msisdn: line for line in Line.objects.filter(msisdn__in=msisdns)}
+        lines = {
+            line.msisdn: line
+            for line in Line.objects.filter(msisdn__in=msisdns).select_related("customer")
+        }
         unknown = [msisdn for msisdn in msisdns if msisdn not in lines]
         if unknown:
             raise CommandError(f"Not one of our numbers: {', '.join(unknown)}. Nothing was sent.")

@@ -209,17 +209,12 @@ def wrk(
     )
 
 
-def query_count(
-    *, user, path: str, method: str = "get", data: dict | None = None, cached: bool = False
-) -> int:
+def query_count(*, user, path: str, method: str = "get", data: dict | None = None) -> int:
     """SQL queries of one request by `user`, in this process, after a warm-up GET of the page so
-    that per-process caches (content types, templates) are not counted. A GET is counted as made
-    for this request, or with `cached` as served from the page cache (one more load to keep it)."""
+    that per-process caches (content types, templates) are not counted."""
     client = Client()
     client.force_login(user)
     client.get(path if method == "get" else "/")
-    if cached:
-        client.get(path)
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(path, data or {})
     if response.status_code != 200:

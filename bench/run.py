@@ -32,9 +32,10 @@ WEB_THREADS = _knob("WEB_THREADS", 2)
 WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", "prefork")
 WORKER_CONCURRENCY = _knob("WORKER_CONCURRENCY", 2)
 
-PAGE_TARGET_PERCENT = 40.0
-# Made for each request (a hard reload): what the first load after a change costs.
-MADE = "{} made each time"
+# Every page is made for its request (there is no page cache): what the first load after a
+# tap costs. Targets as a share of the reference page's requests/s in the same run.
+PAGE_TARGETS = {"/ (dashboard) made fresh": 40.0, "/offers/ made fresh": 30.0}
+TAP_TARGET_P95_MS = 50.0
 # Above this share of the CPUs used by other processes during a phase, its figure is flagged.
 NOISY_PERCENT = 10.0
 
@@ -199,15 +200,10 @@ def _measure(fixtures: dict, *, port: int, dsn: str, worker, web) -> dict:
 
     one = fixtures["one"]
     cookie = f"{settings.SESSION_COOKIE_NAME}={one.session_key}"
-    # A hard reload (Cache-Control: no-cache) makes the page again: what the first load after a
-    # change costs.
-    hard_reload = ("Cache-Control: no-cache",)
     pages = [
         ("reference", f"/bench/reference/{offer_id}/", fixtures["tap_offer"].name, ()),
-        ("/ (dashboard)", "/", fixtures["tap_offer"].name, ()),
-        ("/offers/", "/offers/", fixtures["catalog"][-1].name, ()),
-        (MADE.format("/"), "/", fixtures["tap_offer"].name, hard_reload),
-        (MADE.format("/offers/"), "/offers/", fixtures["catalog"][-1].name, hard_reload),
+        ("/ (dashboard) made fresh", "/", fixtures["tap_offer"].name, ()),
+        ("/offers/ made fresh", "/offers/", fixtures["catalog"][-1].name, ()),
     ]
     rates = {}
     for label, path, expect, headers in pages:
@@ -247,8 +243,6 @@ def _query_counts(fixtures: dict) -> list[tuple[str, str, str]]:
         for customer in (one, many):
             owned = str(customer.products.count())
             counts.append((f"GET {path}", owned, str(query_count(user=customer.user, path=path))))
-        cached = query_count(user=one.user, path=path, cached=True)
-        counts.append((f"GET {path} from the page cache", str(one.products.count()), str(cached)))
     tap_path = f"/addons/{fixtures['tap_offer'].pk}/on/"
     tapped = query_count(
         user=fixtures["tap_query"].user,
@@ -281,8 +275,8 @@ def _print_figures(figures: dict) -> None:
         [
             "tap-to-active (ms)",
             percentiles(tap),
-            "p95 < 100 ms",
-            _verdict(tap["p95"] < 100),
+            f"p95 < {TAP_TARGET_P95_MS:.0f} ms",
+            _verdict(tap["p95"] < TAP_TARGET_P95_MS),
             busy["tap"],
         ],
         ["  POST answered (ms)", percentiles(figures["tap_response"]), "", "", ""],
@@ -297,9 +291,9 @@ def _print_figures(figures: dict) -> None:
             f"(latency p50 {result.latency_p50_ms:.0f} ms, p99 {result.latency_p99_ms:.0f} ms)"
         )
         target, verdict = "", ""
-        if label in ("/ (dashboard)", "/offers/"):
-            target = f">= {PAGE_TARGET_PERCENT:.0f} % of ref"
-            verdict = _verdict(share >= PAGE_TARGET_PERCENT)
+        if label in PAGE_TARGETS:
+            target = f">= {PAGE_TARGETS[label]:.0f} % of ref"
+            verdict = _verdict(share >= PAGE_TARGETS[label])
         rows.append([f"GET {label}", value, target, verdict, busy[label]])
     for request, owned, count in figures["queries"]:
         rows.append([f"SQL queries {request}, {owned} add-ons", count, "", "", ""])

@@ -4,7 +4,6 @@ history of every touchpoint with them."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from catalog.models import LifecycleStatus
 
@@ -305,29 +304,3 @@ class TrackedLink(models.Model):
 
     def __str__(self) -> str:
         return f"Link to {self.target}"
-
-
-class PageChange(models.Model):
-    """A record that something a customer's portal pages show was written (her ledger, lines,
-    allowances, add-ons, orders, messages), or the catalog. Database triggers write it
-    (`selfcare.pageversions`), inside the writing transaction, so no write path can forget it: a
-    service, an `.update()`, the admin, or raw SQL. Her page version is the sum of her rows'
-    weights: it rises with every committed write and never falls, and the page cache keys her
-    pages on it.
-
-    Writers only ever insert (on PostgreSQL one row per statement and customer), so two
-    transactions never wait for each other here. A sweep folds old rows into one per customer,
-    keeping the sum (`page_changes_fold`)."""
-
-    CATALOG = 0  # `scope` of the catalog's changes; customers' ids start at 1
-
-    scope = models.BigIntegerField(help_text="Customer id, or 0: the catalog.")
-    weight = models.BigIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        # A version is read from the index alone on PostgreSQL (`include` is ignored elsewhere).
-        indexes = [models.Index(fields=["scope"], include=["weight"], name="page_change_scope")]
-
-    def __str__(self) -> str:
-        return f"{self.scope}: +{self.weight}"

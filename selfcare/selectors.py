@@ -2,14 +2,12 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Q, Sum
 
 from catalog.policies import money_round
 
-from .models import Account, Bucket, Customer, Interaction, Line, PageChange
+from .models import Account, Bucket, Customer, Interaction, Line
 
 
 def account_balance(*, account: Account) -> Decimal:
@@ -40,37 +38,6 @@ def line_get_home_for_user(*, user) -> Line | None:
         .order_by("id")
         .first()
     )
-
-
-class PageVersions(NamedTuple):
-    line_id: int
-    customer_id: int
-    page_version: int  # 0 until her first write
-    catalog_version: int
-
-
-_VERSION = f"SELECT COALESCE(SUM(weight), 0) FROM {PageChange._meta.db_table} WHERE scope ="  # noqa: S608
-_PAGE_VERSIONS_SQL = f"""
-    SELECT line.id, line.customer_id,
-        ({_VERSION} line.customer_id),
-        ({_VERSION} {PageChange.CATALOG})
-    FROM {Line._meta.db_table} line
-    JOIN {Customer._meta.db_table} customer ON customer.id = line.customer_id
-    WHERE customer.user_id = %s AND NOT line.temporary
-    ORDER BY line.id
-    LIMIT 1
-"""  # noqa: S608 (table names from the models, the user id a parameter)
-
-
-def page_versions_for_user(*, user) -> PageVersions | None:
-    """Her home line, her page version and the catalog's: what the page cache keys her pages on
-    (None for staff and for a customer without a line). Read before anything else the page reads,
-    so a page never shows less than the versions it is kept under. In SQL, not the ORM: it runs
-    on every cached page, and compiling the ORM's query costs several times running it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_PAGE_VERSIONS_SQL, [user.pk])
-        row = cursor.fetchone()
-    return None if row is None else PageVersions(*row)
 
 
 def customer_balance(*, customer: Customer) -> Decimal:

@@ -129,19 +129,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
-# The dashboard and the offers page are served from a per-process cache while nothing on them
-# has changed (selfcare.views.common.page_cached): keyed on versions the database moves, so a
-# process never serves what another has made stale. Off with PORTAL_PAGE_CACHE=false.
-PAGE_CACHE = "pages" if env.bool("PORTAL_PAGE_CACHE", default=True) else None
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        # An entry's key holds the minute it was made in: it is never used after that minute.
-        "TIMEOUT": 60,
-        "OPTIONS": {"MAX_ENTRIES": env.int("PORTAL_PAGE_CACHE_ENTRIES", default=2000)},
-    },
 }
 # Sessions are read on every request: from Redis when there is one (written through to the
 # database), else from the database. A per-process cache would let a logged-out session live on
@@ -205,10 +194,6 @@ CELERY_BEAT_SCHEDULE = {
     "renew-due-product-instances": {
         "task": "orders.tasks.product_instance_renew_due_task",
         "schedule": 60.0,
-    },
-    "fold-page-changes": {
-        "task": "selfcare.tasks.page_changes_fold_task",
-        "schedule": 300.0,
     },
     "retry-stuck-notifications": {
         "task": "selfcare.tasks.notification_retry_stuck_task",

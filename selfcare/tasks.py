@@ -23,8 +23,3 @@ def notification_deliver_task(self, notification_id: int) -> None:
 @shared_task
 def notification_retry_stuck_task() -> dict:
     return services.notification_retry_stuck()
-
-
-@shared_task
-def page_changes_fold_task() -> int:
-    return services.page_changes_fold()

@@ -192,7 +192,6 @@ from .messages import (  # noqa: E402
     tracked_link_click,
     tracked_link_for_purchase,
 )
-from .pages import page_changes_fold  # noqa: E402
 
 __all__ = [
     "NOTIFICATION_TEMPLATES",
@@ -208,7 +207,6 @@ __all__ = [
     "notification_retry_stuck",
     "notification_send",
     "offer_view_record",
-    "page_changes_fold",
     "tracked_link_click",
     "tracked_link_for_purchase",
     "usage_record",

@@ -15,10 +15,9 @@ from selfcare.selectors import bucket_list_current, customer_balance
 from selfcare.services import offer_view_record
 
 from .addons import switch_get
-from .common import customer_required, page_cached
+from .common import customer_required
 
 
-@page_cached
 @customer_required
 def dashboard(request):
     customer, line = request.customer, request.line
@@ -42,7 +41,6 @@ def allowances(request):
     return render(request, "selfcare/dashboard/page.html#allowances", context)
 
 
-@page_cached
 @customer_required
 def offers(request):
     customer = request.customer

@@ -28,6 +28,7 @@ class CartOptionsForm(PurchaseForm):
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, offer=offer, **kwargs)
         self.fields.pop("idempotency_key")
+        self.fields.pop("expected_price")
         self.fields.pop("starts_at", None)
         # The agent tells her what each choice adds to the price.
         for group in offer.option_groups:

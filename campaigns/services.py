@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -56,10 +57,12 @@ def gift_send(
     channel: str,
     idempotency_key: str,
     actor_user=None,
+    expected_price: Decimal | None = None,
 ) -> Gift:
-    """Buy a gift offer for a friend's number: charged now; her own share waits for the friend.
-    The friend is told by SMS and in her inbox. A replay returns the first gift. Raises what
-    `product_instance_purchase` raises (OptionsError for a wrong number, said next to it)."""
+    """Buy a gift offer for a friend's number: charged now (refused if not at `expected_price`,
+    the price she was shown); her own share waits for the friend. The friend is told by SMS and
+    in her inbox. A replay returns the first gift. Raises what `product_instance_purchase`
+    raises (OptionsError for a wrong number, said next to it)."""
     order = product_instance_purchase(
         customer=customer,
         line_id=line_id,
@@ -68,6 +71,7 @@ def gift_send(
         idempotency_key=idempotency_key,
         actor_user=actor_user,
         options={"friend_msisdn": friend_msisdn},
+        expected_price=expected_price,
     )
     share = ProductInstance.objects.select_related("offer").get(order_items__order=order)
     existing = Gift.objects.filter(giver_product=share).first()

@@ -9,6 +9,20 @@ class SwitchOnForm(forms.Form):
     )
 
 
+def expected_price_field() -> forms.DecimalField:
+    """The price the page showed her: the purchase is refused if it is not the price now. Pages
+    always send it; a client that sends none buys at the price of the moment."""
+    return forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, widget=forms.HiddenInput
+    )
+
+
+class SwitchBuyForm(SwitchOnForm):
+    """A tap that buys: the key, and the price on the switch she tapped."""
+
+    expected_price = expected_price_field()
+
+
 class SwitchOffForm(SwitchOnForm):
     expected_refund = forms.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 
@@ -34,7 +48,12 @@ class PurchaseForm(SwitchOnForm):
 
     def __init__(self, *args, offer, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["expected_price"] = expected_price_field()
         self.fields.update(option_fields(offer))
+        if not self.is_bound:
+            # A complete choice from the start, so the form opens on a price, not "from".
+            for group in offer.option_groups:
+                self.initial.setdefault(group["key"], group["choices"][0]["value"])
         if offer.creates_temporary_line:
             self.fields["iccid"] = forms.CharField(
                 label="SIM card number (ICCID)",
@@ -66,6 +85,20 @@ class PurchaseForm(SwitchOnForm):
         return {
             key: data[key] for key in (*self.option_keys, "iccid", "friend_msisdn") if key in data
         }
+
+    def options_typed(self) -> dict:
+        """The choices as sent, valid or not, for a quote of what she has picked so far."""
+        return {key: self.data.get(key) for key in self.option_keys}
+
+    def starts_at_typed(self):
+        """The later start as sent, if it reads as one (else None: a quote of starting now)."""
+        field = self.fields.get("starts_at")
+        if field is None:
+            return None
+        try:
+            return field.clean(self.data.get("starts_at"))
+        except forms.ValidationError:
+            return None
 
 
 class CodeForm(forms.Form):

@@ -1,6 +1,7 @@
 """Every read of orders and products that is more than a `get`, scoped to its owner."""
 
 from .cart import Quote, QuoteLine, cart_contains, cart_get_open, cart_quote
+from .pricing import PurchaseQuote, offer_price, purchase_quote
 from .products import (
     Control,
     ModifyQuote,
@@ -28,6 +29,7 @@ __all__ = [
     "AddonSwitch",
     "Control",
     "ModifyQuote",
+    "PurchaseQuote",
     "Quote",
     "QuoteLine",
     "addon_switch_for_order",
@@ -38,6 +40,7 @@ __all__ = [
     "cart_get_open",
     "cart_quote",
     "customer_context_build",
+    "offer_price",
     "order_ids_unconfirmed",
     "order_list_for_customer",
     "product_instance_controls",
@@ -48,4 +51,5 @@ __all__ = [
     "product_instance_ids_stuck",
     "product_instance_modify_quote",
     "product_instance_refund_quote",
+    "purchase_quote",
 ]

@@ -19,6 +19,7 @@ from catalog.policies import channel_price
 from selfcare.models import Customer
 
 from ..models import Cart, CartItem, ProductInstance
+from .pricing import offer_price
 from .products import customer_context_build
 
 CHANNEL_LABELS = dict(SalesChannel.choices)
@@ -100,16 +101,13 @@ def cart_contains(*, customer: Customer, offer_id: int) -> bool:
 
 
 def cart_item_price(*, offer: Offer, options: dict, channel: str) -> tuple[Decimal, Decimal]:
-    """(list price, price on `channel`) of one period of `offer` with valid `options`."""
+    """(list price, price on `channel`) of one period of `offer` with valid `options`; the
+    price on `channel` is what its checkout charges."""
+    price = offer_price(offer=offer, options=options, channel=channel)
     if not offer.option_groups:
-        return offer.price, channel_price(offer, channel=channel)
-    groups, list_base = offer.option_groups, offer.price
-    return (
-        configuration(base_price=list_base, groups=groups, chosen=options).price,
-        configuration(
-            base_price=channel_price(offer, channel=channel), groups=groups, chosen=options
-        ).price,
-    )
+        return offer.price, price
+    listed = configuration(base_price=offer.price, groups=offer.option_groups, chosen=options)
+    return listed.price, price
 
 
 def cart_quote(*, customer: Customer, channel: str, cart: Cart | None = None, at=None) -> Quote:

@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from catalog.eligibility import CustomerContext
+from catalog.models import SalesChannel
 from catalog.options import configuration
 from catalog.policies import money_round, operator_zone, refund_due
 from selfcare.models import Bucket, Customer, Line
 
 from ..models import Order, OrderItem, ProductInstance
+from .pricing import offer_price
 
 # A failed activation stays on the switch this long, so the customer sees why.
 FAILURE_SHOWN_FOR = dt.timedelta(hours=24)
@@ -113,26 +115,32 @@ class ModifyQuote:
 
 
 def product_instance_modify_quote(
-    *, product_instance: ProductInstance, options: dict, at: dt.datetime
+    *,
+    product_instance: ProductInstance,
+    options: dict,
+    at: dt.datetime,
+    channel: str = SalesChannel.PORTAL,
 ) -> ModifyQuote:
-    """The price effect of new (valid) options: the new price of a period from the next renewal,
-    and the difference for what is left of this period, pro rata of time, charged or refunded
-    now."""
+    """The price effect of new (valid) options: the new price of a period from the next renewal
+    (as a purchase on `channel` would charge them), and the difference from what she pays now
+    for what is left of this period, pro rata of time, charged or refunded now."""
     offer = product_instance.offer
     old = configuration(
         base_price=offer.price, groups=offer.option_groups, chosen=product_instance.options
     )
     new = configuration(base_price=offer.price, groups=offer.option_groups, chosen=options)
+    new_price = offer_price(offer=offer, options=options, channel=channel)
+    old_price = product_instance.price
     due = Decimal(0)
     start, end = product_instance.started_at, product_instance.ends_at
     if start and end and end > at:
         left = Decimal((end - at).total_seconds()) / Decimal((end - start).total_seconds())
-        due = money_round((new.price - old.price) * left, currency=offer.currency)
+        due = money_round((new_price - old_price) * left, currency=offer.currency)
     return ModifyQuote(
         before=old.labels,
         after=new.labels,
-        old_price=old.price,
-        new_price=new.price,
+        old_price=old_price,
+        new_price=new_price,
         due_now=due,
         currency=offer.currency,
     )

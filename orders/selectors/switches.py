@@ -10,11 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.eligibility import Decision, offer_decide
-from catalog.models import Offer
+from catalog.models import Billing, Offer
 from catalog.policies import channel_price
+from catalog.selectors import offer_list_published
 from selfcare.models import Customer, Line
 
 from ..models import Order, OrderItem, ProductInstance
+from .pricing import offer_price
 from .products import FAILURE_SHOWN_FOR, customer_context_build, when
 
 
@@ -33,13 +35,36 @@ class AddonSwitch:
     key: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     @property
+    def owned(self) -> bool:
+        return self.instance is not None and self.instance.is_live
+
+    @property
     def price(self):
-        """What a period costs her here: the portal's price, if the offer has one."""
-        return channel_price(self.offer, channel="portal")
+        """What a period costs her: what she pays now for one she owns (her options, the price
+        she bought it at); else what a purchase in the portal charges (`offer_price`), or, for
+        a bundle whose options add to it, the base they add to."""
+        if self.owned:
+            return self.instance.price
+        if self.price_from:
+            return channel_price(self.offer, channel="portal")
+        return offer_price(offer=self.offer, options={}, channel="portal")
+
+    @property
+    def price_from(self) -> bool:
+        """Its price depends on the options she will pick: `price` is where it starts."""
+        return not self.owned and bool(self.offer.option_groups)
 
     @property
     def discounted(self) -> bool:
-        return self.offer.price is not None and self.price < self.offer.price
+        return not self.owned and self.offer.price is not None and self.price < self.offer.price
+
+    @property
+    def free(self) -> bool:
+        return not self.price
+
+    @property
+    def recurring(self) -> bool:
+        return self.offer.billing == Billing.RECURRING
 
     @property
     def state(self) -> str:
@@ -76,6 +101,15 @@ class AddonSwitch:
     @property
     def failed(self) -> bool:
         return self.state == ProductInstance.Status.FAILED
+
+    @property
+    def paid_before_start(self) -> bool:
+        """A postponed start she has paid for already (at purchase), waiting to start."""
+        return (
+            self.state == ProductInstance.Status.SCHEDULED
+            and not self.offer.is_gift
+            and bool(self.instance.paid_amount)
+        )
 
     @property
     def is_gift_waiting(self) -> bool:
@@ -193,10 +227,7 @@ def addon_switch_list_for_offers(
         owned_offer_ids=[i.offer_id for i in instances.values() if i.is_live],
     )
     switches = []
-    offers = Offer.objects.filter(status=Offer.Status.PUBLISHED).prefetch_related(
-        "requires_offers", "excludes_offers"
-    )
-    for offer in offers:
+    for offer in offer_list_published():
         decision = offer_decide(offer=offer, context=context)
         instance = instances.get(offer.pk)
         if decision.eligible or decision.limited_only or (instance and instance.is_live):

@@ -27,6 +27,7 @@ from .modification import ModifyChangedError, product_instance_modify
 from .purchase import (
     AlreadyOwnedError,
     NotEligibleError,
+    OfferPriceChangedError,
     OptionsError,
     PostponeError,
     product_instance_grant,
@@ -64,6 +65,7 @@ __all__ = [
     "NotCancellableError",
     "NotEligibleError",
     "NotSuspendableError",
+    "OfferPriceChangedError",
     "OptionsError",
     "OrderError",
     "PostponeError",

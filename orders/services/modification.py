@@ -66,7 +66,9 @@ def product_instance_modify(
         raise OptionsError(field, message)
     chosen = {group["key"]: options[group["key"]] for group in offer.option_groups}
     now = timezone.now()
-    quote = product_instance_modify_quote(product_instance=instance, options=chosen, at=now)
+    quote = product_instance_modify_quote(
+        product_instance=instance, options=chosen, at=now, channel=channel
+    )
     if expected_due_now is not None and quote.due_now != expected_due_now:
         raise ModifyChangedError("The price of this change has changed: please confirm again.")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -8,8 +9,7 @@ from django.utils import timezone
 
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
-from catalog.options import configuration, options_validate
-from catalog.policies import channel_price
+from catalog.options import options_validate
 from selfcare.models import Customer, Interaction, Line
 from selfcare.services import (
     account_balance_check,
@@ -20,7 +20,7 @@ from selfcare.services import (
 from selfcare.sims import iccid_normalise, iccid_problem
 
 from ..models import Order, OrderItem, ProductInstance
-from ..selectors import customer_context_build
+from ..selectors import customer_context_build, offer_price
 from .common import (
     OrderError,
     lock_account_and_line,
@@ -60,13 +60,18 @@ class OptionsError(OrderError):
         self.field = field
 
 
-def offer_price(*, offer: Offer, options: dict, channel: str):
-    """The price of a period of `offer` bought on `channel` (its channel price, if it has one)
-    with the (valid) options chosen."""
-    base = channel_price(offer, channel=channel)
-    if not offer.option_groups:
-        return base
-    return configuration(base_price=base, groups=offer.option_groups, chosen=options).price
+class OfferPriceChangedError(OrderError):
+    """The price is not the one she was shown (`expected`): nothing was bought; `price` is the
+    price now, to show her before she confirms again."""
+
+    def __init__(self, *, price: Decimal, expected: Decimal, currency: str):
+        super().__init__(
+            f"The price is now {currency} {price}, not the {currency} {expected} you were "
+            "shown, so nothing was charged. Check it and confirm again."
+        )
+        self.price = price
+        self.expected = expected
+        self.currency = currency
 
 
 def gift_recipient_clean(*, customer: Customer, msisdn) -> dict:
@@ -183,18 +188,22 @@ def product_instance_purchase(
     starts_at: dt.datetime | None = None,
     options: dict | None = None,
     cart=None,
+    expected_price: Decimal | None = None,
 ) -> Order:
     """Buy `offer_id` for the customer's line: the switch's "on"; with `starts_at`, postponed to
     start then (`scheduled`; the offer must allow it). The price is the offer's on `channel`; a
     tracked link she clicked for this offer lately is credited with the sale; `cart` is the cart
-    it was checked out from.
+    it was checked out from. `expected_price` is the price she was shown (`purchase_quote`): a
+    different price now is refused. The price is charged now, a postponed start included (it
+    buys a period from that start); an offer that needs a code is charged when it is confirmed.
 
     In one transaction, under the customer's account and line locks: replays of the same
     `idempotency_key` return the first order; eligibility is checked again; the order, the
     `pending_active` product instance, the ledger charge and the interaction are written; and the
     activation job is scheduled to run after commit.
 
-    Raises NotEligibleError, AlreadyOwnedError, InsufficientBalanceError (nothing written),
+    Raises NotEligibleError, AlreadyOwnedError, OfferPriceChangedError, OptionsError,
+    PostponeError, InsufficientBalanceError (for each of them nothing is written),
     IdempotencyConflictError (the key was used for something else), Offer.DoesNotExist and
     Line.DoesNotExist (not hers).
     """
@@ -230,6 +239,8 @@ def product_instance_purchase(
         postpone_check(offer=offer, starts_at=starts_at, at=now)
     options = purchase_options_clean(customer=customer, offer=offer, options=options or {})
     price = offer_price(offer=offer, options=options, channel=channel)
+    if expected_price is not None and price != expected_price:
+        raise OfferPriceChangedError(price=price, expected=expected_price, currency=offer.currency)
     link = tracked_link_for_purchase(
         customer=customer, offer_id=offer.pk, at=now, from_cart=cart is not None
     )

@@ -20,7 +20,7 @@ from orders.selectors import (
     product_instance_get_for_customer,
     product_instance_refund_quote,
 )
-from selfcare.forms import SwitchOffForm, SwitchOnForm
+from selfcare.forms import SwitchBuyForm, SwitchOffForm
 from selfcare.models import Channel
 from selfcare.selectors import customer_balance
 from selfcare.services import InsufficientBalanceError
@@ -40,10 +40,21 @@ def switch_get(request, offer_id: int):
         raise Http404("No such add-on.") from exc
 
 
-def render_switch(request, switch, *, error: str = "", announce: bool = False, status: int = 200):
+def render_switch(
+    request,
+    switch,
+    *,
+    error: str = "",
+    announce: bool = False,
+    status: int = 200,
+    price_changed=None,
+):
+    """The switch's card; `price_changed` (an OfferPriceChangedError) says the tap was refused
+    because the price is not the one the card showed, which it now shows."""
     context = {
         "switch": switch,
         "error": error,
+        "price_changed": price_changed,
         "announce": announce,
         "balance": customer_balance(customer=request.customer) if announce else None,
         "currency": request.customer.account.currency,
@@ -67,7 +78,7 @@ def addon_switch(request, offer_id: int):
 @require_POST
 @customer_required
 def addon_on(request, offer_id: int):
-    form = SwitchOnForm(request.POST)
+    form = SwitchBuyForm(request.POST)
     if not form.is_valid():
         return render_switch(
             request,
@@ -82,10 +93,15 @@ def addon_on(request, offer_id: int):
             offer_id=offer_id,
             channel=Channel.PORTAL,
             idempotency_key=form.cleaned_data["idempotency_key"],
+            expected_price=form.cleaned_data["expected_price"],
             actor_user=request.user,
         )
     except Offer.DoesNotExist as exc:
         raise Http404("No such add-on.") from exc
+    except order_services.OfferPriceChangedError as exc:
+        # Nothing was bought: the card now shows (and a tap now carries) the price of now.
+        switch = switch_get(request, offer_id)
+        return render_switch(request, switch, price_changed=exc, status=409)
     except (order_services.OrderError, InsufficientBalanceError) as exc:
         return render_switch(request, switch_get(request, offer_id), error=str(exc), status=409)
     # The tap's answer is built from what the purchase wrote, not read again from scratch.

@@ -10,7 +10,7 @@ refusal is a 4xx carrying the same card with the message next to the field it is
 import uuid
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,6 +23,7 @@ from orders.selectors import (
     product_instance_controls,
     product_instance_get_for_customer,
     product_instance_modify_quote,
+    purchase_quote,
 )
 from selfcare.forms import ChangeOptionsForm, CodeForm, PurchaseForm, SwitchOnForm
 from selfcare.models import Channel
@@ -33,6 +34,7 @@ from .addons import render_switch, switch_get
 from .common import customer_required
 
 FORMS = "selfcare/addons/manage.html"
+CONFIGURE_PAGE = "selfcare/addons/configure.html"
 CONTROL_SERVICES = {
     "suspend": order_services.product_instance_suspend,
     "resume": order_services.product_instance_resume,
@@ -47,15 +49,54 @@ def _owned(request, instance_id: int) -> ProductInstance:
         raise Http404("No such add-on.") from exc
 
 
-def _render_configure(request, switch, form, *, status=200, error=""):
-    context = {"switch": switch, "form": form, "key": uuid.uuid4(), "error": error}
-    return render(request, f"{FORMS}#configure", context, status=status)
+def _purchase_quote(offer, form: PurchaseForm):
+    """The price of what the form holds: her choices as sent, or the ones it opens with."""
+    if form.is_bound:
+        options, starts_at = form.options_typed(), form.starts_at_typed()
+    else:
+        options, starts_at = {key: form.initial.get(key) for key in form.option_keys}, None
+    return purchase_quote(offer=offer, options=options, channel=Channel.PORTAL, starts_at=starts_at)
+
+
+def _as_page(request) -> bool:
+    """A browser without JavaScript: it opened the form as a page of its own (a link from the
+    offer's page), and that page's form says so when it posts."""
+    return not request.htmx and (request.method == "GET" or "page" in request.POST)
+
+
+def _render_configure(request, switch, form, *, status=200, error="", price_changed=None):
+    """The form inside the add-on's card for htmx; a page of its own without JavaScript."""
+    as_page = _as_page(request)
+    context = {
+        "switch": switch,
+        "form": form,
+        "quote": _purchase_quote(switch.offer, form),
+        "key": uuid.uuid4(),
+        "error": error,
+        "price_changed": price_changed,
+        "as_page": as_page,
+    }
+    template = CONFIGURE_PAGE if as_page else f"{FORMS}#configure"
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@customer_required
+def addon_quote(request, offer_id: int):
+    """The price of the choices made so far in the configure form, as she makes them."""
+    switch = switch_get(request, offer_id)
+    form = PurchaseForm(request.GET, offer=switch.offer)
+    context = {"offer": switch.offer, "quote": _purchase_quote(switch.offer, form)}
+    return render(request, f"{FORMS}#quote", context)
 
 
 @require_http_methods(["GET", "POST"])
 @customer_required
 def addon_configure(request, offer_id: int):
-    """GET: the form an offer asks for before it starts. POST: switch it on with those answers."""
+    """GET: the form an offer asks for before it starts, with the price of what it holds. POST
+    with `quote` (the button a browser without JavaScript shows): that price again, for her
+    choices. POST: switch it on with those answers, refused if the price is not the one the form
+    showed (`expected_price`)."""
     switch = switch_get(request, offer_id)
     offer = switch.offer
     if request.method == "GET":
@@ -63,7 +104,10 @@ def addon_configure(request, offer_id: int):
     form = PurchaseForm(request.POST, offer=offer)
     if not form.is_valid():
         return _render_configure(request, switch, form, status=400)
+    if "quote" in request.POST:
+        return _render_configure(request, switch, form)
     starts_at = form.cleaned_data.get("starts_at")
+    expected_price = form.cleaned_data["expected_price"]
     try:
         if offer.is_gift:
             gift = campaign_services.gift_send(
@@ -74,6 +118,7 @@ def addon_configure(request, offer_id: int):
                 channel=Channel.PORTAL,
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 actor_user=request.user,
+                expected_price=expected_price,
             )
             order = gift.giver_product.order_items.get().order
         else:
@@ -86,7 +131,11 @@ def addon_configure(request, offer_id: int):
                 actor_user=request.user,
                 starts_at=starts_at,
                 options=form.options(),
+                expected_price=expected_price,
             )
+    except order_services.OfferPriceChangedError as exc:
+        # Nothing was bought: the form now shows (and posts) the price of her choices now.
+        return _render_configure(request, switch, form, status=409, price_changed=exc)
     except order_services.OptionsError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return _render_configure(request, switch, form, status=400)
@@ -95,6 +144,9 @@ def addon_configure(request, offer_id: int):
         return _render_configure(request, switch, form, status=400)
     except (order_services.OrderError, InsufficientBalanceError) as exc:
         return _render_configure(request, switch, form, status=409, error=str(exc))
+    if _as_page(request):
+        # Back to the offer's page, which shows the add-on as it is now.
+        return redirect("selfcare:offer_detail", offer_id)
     if order.status == Order.Status.PENDING:
         return _render_code(request, order, CodeForm())
     return render_switch(request, switch_get(request, offer_id), announce=True)
@@ -219,7 +271,10 @@ def addon_change(request, instance_id: int):
         return _render_change(request, instance, form, status=400, error=error)
     if "confirm" not in request.POST:
         quote = product_instance_modify_quote(
-            product_instance=instance, options=form.options(), at=timezone.now()
+            product_instance=instance,
+            options=form.options(),
+            at=timezone.now(),
+            channel=Channel.PORTAL,
         )
         return _render_change(request, instance, form, quote=quote)
     try:

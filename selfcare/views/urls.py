@@ -25,6 +25,7 @@ urlpatterns = [
     path("addons/<id:offer_id>/on/", addons.addon_on, name="addon_on"),
     path("addons/owned/<id:instance_id>/off/", addons.addon_off, name="addon_off"),
     path("addons/<id:offer_id>/configure/", manage.addon_configure, name="addon_configure"),
+    path("addons/<id:offer_id>/quote/", manage.addon_quote, name="addon_quote"),
     path("addons/owned/<id:instance_id>/manage/", manage.addon_manage, name="addon_manage"),
     path("addons/owned/<id:instance_id>/change/", manage.addon_change, name="addon_change"),
     path(

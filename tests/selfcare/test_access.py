@@ -41,6 +41,7 @@ ROUTES = {
     "addon_on": (POST, "offer"),
     "addon_off": (GET, "instance"),
     "addon_configure": (GET, "offer"),
+    "addon_quote": (GET, "offer"),
     "addon_manage": (GET, "instance"),
     "addon_change": (GET, "instance"),
     "addon_control": (POST, "instance"),

@@ -248,3 +248,14 @@ class Offer(FSMModelMixin, OfferTerms):
     @transition(field=status, source=Status.PUBLISHED, target=Status.RETIRED)
     def retire(self, *, at) -> None:
         self.retired_at = at
+
+
+class CatalogVersion(models.Model):
+    """One row: a number the catalog's services raise in the transaction of every change to
+    offers, so a process may keep the published catalog and tell, with one read of this row,
+    whether what it keeps is still current (`catalog.selectors.offer_list_published`)."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Catalog version {self.version}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from .models import Offer, OfferTemplate, OfferTerms
+from .models import CatalogVersion, Offer, OfferTemplate, OfferTerms
 from .pack import TEMPLATE_PACK
 from .policies import COMMERCIAL_FIELDS, offer_problems
 
@@ -24,6 +25,15 @@ class OfferPublishError(Exception):
 
 class OfferTransitionError(Exception):
     pass
+
+
+def catalog_version_bump() -> None:
+    """Tell every process that keeps the published catalog to read it again. Called in the
+    transaction of each change to offers (or their links to other offers), so the new version
+    is seen exactly when the change is."""
+    updated = CatalogVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    if not updated:
+        CatalogVersion.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
 def offer_template_terms(*, template: OfferTemplate) -> dict:
@@ -67,6 +77,7 @@ def offer_publish(*, offer: Offer, actor=None) -> Offer:
     offer.publish(at=timezone.now())
     offer.updated_by = actor
     offer.save(update_fields=["status", "published_at", "updated_by", "updated_at"])
+    catalog_version_bump()
     return offer
 
 
@@ -79,6 +90,7 @@ def offer_retire(*, offer: Offer, actor=None) -> Offer:
     offer.retire(at=timezone.now())
     offer.updated_by = actor
     offer.save(update_fields=["status", "retired_at", "updated_by", "updated_at"])
+    catalog_version_bump()
     return offer
 
 
@@ -116,4 +128,5 @@ def offer_save(*, offer: Offer, actor=None) -> Offer:
             raise OfferPublishError(problems)
     offer.updated_by = actor
     offer.save()
+    catalog_version_bump()
     return offer

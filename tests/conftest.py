@@ -25,6 +25,17 @@ def pytest_runtest_setup(item):
         _unavailable(item, "needs Debian's chromium: make system-deps")
 
 
+@pytest.fixture(autouse=True)
+def _catalog_kept_per_test():
+    """Each test starts with no catalog kept in this process: its transaction is rolled back
+    afterwards, which takes the catalog's version back to one an earlier test kept offers under."""
+    from catalog.selectors import offer_cache_clear
+
+    offer_cache_clear()
+    yield
+    offer_cache_clear()
+
+
 @pytest.fixture
 def customer(db):
     return factories.CustomerFactory()

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, User
 from factory.django import DjangoModelFactory
 
 from catalog.models import DurationKind, Offer, OfferTemplate, RefundPolicy
+from catalog.services import catalog_version_bump
 from selfcare.models import Customer
 from selfcare.services import customer_create
 
@@ -68,6 +69,7 @@ class OfferFactory(DjangoModelFactory):
 
     class Meta:
         model = Offer
+        skip_postgeneration_save = True
 
     template = factory.SubFactory(OfferTemplateFactory)
     code = factory.Sequence(lambda n: f"offer-{n}")
@@ -76,6 +78,12 @@ class OfferFactory(DjangoModelFactory):
     price = Decimal("5.00")
     duration_kind = DurationKind.DAYS
     duration_days = 7
+
+    @factory.post_generation
+    def catalog_changed(obj, create, extracted, **kwargs):
+        # Made directly, not through the catalog's services: move the version as they would.
+        if create:
+            catalog_version_bump()
 
     class Params:
         data_offer = factory.Trait(
@@ -93,3 +101,41 @@ class OfferFactory(DjangoModelFactory):
             duration_days=None,
         )
         draft = factory.Trait(status=Offer.Status.DRAFT)
+        # My Fixed Price Bundle: €15 every 30 days, plus what her choices add.
+        configurable_bundle = factory.Trait(
+            name="My Fixed Price Bundle",
+            price=Decimal("15.00"),
+            billing="recurring",
+            duration_days=30,
+            option_groups=[
+                {
+                    "key": "data",
+                    "label": "Data",
+                    "choices": [
+                        {"value": "5gb", "label": "5 GB", "data_mb": 5120},
+                        {"value": "20gb", "label": "20 GB", "data_mb": 20480, "price": "5.00"},
+                    ],
+                },
+                {
+                    "key": "voice",
+                    "label": "Voice",
+                    "choices": [
+                        {"value": "300", "label": "300 minutes", "voice_minutes": 300},
+                        {
+                            "value": "unlimited",
+                            "label": "Unlimited minutes",
+                            "voice_minutes": 100000,
+                            "price": "3.00",
+                        },
+                    ],
+                },
+            ],
+        )
+        # A promotion discounted only in the self-care portal.
+        promotion = factory.Trait(
+            name="Summer Data 20GB",
+            price=Decimal("12.00"),
+            data_mb=20480,
+            duration_days=30,
+            channel_prices={"portal": "9.00"},
+        )

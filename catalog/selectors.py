@@ -1,0 +1,50 @@
+"""Reads of the catalog. The published catalog changes only through the catalog's services,
+which raise `CatalogVersion` in the same transaction: a process keeps the offers it read and
+reads them again only when that number moved, so a page pays one small query for them."""
+
+from __future__ import annotations
+
+import threading
+
+from .models import CatalogVersion, Offer
+
+CATALOG_VERSION_ID = 1
+
+_lock = threading.Lock()
+_published: tuple[int, tuple[Offer, ...]] | None = None
+
+
+def catalog_version() -> int:
+    return (
+        CatalogVersion.objects.filter(pk=CATALOG_VERSION_ID)
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    )
+
+
+def offer_list_published() -> tuple[Offer, ...]:
+    """The offers on sale, in display order, with the offers each requires and excludes. Shared by
+    every request of this process until the catalog's version moves: read-only, never change
+    what it returns. Read after the version, so a list is never kept under a newer version than
+    the data it holds."""
+    global _published
+    version = catalog_version()
+    kept = _published
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    offers = tuple(
+        Offer.objects.filter(status=Offer.Status.PUBLISHED).prefetch_related(
+            "requires_offers", "excludes_offers"
+        )
+    )
+    with _lock:
+        _published = (version, offers)
+    return offers
+
+
+def offer_cache_clear() -> None:
+    """Forget the kept catalog (tests, whose rolled-back transactions take versions back)."""
+    global _published
+    with _lock:
+        _published = None

@@ -82,9 +82,9 @@ def test_offers_linked_in_the_admin_reach_the_portal_on_the_next_page_load(clien
 
     admin = Client()
     admin.force_login(pm)
-    form = admin.get(reverse("admin:catalog_offer_change", args=[extra.pk])).context[
-        "adminform"
-    ].form
+    form = (
+        admin.get(reverse("admin:catalog_offer_change", args=[extra.pk])).context["adminform"].form
+    )
     data = {
         name: value
         for name, value in form.initial.items()
@@ -101,15 +101,13 @@ def test_offers_linked_in_the_admin_reach_the_portal_on_the_next_page_load(clien
 
 
 def _form_lists(form):
+    """The admin form's list and JSON fields as a browser would post them back."""
     import json
 
     data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name)
-        if isinstance(value, list) and name not in ("requires_offers",):
+    for name, value in form.initial.items():
+        if isinstance(value, list):
             data[name] = [getattr(v, "pk", v) for v in value]
-        elif isinstance(value, dict):
-            data[name] = json.dumps(value)
-        elif name in ("option_groups", "channel_prices") and value is not None:
-            data[name] = json.dumps(value)
+        elif isinstance(value, dict) or name in ("option_groups", "channel_prices"):
+            data[name] = json.dumps(value if value is not None else [])
     return data

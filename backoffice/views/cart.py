@@ -22,10 +22,9 @@ from backoffice.selectors import (
     offer_get_on_sale,
 )
 from catalog.models import Offer
-from catalog.policies import channel_price
 from orders import services as order_services
 from orders.models import Cart, CartItem
-from orders.selectors import cart_get_open
+from orders.selectors import cart_get_open, purchase_quote
 from selfcare.models import Channel, Line, Notification
 
 from .common import AGENT, INVALID, agent_name, agent_required, customer_or_404, render_customer
@@ -55,10 +54,16 @@ def stale_message(cart: Cart | None) -> str:
 
 
 def _render_options(request, customer, *, offer, form, item=None, status=200, error=""):
+    """The options form, with the price at the call centre of the choices it holds: the ones
+    posted, else the item's, else the ones it opens with."""
+    if form.is_bound:
+        options = form.options_typed()
+    else:
+        options = {key: form.initial.get(key) for key in form.option_keys}
     context = {
         "customer": customer,
         "offer": offer,
-        "price": channel_price(offer, channel=Channel.AGENT),
+        "quote": purchase_quote(offer=offer, options=options, channel=Channel.AGENT),
         "form": form,
         "item": item,
         "error": error,
@@ -84,6 +89,8 @@ def _add(request, customer, offer: Offer):
     form = CartOptionsForm(request.POST, offer=offer)
     if not form.is_valid():
         return _render_options(request, customer, offer=offer, form=form, status=400)
+    if "quote" in request.POST:
+        return _render_options(request, customer, offer=offer, form=form)
     line = line_get_home(customer=customer)
     if line is None:
         return render_customer(request, customer, error=NO_LINE, status=409)
@@ -162,6 +169,8 @@ def cart_configure(request, customer_id: int, item_id: int):
     form = CartItemConfigureForm(request.POST, offer=offer)
     if not form.is_valid():
         return _render_options(request, customer, offer=offer, form=form, item=item, status=400)
+    if "quote" in request.POST:
+        return _render_options(request, customer, offer=offer, form=form, item=item)
     try:
         order_services.cart_item_configure(
             customer=customer,

@@ -218,7 +218,7 @@ def test_every_switch_on_a_page_carries_its_own_fresh_key_that_a_tap_sends(login
     assert len(keys) >= 3
     assert all(re.fullmatch(r"[0-9a-f-]{36}", key) for key in keys)
     assert len(set(keys)) == len(keys)
-    for _ in range(2):  # made for the request, then served from the page cache
+    for _ in range(2):  # every load is made for its request, with keys of its own
         again = re.findall(r'"idempotency_key": "([^"]*)"', client.get("/offers/").text)
         assert len(again) == len(keys)
         assert not set(again) & set(keys)

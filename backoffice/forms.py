@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
-from selfcare.forms import CartEditForm, PurchaseForm, SwitchOnForm
-from selfcare.templatetags.money import money
+from selfcare.portal.forms import CartEditForm, PurchaseForm, SwitchOnForm
+from selfcare.portal.templatetags.money import money
 
 __all__ = [
     "CancelForm",

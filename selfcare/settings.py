@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "selfcare",
+    "selfcare.portal",
     "catalog",
     "orders",
     "campaigns",
@@ -63,8 +64,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "selfcare.context_processors.operator",
-                "selfcare.context_processors.inbox",
+                "selfcare.portal.context_processors.operator",
+                "selfcare.portal.context_processors.inbox",
             ],
         },
     }

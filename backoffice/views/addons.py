@@ -16,8 +16,8 @@ from backoffice.selectors import CANCELLABLE, product_instance_get_for_agent
 from orders import services as order_services
 from orders.models import ProductInstance
 from orders.selectors import product_instance_refund_quote
-from selfcare.forms import SwitchOnForm
-from selfcare.templatetags.money import money
+from selfcare.portal.forms import SwitchOnForm
+from selfcare.portal.templatetags.money import money
 
 from .common import (
     AGENT,

@@ -13,8 +13,8 @@ from django.urls import reverse
 from orders.models import Cart, CartItem, Order, ProductInstance
 from orders.services import cart_item_add, product_instance_purchase
 from selfcare.models import Interaction, LedgerEntry, Notification
+from selfcare.portal import urls as portal_urls
 from selfcare.services import notification_send
-from selfcare.views import urls as portal_urls
 from tests.factories import CustomerFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from django.urls import path
 
 from selfcare import converters  # noqa: F401 (registers <id:...>)
 
-from . import activity, addons, cart, inbox, manage, pages
+from .views import account, activity, addons, cart, controls, inbox, pages
 
 app_name = "selfcare"
 
@@ -24,17 +24,17 @@ urlpatterns = [
     path("addons/<id:offer_id>/", addons.addon_switch, name="addon_switch"),
     path("addons/<id:offer_id>/on/", addons.addon_on, name="addon_on"),
     path("addons/owned/<id:instance_id>/off/", addons.addon_off, name="addon_off"),
-    path("addons/<id:offer_id>/configure/", manage.addon_configure, name="addon_configure"),
-    path("addons/<id:offer_id>/quote/", manage.addon_quote, name="addon_quote"),
-    path("addons/owned/<id:instance_id>/manage/", manage.addon_manage, name="addon_manage"),
-    path("addons/owned/<id:instance_id>/change/", manage.addon_change, name="addon_change"),
+    path("addons/<id:offer_id>/configure/", controls.addon_configure, name="addon_configure"),
+    path("addons/<id:offer_id>/quote/", controls.addon_quote, name="addon_quote"),
+    path("addons/owned/<id:instance_id>/manage/", controls.addon_manage, name="addon_manage"),
+    path("addons/owned/<id:instance_id>/change/", controls.addon_change, name="addon_change"),
     path(
-        "addons/owned/<id:instance_id>/<slug:action>/", manage.addon_control, name="addon_control"
+        "addons/owned/<id:instance_id>/<slug:action>/", controls.addon_control, name="addon_control"
     ),
-    path("orders/<id:order_id>/code/", manage.order_code, name="order_code"),
-    path("orders/<id:order_id>/confirm/", manage.order_confirm, name="order_confirm"),
-    path("orders/<id:order_id>/resend-code/", manage.order_resend_code, name="order_resend_code"),
-    path("account/", manage.account_history, name="account"),
-    path("gifts/", manage.gifts, name="gifts"),
-    path("gifts/<id:gift_id>/accept/", manage.gift_accept, name="gift_accept"),
+    path("orders/<id:order_id>/code/", controls.order_code, name="order_code"),
+    path("orders/<id:order_id>/confirm/", controls.order_confirm, name="order_confirm"),
+    path("orders/<id:order_id>/resend-code/", controls.order_resend_code, name="order_resend_code"),
+    path("account/", account.account_history, name="account"),
+    path("gifts/", account.gifts, name="gifts"),
+    path("gifts/<id:gift_id>/accept/", account.gift_accept, name="gift_accept"),
 ]

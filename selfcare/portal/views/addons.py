@@ -20,8 +20,8 @@ from orders.selectors import (
     product_instance_get_for_customer,
     product_instance_refund_quote,
 )
-from selfcare.forms import SwitchBuyForm, SwitchOffForm
 from selfcare.models import Channel
+from selfcare.portal.forms import SwitchBuyForm, SwitchOffForm
 from selfcare.selectors import customer_balance
 from selfcare.services import InsufficientBalanceError
 

@@ -1,7 +1,7 @@
 """Everything beyond the plain switch: offers that ask for something before they start (options,
 a SIM card number, a friend's number, a later start, a confirmation code), the controls of an
 add-on she owns (suspend, resume, turn renewal off, change options), each showing its consequence
-before she confirms, and the account history and gifts pages.
+before she confirms.
 
 Every response that is not a whole page replaces the add-on's card (`#addon-<offer id>`); a
 refusal is a 4xx carrying the same card with the message next to the field it is about.
@@ -15,8 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import services as campaign_services
-from campaigns.models import Gift
-from campaigns.selectors import gift_list_received
 from orders import services as order_services
 from orders.models import Order, ProductInstance
 from orders.selectors import (
@@ -25,9 +23,8 @@ from orders.selectors import (
     product_instance_modify_quote,
     purchase_quote,
 )
-from selfcare.forms import ChangeOptionsForm, CodeForm, PurchaseForm, SwitchOnForm
 from selfcare.models import Channel
-from selfcare.selectors import customer_balance, ledger_list_for_customer
+from selfcare.portal.forms import ChangeOptionsForm, CodeForm, PurchaseForm, SwitchOnForm
 from selfcare.services import InsufficientBalanceError
 
 from .addons import render_switch, switch_get
@@ -290,42 +287,3 @@ def addon_change(request, instance_id: int):
     except (order_services.OrderError, InsufficientBalanceError) as exc:
         return _render_change(request, instance, form, status=409, error=str(exc))
     return render_switch(request, switch_get(request, offer.pk), announce=True)
-
-
-@require_GET
-@customer_required
-def account_history(request):
-    customer = request.customer
-    context = {
-        "customer": customer,
-        "balance": customer_balance(customer=customer),
-        "entries": ledger_list_for_customer(customer=customer),
-    }
-    return render(request, "selfcare/account/page.html", context)
-
-
-@require_GET
-@customer_required
-def gifts(request):
-    return render(
-        request,
-        "selfcare/gifts/page.html",
-        {"gifts": gift_list_received(customer=request.customer)},
-    )
-
-
-@require_POST
-@customer_required
-def gift_accept(request, gift_id: int):
-    try:
-        campaign_services.gift_accept(
-            customer=request.customer, gift_id=gift_id, actor_user=request.user
-        )
-        message = "Accepted: your gift is being activated."
-        status = 200
-    except Gift.DoesNotExist as exc:
-        raise Http404("No such gift.") from exc
-    except order_services.OrderError as exc:
-        message, status = str(exc), 409
-    context = {"gifts": gift_list_received(customer=request.customer), "message": message}
-    return render(request, "selfcare/gifts/page.html#list", context, status=status)

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils.functional import cached_property
 
+from selfcare.notifications import notification_count_unread
+
 
 def operator(request) -> dict:
     """The operator's name for page titles and the header."""
@@ -17,8 +19,6 @@ class InboxBadge:
 
     @cached_property
     def unread(self) -> int | None:
-        from .notifications import notification_count_unread
-
         customer = getattr(self.request, "customer", None)
         if customer is not None:  # set by @customer_required: no query to find her
             return notification_count_unread(customer_id=customer.pk)

@@ -10,8 +10,8 @@ from catalog.models import Offer
 from orders import services as order_services
 from orders.models import CartItem, Order
 from orders.selectors import cart_quote
-from selfcare.forms import CartEditForm, CheckoutForm
 from selfcare.models import Channel
+from selfcare.portal.forms import CartEditForm, CheckoutForm
 from selfcare.selectors import customer_balance
 from selfcare.services import InsufficientBalanceError
 

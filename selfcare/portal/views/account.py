@@ -1,0 +1,53 @@
+"""Her account history (every charge, refund and top-up on its own line) and the gifts sent to
+her."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns import services as campaign_services
+from campaigns.models import Gift
+from campaigns.selectors import gift_list_received
+from orders import services as order_services
+from selfcare.selectors import customer_balance, ledger_list_for_customer
+
+from .common import customer_required
+
+
+@require_GET
+@customer_required
+def account_history(request):
+    customer = request.customer
+    context = {
+        "customer": customer,
+        "balance": customer_balance(customer=customer),
+        "entries": ledger_list_for_customer(customer=customer),
+    }
+    return render(request, "selfcare/account/page.html", context)
+
+
+@require_GET
+@customer_required
+def gifts(request):
+    return render(
+        request,
+        "selfcare/gifts/page.html",
+        {"gifts": gift_list_received(customer=request.customer)},
+    )
+
+
+@require_POST
+@customer_required
+def gift_accept(request, gift_id: int):
+    try:
+        campaign_services.gift_accept(
+            customer=request.customer, gift_id=gift_id, actor_user=request.user
+        )
+        message = "Accepted: your gift is being activated."
+        status = 200
+    except Gift.DoesNotExist as exc:
+        raise Http404("No such gift.") from exc
+    except order_services.OrderError as exc:
+        message, status = str(exc), 409
+    context = {"gifts": gift_list_received(customer=request.customer), "message": message}
+    return render(request, "selfcare/gifts/page.html#list", context, status=status)

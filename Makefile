@@ -26,7 +26,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-run: install
+# The demo's own secret key: random, in var/ (never committed), read by every command run in this
+# checkout when DJANGO_SECRET_KEY is not set, so `manage.py send_promotion` works by hand too.
+# Production sets DJANGO_SECRET_KEY instead (README.md, "Running in production").
+var/secret_key: | $(BIN)/python
+	mkdir -p var
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@.tmp
+	mv $@.tmp $@
+
+run: install var/secret_key
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data
 	@echo "Portal: http://127.0.0.1:$(PORT)/  admin: http://127.0.0.1:$(PORT)/admin/  (logins in README.md)"

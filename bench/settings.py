@@ -5,7 +5,12 @@ and a Celery queue of their own, with a network that answers at once.
 starts; the defaults below are only for running one of those by hand.
 """
 
+import os
 import warnings
+
+# The product refuses to start without a secret key unless DEBUG is on; the benchmark's server
+# answers only on 127.0.0.1 with made-up customers, so a fixed key is enough.
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-key-never-served")
 
 from selfcare.settings import *  # noqa: F403
 from selfcare.settings import BASE_DIR, TEMPLATES, env

@@ -8,6 +8,7 @@ transport under `var/`, so `make run` needs no server.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -16,7 +17,24 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-set-DJANGO_SECRET_KEY")
+# Sessions, CSRF tokens and password-reset links are signed with this key, so a key anyone can read
+# lets anyone forge them. Production sets DJANGO_SECRET_KEY, or DJANGO_SECRET_KEY_FILE (a file
+# holding it; relative to the project's folder). `make run` writes a random key of its own to the
+# default file, var/secret_key, which every command run in this checkout reads too. With no key,
+# only DEBUG falls back to a public one; otherwise the portal refuses to start.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+_secret_key_file = BASE_DIR / (env("DJANGO_SECRET_KEY_FILE", default="") or "var/secret_key")
+if not SECRET_KEY and _secret_key_file.is_file():
+    SECRET_KEY = _secret_key_file.read_text().strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "No secret key: set DJANGO_SECRET_KEY to a long random string (e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or "
+            f"DJANGO_SECRET_KEY_FILE to a file holding one ({_secret_key_file} does not exist). "
+            "Only with DJANGO_DEBUG=true does the portal run on a public development key."
+        )
+    SECRET_KEY = "insecure-local-only-key-set-DJANGO_SECRET_KEY"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -78,6 +96,17 @@ DATABASES = {
 # small page in the benchmarks.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL only: a pool of at most this many connections per process (Django's, psycopg-pool),
+# shared by the process's threads, instead of one persistent connection per thread. For granian:
+# its idle threads end (--blocking-threads-idle-timeout) and a connection kept by a thread that
+# ended stays open until garbage collection, so without the pool they pile up past the thread count.
+DB_POOL_SIZE = env.int("DJANGO_DB_POOL_SIZE", default=0)
+if DB_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django insists on 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_SIZE,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default has a web process and a worker writing at once: WAL lets readers
     # run beside the writer, IMMEDIATE transactions take the write lock up front (SQLite's
@@ -121,8 +150,27 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- HTTPS ----------------------------------------------------------------------------------------
+# Off by default: the embedded demo is plain HTTP on 127.0.0.1. In production DJANGO_HTTPS=true
+# turns on the redirect, HSTS and secure cookies at once (each can still be set on its own), and
+# `manage.py check --deploy` passes with it; see "Running in production" in README.md.
+HTTPS = env.bool("DJANGO_HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
+# Behind a proxy that ends TLS: the header it sets on HTTPS requests and the value, e.g.
+# HTTP_X_FORWARDED_PROTO,https. Only if the proxy always sets it (dropping the client's own):
+# otherwise a client can claim HTTPS. Without it, the redirect loops behind such a proxy.
+SECURE_PROXY_SSL_HEADER = tuple(env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])) or None
+if SECURE_PROXY_SSL_HEADER and len(SECURE_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured(
+        "DJANGO_SECURE_PROXY_SSL_HEADER is a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+# Browsers remember HSTS for this long: start lower (e.g. 3600) if unsure the whole host is HTTPS.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+# Consent to browsers' built-in HTTPS-only list, which is slow to leave: the operator's decision.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 REST_FRAMEWORK = {

@@ -1,6 +1,12 @@
 """Test settings: the product's settings, with jobs run inline (eagerly) after commit and a network
 that answers at once. Tests that need a real worker or broker reconfigure the Celery app."""
 
+import os
+
+# The product refuses to start without a secret key unless DEBUG is on; tests sign only their own
+# throwaway sessions, so a fixed key (one a developer's DJANGO_SECRET_KEY replaces) is enough.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-key-never-served")
+
 from selfcare.settings import *  # noqa: F403
 from selfcare.settings import REDIS_URL
 

@@ -180,16 +180,18 @@ class AddonSwitch:
         return f"{self.offer.name}: {self.status_label.rstrip('…').lower()}"
 
 
-def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[int, ProductInstance]:
+def _switch_instances(
+    *, line: Line, at: dt.datetime, offer_ids=None, catalog: dict[int, Offer] | None = None
+) -> dict[int, ProductInstance]:
     """The instance each switch reflects: the live one, else a recent failure; each with the
-    order waiting for her confirmation code, if any."""
-    instances = (
-        ProductInstance.objects.filter(line=line)
-        .select_related("offer")
-        .filter(
-            Q(status__in=ProductInstance.LIVE_STATUSES)
-            | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
-        )
+    order waiting for her confirmation code, if any. With `catalog` (the published offers by
+    id), each instance's offer is taken from it, and only offers no longer on sale are read."""
+    instances = ProductInstance.objects.filter(line=line)
+    if catalog is None:
+        instances = instances.select_related("offer")
+    instances = instances.filter(
+        Q(status__in=ProductInstance.LIVE_STATUSES)
+        | Q(status=ProductInstance.Status.FAILED, status_changed_at__gte=at - FAILURE_SHOWN_FOR)
     )
     if offer_ids is not None:
         instances = instances.filter(offer_id__in=offer_ids)
@@ -198,6 +200,10 @@ def _switch_instances(*, line: Line, at: dt.datetime, offer_ids=None) -> dict[in
         current = by_offer.get(instance.offer_id)
         if current is None or (instance.is_live and not current.is_live):
             by_offer[instance.offer_id] = instance
+    if catalog is not None:
+        off_sale = Offer.objects.in_bulk({i.offer_id for i in by_offer.values()} - catalog.keys())
+        for instance in by_offer.values():
+            instance.offer = catalog.get(instance.offer_id) or off_sale[instance.offer_id]
     # Only an instance still pending activation can be waiting for a code: look those up only.
     pending = [i.pk for i in by_offer.values() if i.status == ProductInstance.Status.PENDING_ACTIVE]
     if pending:
@@ -218,7 +224,8 @@ def addon_switch_list_for_offers(
 ) -> list[AddonSwitch]:
     """Every published offer the customer may buy, and every one she owns, as switches."""
     at = timezone.now()
-    instances = _switch_instances(line=line, at=at)
+    offers = offer_list_published()
+    instances = _switch_instances(line=line, at=at, catalog={offer.pk: offer for offer in offers})
     context = customer_context_build(
         customer=customer,
         line=line,
@@ -227,7 +234,7 @@ def addon_switch_list_for_offers(
         owned_offer_ids=[i.offer_id for i in instances.values() if i.is_live],
     )
     switches = []
-    for offer in offer_list_published():
+    for offer in offers:
         decision = offer_decide(offer=offer, context=context)
         instance = instances.get(offer.pk)
         if decision.eligible or decision.limited_only or (instance and instance.is_live):
@@ -245,7 +252,8 @@ def _switch(offer, instance, *, decision=None, at) -> AddonSwitch:
 def addon_switch_list_owned(*, line: Line) -> list[AddonSwitch]:
     """The add-ons the line owns now (and recent failures), for the dashboard."""
     at = timezone.now()
-    instances = _switch_instances(line=line, at=at)
+    catalog = {offer.pk: offer for offer in offer_list_published()}
+    instances = _switch_instances(line=line, at=at, catalog=catalog)
     switches = [_switch(instance.offer, instance, at=at) for instance in instances.values()]
     switches.sort(key=lambda s: (s.offer.display_order, s.offer.name))
     return switches

@@ -1,3 +1,4 @@
+import copy
 import datetime as dt
 from decimal import Decimal
 
@@ -6,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from factory.django import DjangoModelFactory
 
 from catalog.models import DurationKind, Offer, OfferTemplate, RefundPolicy
+from catalog.pack import TEMPLATE_PACK
 from catalog.services import catalog_version_bump
 from selfcare.models import Customer
 from selfcare.services import customer_create
@@ -107,29 +109,10 @@ class OfferFactory(DjangoModelFactory):
             price=Decimal("15.00"),
             billing="recurring",
             duration_days=30,
-            option_groups=[
-                {
-                    "key": "data",
-                    "label": "Data",
-                    "choices": [
-                        {"value": "5gb", "label": "5 GB", "data_mb": 5120},
-                        {"value": "20gb", "label": "20 GB", "data_mb": 20480, "price": "5.00"},
-                    ],
-                },
-                {
-                    "key": "voice",
-                    "label": "Voice",
-                    "choices": [
-                        {"value": "300", "label": "300 minutes", "voice_minutes": 300},
-                        {
-                            "value": "unlimited",
-                            "label": "Unlimited minutes",
-                            "voice_minutes": 100000,
-                            "price": "3.00",
-                        },
-                    ],
-                },
-            ],
+            # The shipped template's data and voice choices.
+            option_groups=factory.LazyFunction(
+                lambda: copy.deepcopy(TEMPLATE_PACK["configurable-bundle"]["option_groups"][:2])
+            ),
         )
         # A promotion discounted only in the self-care portal.
         promotion = factory.Trait(

@@ -26,6 +26,8 @@ POLL_INTERVAL_S = 0.001
 # What htmx sends: the page's CSRF token (hx-headers on <body>, or a form's hidden field).
 _CSRF_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrfmiddlewaretoken" value="([^"]+)"')
 _IDEMPOTENCY_KEY = re.compile(r'"idempotency_key": "([^"]*)"')
+# The price on the card, which a tap must carry (hx-vals on the card's `.addon-control`).
+_EXPECTED_PRICE = re.compile(r'"expected_price": "([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,23 @@ def _switch_key(body: str, offer_id: int) -> str:
     return key.group(1)
 
 
+def _switch_price(body: str, offer_id: int) -> str:
+    """The price the offer's card shows and a tap on its switch sends (`expected_price`)."""
+    post = body.find(f'hx-post="/addons/{offer_id}/on/"')
+    control = body.rfind('class="addon-control"', 0, post)
+    price = _EXPECTED_PRICE.search(body[control:post]) if 0 <= control < post else None
+    if price is None:
+        raise RuntimeError(f"The card of offer {offer_id} carries no price for a tap.")
+    return price.group(1)
+
+
 def tap_to_active(
     *, port: int, dsn: str, offer_id: int, signed_in: list[SignedIn]
 ) -> tuple[list[Tap], int]:
-    """For each customer in turn: load /offers/ (untimed) for the CSRF token and the switch's key,
-    POST the tap as htmx does, then poll the product instance's row every millisecond on a
-    connection of its own until it reads `active`. Returns the taps, and how many times the page
-    rendered the switch without an idempotency key."""
+    """For each customer in turn: load /offers/ (untimed) for the CSRF token, the switch's key and
+    the price its card shows, POST the tap as htmx does, then poll the product instance's row
+    every millisecond on a connection of its own until it reads `active`. Returns the taps, and
+    how many times the page rendered the switch without an idempotency key."""
     portal = Portal(port)
     taps = []
     blank_keys = 0
@@ -103,7 +115,8 @@ def tap_to_active(
                     # The page rendered an empty key, which the view refuses: tap with a fresh one.
                     blank_keys += 1
                     key = uuid.uuid4().hex
-                form = urlencode({"idempotency_key": key})
+                price = _switch_price(page, offer_id)
+                form = urlencode({"idempotency_key": key, "expected_price": price})
                 path = f"/addons/{offer_id}/on/"
 
                 started = time.perf_counter()

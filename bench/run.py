@@ -236,6 +236,8 @@ def _query_counts(fixtures: dict) -> list[tuple[str, str, str]]:
     import uuid
 
     from bench.measure import query_count
+    from orders.selectors.pricing import offer_price
+    from selfcare.models import Channel
 
     one, many = fixtures["one"].customer, fixtures["many"]
     counts = []
@@ -244,11 +246,13 @@ def _query_counts(fixtures: dict) -> list[tuple[str, str, str]]:
             owned = str(customer.products.count())
             counts.append((f"GET {path}", owned, str(query_count(user=customer.user, path=path))))
     tap_path = f"/addons/{fixtures['tap_offer'].pk}/on/"
+    # A tap carries the price on its card (without it the view answers 400).
+    price = offer_price(offer=fixtures["tap_offer"], options={}, channel=Channel.PORTAL)
     tapped = query_count(
         user=fixtures["tap_query"].user,
         path=tap_path,
         method="post",
-        data={"idempotency_key": uuid.uuid4().hex},
+        data={"idempotency_key": uuid.uuid4().hex, "expected_price": str(price)},
     )
     counts.append((f"POST {tap_path}", "0 -> 1", str(tapped)))
     return counts

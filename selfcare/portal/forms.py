@@ -8,12 +8,18 @@ class SwitchOnForm(forms.Form):
         regex=r"^[A-Za-z0-9-]{8,64}$", help_text=KEY_HELP, widget=forms.HiddenInput
     )
 
+    def malformed(self) -> bool:
+        """A field the page fills itself (the key, the price shown) is missing or wrong: the
+        request's fault, not anything she typed."""
+        return any(field.errors for field in self.hidden_fields())
+
 
 def expected_price_field() -> forms.DecimalField:
-    """The price the page showed her: the purchase is refused if it is not the price now. Pages
-    always send it; a client that sends none buys at the price of the moment."""
+    """The price the page showed her: the purchase is refused if it is not the price now. It is
+    required: a purchase without it is malformed and refused, never bought at the price of the
+    moment."""
     return forms.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, required=False, widget=forms.HiddenInput
+        max_digits=10, decimal_places=2, min_value=0, widget=forms.HiddenInput
     )
 
 
@@ -46,9 +52,12 @@ class PurchaseForm(SwitchOnForm):
     here; the purchase service says what is wrong with a value, and the view shows it next to
     its field."""
 
-    def __init__(self, *args, offer, **kwargs):
+    def __init__(self, *args, offer, quoting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # A post that only asks for the price of her choices (`quoting`, the button a browser
+        # without JavaScript shows) buys nothing, so it carries no price to hold it to.
         self.fields["expected_price"] = expected_price_field()
+        self.fields["expected_price"].required = not quoting
         self.fields.update(option_fields(offer))
         if not self.is_bound:
             # A complete choice from the start, so the form opens on a price, not "from".

@@ -5,6 +5,7 @@ from django.test import Client
 
 from orders.models import Order, ProductInstance
 from selfcare.models import LedgerEntry
+from tests.orders.helpers import shown_price, tap
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,9 @@ def state():
 def stacy_active_data(login, offers, django_capture_on_commit_callbacks):
     client = login("stacy")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(
+            f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
+        )
     return ProductInstance.objects.get()
 
 
@@ -37,7 +40,7 @@ def test_a_tap_by_a_customer_who_is_not_eligible_is_refused_with_the_reason(logi
     before = state()
 
     response = client.post(
-        f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"}
+        f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
     )
 
     assert response.status_code == 409
@@ -51,21 +54,24 @@ def test_a_tap_without_enough_balance_says_so(
 ):
     client = login("tom")  # €15
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(
+            f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
+        )
     before = state()
 
     response = client.post(
-        f"/addons/{offers['Games Club'].pk}/on/", {"idempotency_key": "tap-0000002"}
+        f"/addons/{offers['Games Club'].pk}/on/", tap(offers["Games Club"], "tap-0000002")
     )
     response = client.post(
-        f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000003"}
+        f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000003")
     )
 
     assert response.status_code == 409
     assert "Data 15GB is already on." in response.text
     assert state()[0] == before[0] + 1  # only the Games Club order (€3.99 of €5 left)
     response = client.post(
-        f"/addons/{offers['Mobile TV Night Pass'].pk}/on/", {"idempotency_key": "tap-0000004"}
+        f"/addons/{offers['Mobile TV Night Pass'].pk}/on/",
+        tap(offers["Mobile TV Night Pass"], "tap-0000004"),
     )
     assert response.status_code == 409
     assert "Your balance is EUR 1.01; this costs EUR 2.00. Top up and try again." in response.text
@@ -79,7 +85,7 @@ def test_a_request_without_the_csrf_token_is_forbidden(demo, offers, state):
     before = state()
 
     response = client.post(
-        f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"}
+        f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
     )
 
     assert response.status_code == 403
@@ -89,10 +95,10 @@ def test_a_request_without_the_csrf_token_is_forbidden(demo, offers, state):
 def test_a_replayed_tap_changes_nothing(login, offers, state):
     client = login("stacy")
     url = f"/addons/{offers['Data 15GB'].pk}/on/"
-    client.post(url, {"idempotency_key": "tap-0000001"})
+    client.post(url, tap(offers["Data 15GB"], "tap-0000001"))
     before = state()
 
-    response = client.post(url, {"idempotency_key": "tap-0000001"})
+    response = client.post(url, tap(offers["Data 15GB"], "tap-0000001"))
 
     assert response.status_code == 200
     assert state() == before
@@ -141,9 +147,7 @@ def test_a_draft_offer_cannot_be_reached_by_its_id(login, state):
     before = state()
 
     assert client.get(f"/addons/{draft.pk}/").status_code == 404
-    assert (
-        client.post(f"/addons/{draft.pk}/on/", {"idempotency_key": "k-000001"}).status_code == 404
-    )
+    assert client.post(f"/addons/{draft.pk}/on/", tap(draft, "k-000001")).status_code == 404
     assert state() == before
 
 
@@ -160,6 +164,74 @@ def test_a_malformed_tap_is_a_bad_request(login, offers, state, data):
     assert response.status_code == 400
     assert "That request was malformed; please tap again." in response.text
     assert state() == before
+
+
+@pytest.mark.parametrize("price", [None, "", "ten", "-1"])
+def test_a_tap_without_the_price_on_its_card_is_a_bad_request(login, offers, state, price):
+    client = login("stacy")
+    before = state()
+    data = {"idempotency_key": "tap-0000001"}
+    if price is not None:
+        data["expected_price"] = price
+
+    response = client.post(f"/addons/{offers['Data 15GB'].pk}/on/", data, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 400
+    assert "That request was malformed; please tap again." in response.text
+    assert 'role="alert"' in response.text
+    assert state() == before
+    assert not Order.objects.exists()
+    assert not LedgerEntry.objects.exclude(kind="top_up").exists()
+    # and the same tap with the price on the card is taken
+    data["expected_price"] = shown_price(offers["Data 15GB"])
+    response = client.post(f"/addons/{offers['Data 15GB'].pk}/on/", data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name", ["My Fixed Price Bundle", "Gift 1GB", "Travel Line 30 days", "Monthly Bundle"]
+)
+@pytest.mark.parametrize("price", [None, "", "ten"])
+@pytest.mark.parametrize("as_page", [False, True])
+def test_a_form_without_the_price_it_showed_is_a_bad_request(
+    login, offers, state, name, price, as_page
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.selfcare.test_sims import VALID
+
+    answers = {
+        "My Fixed Price Bundle": {"data": "20gb", "voice": "unlimited", "extra": "vod"},
+        "Gift 1GB": {"friend_msisdn": "351910000002"},
+        "Travel Line 30 days": {"iccid": VALID},
+        "Monthly Bundle": {
+            "starts_at": (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+        },
+    }[name]
+    client = login("stacy")
+    offer = offers[name]
+    before = state()
+    data = {"idempotency_key": "tap-0000001", **answers}
+    if price is not None:
+        data["expected_price"] = price
+    # as htmx posts it from the card, or as the no-JavaScript page posts it
+    extra = {"page": "1"} if as_page else {}
+    headers = {} if as_page else {"HTTP_HX_REQUEST": "true"}
+
+    response = client.post(f"/addons/{offer.pk}/configure/", {**data, **extra}, **headers)
+
+    assert response.status_code == 400
+    assert "That request was malformed; please try again." in response.text
+    assert ("<html" in response.text) == as_page
+    assert state() == before
+    assert not Order.objects.exists()
+    assert not LedgerEntry.objects.exclude(kind="top_up").exists()
+    # and the same answers with the price the form shows are taken
+    data["expected_price"] = shown_price(offer, **answers)
+    response = client.post(f"/addons/{offer.pk}/configure/", {**data, **extra}, **headers)
+    assert response.status_code == (302 if as_page else 200)
 
 
 @pytest.mark.parametrize(
@@ -259,7 +331,11 @@ def test_a_wrong_start_date_is_said_next_to_the_field(login, offers, state, star
 
     response = client.post(
         f"/addons/{offers['Monthly Bundle'].pk}/configure/",
-        {"idempotency_key": "tap-0000001", "starts_at": starts_at},
+        {
+            "idempotency_key": "tap-0000001",
+            "expected_price": shown_price(offers["Monthly Bundle"]),
+            "starts_at": starts_at,
+        },
     )
 
     assert response.status_code == 400
@@ -277,7 +353,11 @@ def test_a_start_later_is_scheduled(login, offers):
 
     response = client.post(
         f"/addons/{offers['Monthly Bundle'].pk}/configure/",
-        {"idempotency_key": "tap-0000001", "starts_at": later},
+        {
+            "idempotency_key": "tap-0000001",
+            "expected_price": shown_price(offers["Monthly Bundle"]),
+            "starts_at": later,
+        },
     )
 
     assert response.status_code == 200
@@ -294,7 +374,7 @@ def test_a_malformed_code_is_said_next_to_the_field(login, offers, code):
     client = login("stacy")
     client.post(
         f"/addons/{offers['Travel Line 30 days'].pk}/configure/",
-        {"idempotency_key": "tap-0000001", "iccid": VALID},
+        {**tap(offers["Travel Line 30 days"], "tap-0000001"), "iccid": VALID},
     )
     order = Order.objects.get()
 
@@ -341,7 +421,7 @@ def test_someone_elses_order_code_and_gift_are_not_found(login, offers):
     stacy = login("stacy")
     stacy.post(
         f"/addons/{offers['Travel Line 30 days'].pk}/configure/",
-        {"idempotency_key": "tap-0000001", "iccid": VALID},
+        {**tap(offers["Travel Line 30 days"], "tap-0000001"), "iccid": VALID},
     )
     order = Order.objects.get()
     stacy.logout()

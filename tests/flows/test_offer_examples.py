@@ -11,13 +11,16 @@ from campaigns.models import Gift
 from orders.models import Order, ProductInstance
 from selfcare.models import Bucket, LedgerEntry, Line, Notification
 from selfcare.services import usage_record
+from tests.orders.helpers import shown_price, tap
 from tests.selfcare.test_sims import with_check_digit
 
 pytestmark = pytest.mark.django_db
 
 
 def tap_on(client, offer, key="tap-0000001", **fields):
-    return client.post(f"/addons/{offer.pk}/configure/", {"idempotency_key": key, **fields})
+    """What the offer's configure form posts: her answers and the price it shows for them."""
+    data = {"idempotency_key": key, "expected_price": shown_price(offer, **fields), **fields}
+    return client.post(f"/addons/{offer.pk}/configure/", data)
 
 
 def field_error(response):
@@ -34,7 +37,7 @@ def test_data_15gb_refunds_unused_data_and_is_once_a_month(
     client = login("stacy")
     data = offers["Data 15GB"]
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{data.pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(f"/addons/{data.pk}/on/", tap(data, "tap-0000001"))
     instance = stacy_product(offers, "Data 15GB")
     # she uses up her plan's data (it ends first), then 5,944 MB of the 15 GB
     plan = Bucket.objects.get(line=instance.line, name="Plan data")
@@ -66,7 +69,8 @@ def test_night_pass_tv_counts_against_tv_data_not_hers(
     client = login("stacy")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            f"/addons/{offers['Mobile TV Night Pass'].pk}/on/", {"idempotency_key": "tap-0000001"}
+            f"/addons/{offers['Mobile TV Night Pass'].pk}/on/",
+            tap(offers["Mobile TV Night Pass"], "tap-0000001"),
         )
     line = Line.objects.get(customer__user__username="stacy")
     plan = Bucket.objects.get(line=line, name="Plan data")
@@ -147,7 +151,9 @@ def test_loyalty_data_gives_stacy_300_mb_for_three_years(
     client = login("stacy")
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{offers['Loyalty Data'].pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(
+            f"/addons/{offers['Loyalty Data'].pk}/on/", tap(offers["Loyalty Data"], "tap-0000001")
+        )
 
     assert Bucket.objects.get(name="Loyalty Data data").initial == 300
     assert not LedgerEntry.objects.filter(kind="charge").exists()  # free
@@ -169,7 +175,8 @@ def test_video_rollover_turns_unused_plan_data_into_vod_data(
     client = login("stacy")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            f"/addons/{offers['Video Rollover'].pk}/on/", {"idempotency_key": "tap-0000001"}
+            f"/addons/{offers['Video Rollover'].pk}/on/",
+            tap(offers["Video Rollover"], "tap-0000001"),
         )
     plan = Bucket.objects.get(name="Plan data", line__customer__user__username="stacy")
 
@@ -185,9 +192,12 @@ def test_monthly_bundle_renews_cannot_refund_and_makes_games_club_wait(
 ):
     client = login("stacy")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{offers['Games Club'].pk}/on/", {"idempotency_key": "tap-0000001"})
         client.post(
-            f"/addons/{offers['Monthly Bundle'].pk}/on/", {"idempotency_key": "tap-0000002"}
+            f"/addons/{offers['Games Club'].pk}/on/", tap(offers["Games Club"], "tap-0000001")
+        )
+        client.post(
+            f"/addons/{offers['Monthly Bundle'].pk}/on/",
+            tap(offers["Monthly Bundle"], "tap-0000002"),
         )
 
     games = stacy_product(offers, "Games Club")
@@ -249,8 +259,12 @@ def test_third_party_services_each_charge_is_its_own_line_in_her_history(
 ):
     client = login("stacy")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{offers['Games Club'].pk}/on/", {"idempotency_key": "tap-0000001"})
-        client.post(f"/addons/{offers['News Alerts'].pk}/on/", {"idempotency_key": "tap-0000002"})
+        client.post(
+            f"/addons/{offers['Games Club'].pk}/on/", tap(offers["Games Club"], "tap-0000001")
+        )
+        client.post(
+            f"/addons/{offers['News Alerts'].pk}/on/", tap(offers["News Alerts"], "tap-0000002")
+        )
 
     page = client.get("/account/")
 

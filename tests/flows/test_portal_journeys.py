@@ -6,6 +6,7 @@ import pytest
 
 from orders.models import Order, ProductInstance
 from selfcare.models import LedgerEntry
+from tests.orders.helpers import tap
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_tapping_on_shows_activating_at_once_then_active_by_itself(
 
     # when she taps the switch (the job has not run yet)
     with django_capture_on_commit_callbacks() as jobs:
-        response = client.post(f"/addons/{night.pk}/on/", {"idempotency_key": "tap-0000001"})
+        response = client.post(f"/addons/{night.pk}/on/", tap(night, "tap-0000001"))
 
     # then the switch says "Activating…", is on, polls, and her balance shows the charge
     html = switch_html(response, night)
@@ -92,7 +93,7 @@ def test_switching_off_confirms_the_refund_then_credits_exactly_that(
     client = login("stacy")
     data = offers["Data 15GB"]
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{data.pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(f"/addons/{data.pk}/on/", tap(data, "tap-0000001"))
     instance = ProductInstance.objects.get(offer=data)
     assert instance.status == "active"
 
@@ -127,7 +128,7 @@ def test_a_night_pass_off_says_nothing_will_be_refunded(
     client = login("stacy")
     night = offers["Mobile TV Night Pass"]
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{night.pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(f"/addons/{night.pk}/on/", tap(night, "tap-0000001"))
     instance = ProductInstance.objects.get(offer=night)
 
     response = client.get(f"/addons/owned/{instance.pk}/off/")
@@ -144,7 +145,7 @@ def test_a_failed_activation_shows_on_the_switch_with_its_reason_and_refunds(
     games = offers["Games Club"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{games.pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(f"/addons/{games.pk}/on/", tap(games, "tap-0000001"))
     response = client.get(f"/addons/{games.pk}/?was=pending_active")
 
     html = switch_html(response, games)
@@ -170,7 +171,9 @@ def test_the_orders_page_lists_orders_with_their_status_history(
 ):
     client = login("stacy")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(
+            f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
+        )
 
     response = client.get("/orders/")
 
@@ -191,7 +194,9 @@ def test_the_dashboard_lists_her_add_ons_with_their_switches(
 ):
     client = login("stacy")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"})
+        client.post(
+            f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
+        )
 
     response = client.get("/")
 
@@ -222,7 +227,12 @@ def test_every_switch_on_a_page_carries_its_own_fresh_key_that_a_tap_sends(login
         again = re.findall(r'"idempotency_key": "([^"]*)"', client.get("/offers/").text)
         assert len(again) == len(keys)
         assert not set(again) & set(keys)
-    response = client.post(f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": keys[0]})
+    data = offers["Data 15GB"]
+    card = re.search(rf'id="addon-{data.pk}".*?</article>', page, flags=re.S).group(0)
+    price = re.search(r'"expected_price": "([^"]+)"', card).group(1)
+    response = client.post(
+        f"/addons/{data.pk}/on/", {"idempotency_key": keys[0], "expected_price": price}
+    )
     assert response.status_code == 200
 
 
@@ -253,7 +263,7 @@ def test_a_switch_change_tells_the_page_and_the_dashboard_refreshes_its_allowanc
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/addons/{offers['Data 15GB'].pk}/on/", {"idempotency_key": "tap-0000001"}
+            f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
         )
     assert response["HX-Trigger"] == "addons-changed"
     # a poll that changes nothing does not

@@ -9,6 +9,7 @@ from orders.services import cart_item_add
 from selfcare.models import Interaction, TrackedLink
 from selfcare.services import interaction_record, notification_send
 from tests.factories import CustomerFactory, OfferFactory, UserFactory
+from tests.orders.helpers import tap
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +171,7 @@ def test_a_purchase_after_a_click_is_credited_to_the_link(customer_client, custo
     link = TrackedLink.objects.get()
     customer_client.get(f"/l/{link.token}/")
 
-    customer_client.post(f"/addons/{promo.pk}/on/", {"idempotency_key": "tap-after-link"})
+    customer_client.post(f"/addons/{promo.pk}/on/", tap(promo, "tap-after-link"))
 
     order = Order.objects.get()
     assert order.attributed_link == link

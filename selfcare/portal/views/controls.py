@@ -93,14 +93,15 @@ def addon_configure(request, offer_id: int):
     """GET: the form an offer asks for before it starts, with the price of what it holds. POST
     with `quote` (the button a browser without JavaScript shows): that price again, for her
     choices. POST: switch it on with those answers, refused if the price is not the one the form
-    showed (`expected_price`)."""
+    showed (`expected_price`, required: a post without it is malformed)."""
     switch = switch_get(request, offer_id)
     offer = switch.offer
     if request.method == "GET":
         return _render_configure(request, switch, PurchaseForm(offer=offer))
-    form = PurchaseForm(request.POST, offer=offer)
+    form = PurchaseForm(request.POST, offer=offer, quoting="quote" in request.POST)
     if not form.is_valid():
-        return _render_configure(request, switch, form, status=400)
+        error = "That request was malformed; please try again." if form.malformed() else ""
+        return _render_configure(request, switch, form, status=400, error=error)
     if "quote" in request.POST:
         return _render_configure(request, switch, form)
     starts_at = form.cleaned_data.get("starts_at")

@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint pytest bench system-deps install install-dev clean
+.PHONY: run test lint pytest bench bench-faults system-deps install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ system-deps:
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+# Not in CI: kills the worker and restarts the Redis on 127.0.0.1:6379 (bench/README.md, "Faults").
+bench-faults: install-dev
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -56,6 +56,13 @@ class Process:
         _signal_group(pgid, signal.SIGKILL)
         self._log.close()
 
+    def kill(self) -> None:
+        """`kill -9` the whole group at once, as a crash or the OOM killer would: no warm shutdown,
+        nothing acknowledged or given back."""
+        _signal_group(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
+        self._log.close()
+
 
 def _signal_group(pgid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -86,6 +93,17 @@ def worker_start(
     if pool != "solo":
         args.append(f"--concurrency={concurrency}")
     return Process("celery worker", args, env=env, cwd=cwd, log_path=log_dir / "worker.log")
+
+
+def beat_start(*, env: dict, cwd: Path, log_dir: Path) -> Process:
+    """Celery beat with a schedule file of its own in `log_dir`, started fresh."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    schedule = log_dir / "beat-schedule"
+    for stale in log_dir.glob("beat-schedule*"):
+        stale.unlink()
+    args = [str(BIN / "celery"), "-A", "selfcare", "beat", f"--schedule={schedule}"]
+    args.append("--loglevel=WARNING")
+    return Process("celery beat", args, env=env, cwd=cwd, log_path=log_dir / "beat.log")
 
 
 def web_start(

@@ -7,6 +7,7 @@ starts; the defaults below are only for running one of those by hand.
 
 import os
 import warnings
+from pathlib import Path
 
 # The product refuses to start without a secret key unless DEBUG is on; the benchmark's server
 # answers only on 127.0.0.1 with made-up customers, so a fixed key is enough.
@@ -38,6 +39,17 @@ CELERY_RESULT_BACKEND = REDIS_URL
 # A queue of its own: a dev worker on the same Redis never takes the benchmark's jobs.
 CELERY_TASK_DEFAULT_QUEUE = "selfcare-bench"
 CELERY_TASK_ALWAYS_EAGER = False
+# `make bench-faults` runs one phase on the embedded default broker: a folder of message files.
+if env("BENCH_BROKER", default="redis") == "filesystem":
+    _broker_dir = Path(env("BENCH_BROKER_DIR"))
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "polling_interval": 0.1,
+    }
+    CELERY_RESULT_BACKEND = None
 
 NETWORK_SIMULATED_LATENCY_MS = 0
 NETWORK_SIMULATED_FAILURE_RATE = 0.0

@@ -12,10 +12,12 @@ from orders.models import ProductInstance
 from orders.services import product_instance_grant, product_instance_purchase
 from orders.services.activation import product_instance_start
 from orders.services.common import OrderError
+from selfcare.jobs import job_fan_out
 from selfcare.models import Channel, Customer, Interaction, Notification
 from selfcare.services import interaction_record, notification_send
 
 from .models import Campaign, Gift
+from .tasks import gift_return_task
 
 GIFT_VALID_FOR = dt.timedelta(days=7)
 
@@ -135,16 +137,12 @@ def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
 def gift_return_due(*, at: dt.datetime | None = None) -> int:
     """Give every unaccepted gift past its 7 days back to its giver: her share starts now, so the
     data is hers. Returns how many."""
-    from .tasks import gift_return_task
-
     ids = list(
         Gift.objects.filter(
             status=Gift.Status.SENT, expires_at__lte=at or timezone.now()
         ).values_list("pk", flat=True)
     )
-    for pk in ids:
-        gift_return_task.delay(pk)
-    return len(ids)
+    return job_fan_out(task=gift_return_task, ids=ids)
 
 
 @transaction.atomic

@@ -129,9 +129,14 @@ class ProductInstance(FSMModelMixin, models.Model):
     status = FSMField(default=Status.PENDING_ACTIVE, choices=Status.choices, protected=True)
     status_reason = models.CharField(max_length=255, blank=True)
     status_changed_at = models.DateTimeField()
-    # When a job last started work on the network for it: the stuck sweep leaves alone what a
-    # retrying job is still handling.
+    # When a job last took it up: started work on the network, was enqueued again by the stuck
+    # sweep, or (a moment ahead) when the retry a job waits for is due. The stuck sweep enqueues
+    # a pending product again only once this, and its change of status, are older than the
+    # kind's deadline (PENDING_DEADLINE_SECONDS).
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The change of status (its `status_changed_at`) whose network request the network
+    # confirmed: a job run again for that change makes no second network call.
+    network_done_for = models.DateTimeField(null=True, blank=True)
     price = models.DecimalField(
         max_digits=10,
         decimal_places=2,

@@ -264,6 +264,10 @@ class Notification(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=255, blank=True, help_text="The last delivery error.")
+    # When a job last took it up: claimed it to send, was enqueued again by the stuck sweep, or
+    # (a moment ahead) when the retry a job waits for is due. The stuck sweep enqueues a queued
+    # message again once this, and its writing, are older than NOTIFICATION_DEADLINE_SECONDS.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     # The campaign that sent it, if any. A plain id: campaigns sit above the customer domain.
     campaign_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -272,7 +276,15 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["customer", "read_at"])]
+        indexes = [
+            models.Index(fields=["customer", "read_at"]),
+            # The stuck sweep, every few seconds, reads only the few messages still queued.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="queued"),
+                name="notification_queued_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -219,6 +219,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often the stuck sweeps look for work whose job was lost (a killed worker, a broker restart, a
+# publish that failed): with the deadlines below, lost work runs again within about 20 s.
+STUCK_SWEEP_SECONDS = env.float("STUCK_SWEEP_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
     "expire-due-product-instances": {
         "task": "orders.tasks.product_instance_expire_due_task",
@@ -246,11 +249,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retry-stuck-notifications": {
         "task": "selfcare.tasks.notification_retry_stuck_task",
-        "schedule": 300.0,
+        "schedule": STUCK_SWEEP_SECONDS,
     },
     "retry-stuck-product-instances": {
         "task": "orders.tasks.product_instance_retry_stuck_task",
-        "schedule": 60.0,
+        "schedule": STUCK_SWEEP_SECONDS,
     },
     "remind-product-instances-ending-soon": {
         "task": "orders.tasks.product_instance_remind_due_task",
@@ -266,8 +269,11 @@ NETWORK_SIMULATED_FAILURE_RATE = env.float("NETWORK_SIMULATED_FAILURE_RATE", def
 # activation is given up, refunded and the customer told.
 ACTIVATION_MAX_RETRIES = env.int("ACTIVATION_MAX_RETRIES", default=4)
 ACTIVATION_RETRY_BACKOFF_SECONDS = env.int("ACTIVATION_RETRY_BACKOFF_SECONDS", default=2)
-# Work left in a pending state longer than this is enqueued again by the sweep.
-PENDING_DEADLINE_SECONDS = env.int("PENDING_DEADLINE_SECONDS", default=120)
+# A product's activation or deprovisioning job that has neither finished nor been taken up (started,
+# enqueued again, or due for its retry) for this long is taken for lost and enqueued again by the
+# stuck sweep. Longer than a network call may take (the adapter's timeout): a job still talking
+# to the network would otherwise get a twin (harmless, but a second call).
+PENDING_DEADLINE_SECONDS = env.int("PENDING_DEADLINE_SECONDS", default=15)
 
 # --- Notifications --------------------------------------------------------------------------------
 # The backend that carries each medium (dotted paths; see selfcare/notifications.py). Embedded:
@@ -288,6 +294,8 @@ NOTIFICATION_FILE_PATH = str(
 NOTIFICATION_MAX_RETRIES = env.int("NOTIFICATION_MAX_RETRIES", default=5)
 NOTIFICATION_RETRY_BACKOFF_SECONDS = env.int("NOTIFICATION_RETRY_BACKOFF_SECONDS", default=10)
 NOTIFICATION_MAX_RETRY_WAIT_SECONDS = env.int("NOTIFICATION_MAX_RETRY_WAIT_SECONDS", default=300)
+# The same deadline for a queued message's job: longer than the SMS gateway's timeout.
+NOTIFICATION_DEADLINE_SECONDS = env.int("NOTIFICATION_DEADLINE_SECONDS", default=15)
 # The HTTP SMS gateway (HttpSmsGatewayBackend): POST {to, from, text} with a bearer token.
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")

@@ -1,25 +1,47 @@
-"""Thin Celery entry points of the customer domain: each takes ids and calls one service."""
+"""Thin Celery entry points of the customer domain: each takes ids and calls one service, which
+it imports inside its body (STYLE rule 16: the services import these tasks at the top)."""
+
+from __future__ import annotations
+
+import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
-from . import services
-from .services.messages import DeliveryError, notification_backoff
+
+def notification_backoff(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: the first wait doubled each time, capped."""
+    return min(
+        settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**retries,
+        settings.NOTIFICATION_MAX_RETRY_WAIT_SECONDS,
+    )
 
 
 @shared_task(bind=True, max_retries=None)
 def notification_deliver_task(self, notification_id: int) -> None:
     """Send one message; a transient failure is retried with exponential backoff, up to
-    NOTIFICATION_MAX_RETRIES times, then the message is given up (`failed`, in her history)."""
+    NOTIFICATION_MAX_RETRIES times, then the message is given up (`failed`, in her history).
+    A message waiting for its retry records when it is due, so the stuck sweep leaves it be."""
+    from .services import notification_deliver, notification_fail, notification_retry_record
+    from .services.messages import DeliveryError
+
     try:
-        services.notification_deliver(notification_id=notification_id)
+        notification_deliver(notification_id=notification_id)
     except DeliveryError as exc:
         if self.request.retries >= settings.NOTIFICATION_MAX_RETRIES:
-            services.notification_fail(notification_id=notification_id, error=str(exc))
+            notification_fail(notification_id=notification_id, error=str(exc))
             return
-        raise self.retry(exc=exc, countdown=notification_backoff(self.request.retries)) from exc
+        countdown = notification_backoff(self.request.retries)
+        notification_retry_record(
+            notification_id=notification_id,
+            retry_at=timezone.now() + dt.timedelta(seconds=countdown),
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task
 def notification_retry_stuck_task() -> dict:
-    return services.notification_retry_stuck()
+    from .services import notification_retry_stuck
+
+    return notification_retry_stuck()

@@ -207,11 +207,13 @@ def product_instance_ids_due_for_renewal(*, at: dt.datetime, limit: int = 1000) 
 
 
 def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int = 1000) -> list[int]:
-    """Pending since before `before`, and no job has tried since then either. Orders still
-    waiting for their confirmation code are not stuck: they wait for her."""
+    """Pending since before `before`, and no job has taken it up since then either (nor waits
+    for a retry due after it). Orders still waiting for their confirmation code are not stuck:
+    they wait for her; nor is a product set to end later (renewal turned off) before its end."""
     return list(
         ProductInstance.objects.filter(status=status, status_changed_at__lt=before)
         .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=before))
+        .exclude(status=ProductInstance.Status.PENDING_TERMINATE, ends_at__gt=before)
         .exclude(order_items__order__status=Order.Status.PENDING)
         .order_by("status_changed_at")
         .values_list("pk", flat=True)[:limit]

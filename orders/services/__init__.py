@@ -4,6 +4,7 @@ from .activation import (
     product_instance_activate,
     product_instance_fail_activation,
     product_instance_release,
+    product_instance_retry_record,
     product_instance_start,
 )
 from .cart import (
@@ -98,6 +99,7 @@ __all__ = [
     "product_instance_renew_due",
     "product_instance_renewal_stop",
     "product_instance_resume",
+    "product_instance_retry_record",
     "product_instance_retry_stuck",
     "product_instance_start",
     "product_instance_start_due",

@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from catalog.options import Configuration, configuration
 from catalog.policies import data_allowance_mb, period_end
+from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Bucket, Interaction, Line
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import ProvisioningRequest, network_adapter
+from ..tasks import product_instance_activate_task, product_instance_release_task
 from .common import order_complete, order_set_status
 from .suspension import redundant_services_suspend
 
@@ -50,6 +52,33 @@ FRESH = dt.timedelta(seconds=5)
 def attempt_record(instance: ProductInstance) -> None:
     """Note that a job is working on the instance now (see `product_instance_retry_stuck`)."""
     ProductInstance.objects.filter(pk=instance.pk).update(last_attempt_at=timezone.now())
+
+
+def network_done(instance: ProductInstance) -> bool:
+    """Whether the network already confirmed the change the instance is pending (see
+    `network_done_record`): a job run again for it then skips the call."""
+    return (
+        instance.network_done_for is not None
+        and instance.network_done_for == instance.status_changed_at
+    )
+
+
+def network_done_record(instance: ProductInstance) -> None:
+    """Record, in a short transaction of its own, that the network confirmed the change the
+    instance is pending, named by the moment of that change (`status_changed_at`, as the job read
+    it): a job run again for the same change (a redelivery, the stuck sweep) makes no second call,
+    and any later change of status makes the record stale by itself. Written only while the
+    instance is still in that change, so a record is never made for a change that is over."""
+    ProductInstance.objects.filter(
+        pk=instance.pk, status=instance.status, status_changed_at=instance.status_changed_at
+    ).update(network_done_for=instance.status_changed_at)
+
+
+def product_instance_retry_record(*, product_instance_id: int, retry_at: dt.datetime) -> None:
+    """Note that the instance's job waits for a retry due at `retry_at` (the task's backoff): the
+    stuck sweep leaves it alone until then plus its deadline, instead of enqueueing a second job
+    beside the waiting one."""
+    ProductInstance.objects.filter(pk=product_instance_id).update(last_attempt_at=retry_at)
 
 
 def _add_item(instance: ProductInstance) -> OrderItem | None:
@@ -111,13 +140,13 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
     """Provision a `pending_active` product on the network, then make it `active`.
 
     The network call runs outside any transaction (it may be slow); the adapter is idempotent by
-    product instance id, so a redelivered task is harmless. Then, in one transaction on the locked
+    product instance id, so a redelivered task is harmless, and its success is recorded at once
+    (`network_done_record`), so a job run again after it (a worker killed before the transaction
+    below, the stuck sweep) makes no second call. Then, in one transaction on the locked
     instance: `active` with its end, its allowances granted, its order completed, the interaction
     written and the customer told after commit. Does nothing for an instance that is gone or no
     longer pending. Raises the adapter's NetworkError / NetworkTransientError for the task.
     """
-    from ..tasks import product_instance_release_task
-
     found = (
         ProductInstance.objects.select_related("offer", "line", "customer")
         .filter(pk=product_instance_id)
@@ -135,7 +164,9 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         # A job that starts within seconds of the purchase needs no record of its own: the
         # purchase's status change keeps the stuck sweep away as long.
         attempt_record(found)
-    network_adapter().activate(provisioning_request(found))
+    if not network_done(found):
+        network_adapter().activate(provisioning_request(found))
+        network_done_record(found)
 
     with transaction.atomic():
         instance = ProductInstance.objects.select_for_update(no_key=True).get(
@@ -147,7 +178,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         if instance.status != ProductInstance.Status.PENDING_ACTIVE:
             # Given up meanwhile (and refunded): take back what the network just switched on.
             if instance.status == ProductInstance.Status.FAILED:
-                product_instance_release_task.delay_on_commit(instance.pk)
+                job_publish_on_commit(product_instance_release_task, instance.pk)
             return instance
         now = timezone.now()
         ends_at = period_end(instance.offer, start=now)
@@ -208,8 +239,6 @@ def product_instance_fail_activation(
     customer told why, and the network asked to switch off whatever it may have switched on (a
     timeout is not a no). Safe to run twice: the refund's ledger reference is unique and a product
     no longer pending is left alone."""
-    from ..tasks import product_instance_release_task
-
     instance = (
         ProductInstance.objects.select_for_update(of=("self",), no_key=True)
         .select_related("offer", "line", "customer__account")
@@ -252,7 +281,7 @@ def product_instance_fail_activation(
             "currency": instance.offer.currency,
         },
     )
-    product_instance_release_task.delay_on_commit(instance.pk)
+    job_publish_on_commit(product_instance_release_task, instance.pk)
     logger.warning("Activation of product instance %s failed: %s", instance.pk, reason)
     return instance
 
@@ -264,8 +293,6 @@ def product_instance_start(
     """Start a scheduled product whose time has come (or now, with `even_if_not_due`: a gift's
     share): `pending_active`, and activation scheduled after commit. Does nothing if it is gone,
     not scheduled, or not yet due."""
-    from ..tasks import product_instance_activate_task
-
     instance = (
         ProductInstance.objects.select_for_update(no_key=True)
         .filter(pk=product_instance_id)
@@ -278,7 +305,7 @@ def product_instance_start(
         return instance
     instance.begin(at=now)
     instance.save(update_fields=["status", "status_changed_at"])
-    product_instance_activate_task.delay_on_commit(instance.pk)
+    job_publish_on_commit(product_instance_activate_task, instance.pk)
     return instance
 
 

@@ -15,10 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Notification
 from selfcare.services import account_charge, notification_send
 
 from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
+from ..tasks import product_instance_activate_task
 from .common import OrderError, lock_account_and_line, order_set_status
 
 CODE_VALID_FOR = dt.timedelta(minutes=5)
@@ -80,8 +82,6 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
     committed before the error. Raises ConfirmationError (with what to do next),
     InsufficientBalanceError, Order.DoesNotExist (not hers).
     """
-    from ..tasks import product_instance_activate_task
-
     error = None
     with transaction.atomic():
         account, order = _pending_order(customer=customer, order_id=order_id)
@@ -125,7 +125,11 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
                 actor_user=actor_user,
             )
             if item.product_instance.status == ProductInstance.Status.PENDING_ACTIVE:
-                product_instance_activate_task.delay_on_commit(item.product_instance_id)
+                # Pending since the purchase: the stuck sweep's deadline starts now.
+                ProductInstance.objects.filter(pk=item.product_instance_id).update(
+                    last_attempt_at=now
+                )
+                job_publish_on_commit(product_instance_activate_task, item.product_instance_id)
     if error:
         raise ConfirmationError(error)
     return order

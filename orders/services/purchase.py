@@ -10,6 +10,7 @@ from django.utils import timezone
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
 from catalog.options import options_validate
+from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Line
 from selfcare.services import (
     account_balance_check,
@@ -21,6 +22,7 @@ from selfcare.sims import iccid_normalise, iccid_problem
 
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import customer_context_build, offer_price
+from ..tasks import product_instance_activate_task
 from .common import (
     OrderError,
     lock_account_and_line,
@@ -131,8 +133,6 @@ def product_instance_grant(
     """Give a customer an offer free of charge (a gift she accepted): an order of its own from
     the system, the product `pending_active`, activation after commit. Replays return the first
     order. Raises Line.DoesNotExist if the line is not hers."""
-    from ..tasks import product_instance_activate_task
-
     _, line = lock_account_and_line(customer=customer, line_id=line_id)
     replayed = order_replayed(
         customer=customer,
@@ -171,7 +171,7 @@ def product_instance_grant(
         order=order, action=OrderItem.Action.ADD, offer=offer, product_instance=instance
     )
     order_start(order=order)
-    product_instance_activate_task.delay_on_commit(instance.pk)
+    job_publish_on_commit(product_instance_activate_task, instance.pk)
     return order
 
 
@@ -207,8 +207,6 @@ def product_instance_purchase(
     IdempotencyConflictError (the key was used for something else), Offer.DoesNotExist and
     Line.DoesNotExist (not hers).
     """
-    from ..tasks import product_instance_activate_task
-
     account, line = lock_account_and_line(customer=customer, line_id=line_id)
     replayed = order_replayed(
         customer=customer,
@@ -294,7 +292,7 @@ def product_instance_purchase(
             )
         order_start(order=order)
         if instance.status == ProductInstance.Status.PENDING_ACTIVE:
-            product_instance_activate_task.delay_on_commit(instance.pk)
+            job_publish_on_commit(product_instance_activate_task, instance.pk)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ORDER_PLACED,

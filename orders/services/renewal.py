@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.policies import period_end
+from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Account, Interaction
 from selfcare.services import (
     InsufficientBalanceError,
@@ -15,6 +16,7 @@ from selfcare.services import (
 )
 
 from ..models import ProductInstance
+from ..tasks import product_instance_deprovision_task
 from .activation import buckets_grant
 from .termination import TERMINATION_FIELDS
 
@@ -28,8 +30,6 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
     happens: the charge's ledger reference names the instance and the period, and a product no
     longer due (already renewed by a first run of the sweep) is left alone.
     """
-    from ..tasks import product_instance_deprovision_task
-
     found = ProductInstance.objects.filter(pk=product_instance_id).values("customer_id").first()
     if found is None:
         return None
@@ -57,7 +57,7 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
             reason="Not renewed: the balance was too low", at=now, ends_at=instance.ends_at
         )
         instance.save(update_fields=TERMINATION_FIELDS)
-        product_instance_deprovision_task.delay_on_commit(instance.pk)
+        job_publish_on_commit(product_instance_deprovision_task, instance.pk)
         _tell(
             instance,
             f"{offer.name} has ended: your balance was too low for the renewal of "

@@ -1,5 +1,6 @@
-"""Due-date sweeps run by beat every minute. PostgreSQL is the source of truth for what is due;
-the broker only wakes workers up, so a lost message is found again by the next sweep."""
+"""Due-date sweeps run by beat every minute, and the stuck sweep every few seconds. PostgreSQL is
+the source of truth for what is due; the broker only wakes workers up, so a lost message is found
+again by the next sweep. Each selects due ids and fans out one job per id (`job_fan_out`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from selfcare.jobs import job_fan_out
 from selfcare.models import Account
 from selfcare.selectors import account_balance
 from selfcare.services import notification_send
@@ -23,54 +25,50 @@ from ..selectors import (
     product_instance_ids_due_to_start,
     product_instance_ids_stuck,
 )
+from ..tasks import (
+    order_confirmation_expire_task,
+    product_instance_activate_task,
+    product_instance_deprovision_task,
+    product_instance_expire_task,
+    product_instance_remind_task,
+    product_instance_renew_task,
+    product_instance_start_task,
+)
 
 
 def product_instance_expire_due(*, at: dt.datetime | None = None) -> int:
     """Enqueue the expiry of every active product whose end has passed. Returns how many."""
-    from ..tasks import product_instance_expire_task
-
     ids = product_instance_ids_due_for_expiry(at=at or timezone.now())
-    for pk in ids:
-        product_instance_expire_task.delay(pk)
-    return len(ids)
+    return job_fan_out(task=product_instance_expire_task, ids=ids)
 
 
 def product_instance_start_due(*, at: dt.datetime | None = None) -> int:
     """Start every postponed product whose start has come. Returns how many."""
-    from ..tasks import product_instance_start_task
-
     ids = product_instance_ids_due_to_start(at=at or timezone.now())
-    for pk in ids:
-        product_instance_start_task.delay(pk)
-    return len(ids)
+    return job_fan_out(task=product_instance_start_task, ids=ids)
 
 
 def product_instance_renew_due(*, at: dt.datetime | None = None) -> int:
     """Enqueue the renewal of every recurring product whose period has ended. Returns how many.
     A renewal enqueued twice is charged once (see `product_instance_renew`)."""
-    from ..tasks import product_instance_renew_task
-
     ids = product_instance_ids_due_for_renewal(at=at or timezone.now())
-    for pk in ids:
-        product_instance_renew_task.delay(pk)
-    return len(ids)
+    return job_fan_out(task=product_instance_renew_task, ids=ids)
 
 
 def order_confirmation_expire_due(*, at: dt.datetime | None = None) -> int:
     """Cancel the orders whose confirmation codes all expired unused. Returns how many."""
-    from ..tasks import order_confirmation_expire_task
-
     ids = order_ids_unconfirmed(at=at or timezone.now())
-    for pk in ids:
-        order_confirmation_expire_task.delay(pk)
-    return len(ids)
+    return job_fan_out(task=order_confirmation_expire_task, ids=ids)
 
 
 def product_instance_retry_stuck(*, at: dt.datetime | None = None) -> dict[str, int]:
-    """Enqueue again the work of every product left pending past its deadline (a lost message, a
-    killed worker, a broker restart). Returns how many of each kind."""
-    from ..tasks import product_instance_activate_task, product_instance_deprovision_task
-
+    """Enqueue again the work of every product whose job was lost: pending, and neither its change
+    of status nor its last attempt (a job starting, this sweep's last enqueue, or the retry a job
+    waits for) is within PENDING_DEADLINE_SECONDS. Beat runs it every STUCK_SWEEP_SECONDS, so
+    work a killed worker held, or whose message a broker restart dropped, runs again within
+    about the deadline plus one sweep. A job enqueued twice is harmless: the jobs re-check the
+    state under a lock, and a network call already done is not made again. Returns how many of
+    each kind."""
     now = at or timezone.now()
     before = now - dt.timedelta(seconds=settings.PENDING_DEADLINE_SECONDS)
     activating = product_instance_ids_stuck(
@@ -79,13 +77,13 @@ def product_instance_retry_stuck(*, at: dt.datetime | None = None) -> dict[str, 
     terminating = product_instance_ids_stuck(
         status=ProductInstance.Status.PENDING_TERMINATE, before=before
     )
-    # Counted as an attempt now, so the next sweep does not enqueue them again before they run.
+    # Counted as an attempt now, so the next sweeps leave them to the job enqueued here for one
+    # deadline (a backlog in the queue is not enqueued again every few seconds).
     ProductInstance.objects.filter(pk__in=[*activating, *terminating]).update(last_attempt_at=now)
-    for pk in activating:
-        product_instance_activate_task.delay(pk)
-    for pk in terminating:
-        product_instance_deprovision_task.delay(pk)
-    return {"activation": len(activating), "deprovisioning": len(terminating)}
+    return {
+        "activation": job_fan_out(task=product_instance_activate_task, ids=activating),
+        "deprovisioning": job_fan_out(task=product_instance_deprovision_task, ids=terminating),
+    }
 
 
 # Products whose period is this long or shorter (a night pass, a day pass) are not reminded.
@@ -109,16 +107,12 @@ def _due_for_reminder(*, at: dt.datetime):
 def product_instance_remind_due(*, at: dt.datetime | None = None, limit: int = 5000) -> int:
     """Enqueue a reminder for every product that ends or renews within the lead time and was not
     reminded of that end yet. Returns how many. A reminder enqueued twice is sent once."""
-    from ..tasks import product_instance_remind_task
-
     ids = list(
         _due_for_reminder(at=at or timezone.now())
         .order_by("ends_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in ids:
-        product_instance_remind_task.delay(pk)
-    return len(ids)
+    return job_fan_out(task=product_instance_remind_task, ids=ids)
 
 
 @transaction.atomic

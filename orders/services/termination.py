@@ -11,13 +11,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Bucket, Customer, Interaction, LedgerEntry, Line, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import network_adapter
 from ..selectors import product_instance_refund_quote
-from .activation import attempt_record, provisioning_request
+from ..tasks import product_instance_deprovision_task
+from .activation import attempt_record, network_done, network_done_record, provisioning_request
 from .common import (
     OrderError,
     lock_for_control,
@@ -116,8 +118,6 @@ def product_instance_cancel(
     Raises ProductInstance.DoesNotExist (not hers), NotCancellableError, RefundChangedError,
     RefundNotAllowedError.
     """
-    from ..tasks import product_instance_deprovision_task
-
     account, line, instance, replayed = lock_for_control(
         customer=customer,
         product_instance_id=product_instance_id,
@@ -193,7 +193,7 @@ def product_instance_cancel(
         goodwill=str(goodwill),
         reason=reason,
     )
-    product_instance_deprovision_task.delay_on_commit(instance.pk)
+    job_publish_on_commit(product_instance_deprovision_task, instance.pk)
     return order
 
 
@@ -251,8 +251,6 @@ def product_instance_renewal_stop(
 def product_instance_expire(*, product_instance_id: int) -> ProductInstance | None:
     """End a product whose period is over and that does not renew (no refund on a natural end),
     and schedule its deprovisioning. Does nothing if it is gone, renews, or is not yet due."""
-    from ..tasks import product_instance_deprovision_task
-
     instance = (
         ProductInstance.objects.select_for_update(of=("self",), no_key=True)
         .select_related("offer")
@@ -272,15 +270,16 @@ def product_instance_expire(*, product_instance_id: int) -> ProductInstance | No
         return instance
     instance.last_attempt_at = now
     instance.save(update_fields=[*TERMINATION_FIELDS, "last_attempt_at"])
-    product_instance_deprovision_task.delay_on_commit(instance.pk)
+    job_publish_on_commit(product_instance_deprovision_task, instance.pk)
     return instance
 
 
 def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance | None:
     """Remove a `pending_terminate` product whose end has come from the network, then mark it
     `terminated`, complete its termination order and tell the customer. The network call runs
-    outside the transaction and is idempotent; a product not due or no longer pending is left
-    alone."""
+    outside the transaction and is idempotent, and its success is recorded at once, so a job run
+    again makes no second call (see `product_instance_activate`); a product not due or no longer
+    pending is left alone."""
     instance = (
         ProductInstance.objects.select_related("offer", "line")
         .filter(pk=product_instance_id)
@@ -289,7 +288,9 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
     if instance is None or not _is_ending_now(instance, at=timezone.now()):
         return instance
     attempt_record(instance)
-    network_adapter().deactivate(provisioning_request(instance))
+    if not network_done(instance):
+        network_adapter().deactivate(provisioning_request(instance))
+        network_done_record(instance)
 
     with transaction.atomic():
         instance = (

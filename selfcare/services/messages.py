@@ -8,14 +8,16 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 
 from catalog.policies import operator_zone
 
+from ..jobs import job_fan_out, job_publish_on_commit
 from ..models import Channel, Customer, Interaction, Line, Notification, TrackedLink
+from ..tasks import notification_deliver_task
 
 # Every message the product sends: templates/notifications/<name>.txt, with a `subject` and a
 # `body` partial each.
@@ -87,8 +89,6 @@ def notification_send(
     medium's backend after commit (`notification_deliver_task`). `medium` defaults to the one she
     prefers. With `link_target` (a path in the portal) the message carries a tracked link to it,
     as `link_url` in the template. Runs in the caller's transaction."""
-    from ..tasks import notification_deliver_task
-
     if template not in NOTIFICATION_TEMPLATES:
         raise ValueError(f"Unknown notification template: {template}")
     if link_target is not None and (
@@ -130,7 +130,7 @@ def notification_send(
             template=template, values=values
         )
         notification.save(update_fields=["subject", "body"])
-    notification_deliver_task.delay_on_commit(notification.pk)
+    job_publish_on_commit(notification_deliver_task, notification.pk)
     return notification
 
 
@@ -154,7 +154,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         return notification
     claimed = Notification.objects.filter(
         pk=notification.pk, status=Notification.Status.QUEUED, attempts=notification.attempts
-    ).update(attempts=F("attempts") + 1)
+    ).update(attempts=F("attempts") + 1, last_attempt_at=timezone.now())
     if not claimed:
         return notification  # another run has it
     notification.attempts += 1
@@ -270,19 +270,10 @@ def tracked_link_for_purchase(
     return link
 
 
-def notification_backoff(retries: int) -> int:
-    """Seconds before retry number `retries + 1`: the first wait doubled each time, capped."""
-    return min(
-        settings.NOTIFICATION_RETRY_BACKOFF_SECONDS * 2**retries,
-        settings.NOTIFICATION_MAX_RETRY_WAIT_SECONDS,
-    )
-
-
-# A message still queued this long after it was written lost its job (a broker restart, a killed
-# worker): every retry chain has ended well before.
-def _stuck_after() -> dt.timedelta:
-    chain = sum(notification_backoff(k) for k in range(settings.NOTIFICATION_MAX_RETRIES))
-    return dt.timedelta(seconds=chain + settings.PENDING_DEADLINE_SECONDS)
+def notification_retry_record(*, notification_id: int, retry_at: dt.datetime) -> None:
+    """Note that the message's job waits for a retry due at `retry_at` (the task's backoff): the
+    stuck sweep leaves it alone until then plus its deadline."""
+    Notification.objects.filter(pk=notification_id).update(last_attempt_at=retry_at)
 
 
 # News older than this is no longer worth sending ("your add-on is active" a day late).
@@ -290,20 +281,27 @@ STALE_AFTER = dt.timedelta(days=1)
 
 
 def notification_retry_stuck(*, at: dt.datetime | None = None, limit: int = 1000) -> dict:
-    """Sweep messages whose job was lost: send again what is still worth sending (after commit,
-    each once), give up (`failed`, in her history) what is a day old. Returns the counts."""
-    from ..tasks import notification_deliver_task
-
+    """Sweep messages whose job was lost (a killed worker, a broker restart, a publish that
+    failed): queued, and neither written nor taken up by a job (claimed, enqueued again here, or
+    due for a retry) within NOTIFICATION_DEADLINE_SECONDS. Beat runs it every
+    STUCK_SWEEP_SECONDS. Sends again what is still worth sending (each marked as taken up now, so
+    the next sweeps leave it to that job for a deadline), gives up (`failed`, in her history)
+    what is a day old. Returns the counts."""
     at = at or timezone.now()
+    before = at - dt.timedelta(seconds=settings.NOTIFICATION_DEADLINE_SECONDS)
     stuck = Notification.objects.filter(
-        status=Notification.Status.QUEUED, created_at__lt=at - _stuck_after()
-    )
+        Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=before),
+        status=Notification.Status.QUEUED,
+        created_at__lt=before,
+    ).order_by("created_at")
     stale = list(stuck.filter(created_at__lt=at - STALE_AFTER).values_list("pk", flat=True)[:limit])
     for pk in stale:
         notification_fail(notification_id=pk, error="Not delivered within a day: given up.")
     again = list(
         stuck.filter(created_at__gte=at - STALE_AFTER).values_list("pk", flat=True)[:limit]
     )
-    for pk in again:
-        notification_deliver_task.delay(pk)
-    return {"sent_again": len(again), "given_up": len(stale)}
+    Notification.objects.filter(pk__in=again).update(last_attempt_at=at)
+    return {
+        "sent_again": job_fan_out(task=notification_deliver_task, ids=again),
+        "given_up": len(stale),
+    }

@@ -212,12 +212,17 @@ def test_the_stuck_sweep_does_not_enqueue_the_same_work_twice(customer, data_off
     enqueued = []
     monkeypatch.setattr(tasks.product_instance_activate_task, "delay", enqueued.append)
 
-    with time_machine.travel(instance.status_changed_at + dt.timedelta(minutes=3)):
+    lost_at = instance.status_changed_at + dt.timedelta(minutes=3)
+    with time_machine.travel(lost_at):
         product_instance_retry_stuck()
-    with time_machine.travel(instance.status_changed_at + dt.timedelta(minutes=4)):
+    with time_machine.travel(lost_at + dt.timedelta(seconds=10)):  # within the deadline
         product_instance_retry_stuck()
-
     assert enqueued == [instance.pk]
+
+    # The job enqueued then was lost too (the broker restarted again): once more after a deadline.
+    with time_machine.travel(lost_at + dt.timedelta(seconds=20)):
+        product_instance_retry_stuck()
+    assert enqueued == [instance.pk, instance.pk]
 
 
 def _supervisor():

@@ -44,6 +44,10 @@ ACTIVATIONS = _knob("ACTIVATIONS", 1000)
 PURCHASES = _knob("PURCHASES", 500)
 FILESYSTEM_ACTIVATIONS = _knob("FILESYSTEM_ACTIVATIONS", 200)
 DOWN_SECONDS = _knob("DOWN_SECONDS", 3)
+# Purchases per second: below what the worker can do (each activation is two jobs: the activation
+# and its message), so jobs wait only when lost; a worker that cannot keep up makes every job
+# late, which is no fault of the broker.
+RATE = _knob("RATE", 10)
 # How long to wait for the last job after the fault; a job not done by then is counted lost.
 WAIT_SECONDS = _knob("WAIT_SECONDS", 300)
 LATENCY_MS = _knob("NETWORK_LATENCY_MS", 20)
@@ -164,6 +168,7 @@ def _phase(label: str, *, customers, offer, fault: str, log_dir: Path) -> dict:
     down_since = back_at = None
     committed_then_raised = refused = 0
     phase_started = timezone.now()
+    paced = time.monotonic()
     try:
         for n, customer in enumerate(customers):
             if n == fault_at:
@@ -175,6 +180,8 @@ def _phase(label: str, *, customers, offer, fault: str, log_dir: Path) -> dict:
                 say(f"  {fault} down after {n} purchases")
             if down_since and not back_at and time.monotonic() - down_since >= DOWN_SECONDS:
                 worker, back_at = _back(fault, env, log_dir, worker, n)
+            time.sleep(max(0.0, paced - time.monotonic()))
+            paced = time.monotonic() + 1 / RATE
             key = uuid.uuid4().hex
             try:
                 product_instance_purchase(
@@ -245,9 +252,10 @@ def _wait_active(instances, *, timeout: float) -> None:
 
 
 def _figures(label, *, instances, customers, since, back_at, committed_then_raised, refused):
+    from bench.report import percentile
     from selfcare.models import LedgerEntry
 
-    rows = list(instances.values_list("pk", "status", "status_changed_at", "started_at"))
+    rows = list(instances.values_list("pk", "status", "created_at", "started_at"))
     ids = {pk for pk, *_ in rows}
     charges = LedgerEntry.objects.filter(
         kind=LedgerEntry.Kind.CHARGE, account__customer__in=customers, created_at__gte=since
@@ -258,10 +266,17 @@ def _figures(label, *, instances, customers, since, back_at, committed_then_rais
             what, pk = line.split()
             if what == "activate" and int(pk) in ids:
                 calls[int(pk)] += 1
+    # Jobs bought before the worker (broker) was back and not done by then: what the fault held
+    # up. The others show the ordinary wait from purchase to active.
     waiting = [
         started - back_at
-        for _, status, changed, started in rows
-        if changed < back_at and status == "active" and started > back_at
+        for _, status, created, started in rows
+        if created < back_at and status == "active" and started > back_at
+    ]
+    others = [
+        (started - created).total_seconds()
+        for _, status, created, started in rows
+        if status == "active" and (created >= back_at or started <= back_at)
     ]
     return {
         "label": label,
@@ -273,6 +288,7 @@ def _figures(label, *, instances, customers, since, back_at, committed_then_rais
         "refused": refused,
         "waiting_when_back": len(waiting),
         "recover_p100_s": max(waiting, default=dt.timedelta()).total_seconds(),
+        "others_p99_s": percentile(others, 99) if others else 0.0,
     }
 
 
@@ -373,13 +389,15 @@ def _print(results: list[dict]) -> None:
                 str(r["second_network_calls"]),
                 str(r["committed_then_raised"]),
                 f"{r['recover_p100_s']:.1f} ({r['waiting_when_back']} waiting)",
+                f"{r['others_p99_s']:.2f}",
                 _verdict(r),
             ]
         )
     say(
-        f"\nNetwork answers in {LATENCY_MS} ms; Celery worker prefork x2 and beat; fault at 30 % "
-        f"of the purchases, {DOWN_SECONDS} s down. Target: 0 lost, 0 duplicate charges, "
-        f"recovered within {TARGET_RECOVERY_S:.0f} s of the worker or broker being back."
+        f"\nNetwork answers in {LATENCY_MS} ms; {RATE} purchases/s; Celery worker prefork x2 and "
+        f"beat; fault at 30 % of the purchases, {DOWN_SECONDS} s down. Target: 0 lost, "
+        f"0 duplicate charges, recovered within {TARGET_RECOVERY_S:.0f} s of the worker or "
+        "broker being back."
     )
     headers = [
         "phase",
@@ -389,6 +407,7 @@ def _print(results: list[dict]) -> None:
         "2nd network calls",
         "committed, then raised",
         "recover p100 s",
+        "others p99 s",
         "",
     ]
     say(table(headers, rows))

@@ -31,11 +31,14 @@ def job_publish(task: Task, *args) -> bool:
     """Publish `task(*args)` now. Returns False, having logged why, if the broker is away."""
     try:
         task.delay(*args)
-    except BROKER_ERRORS:
-        logger.exception(
-            "Could not publish %s%r: the stuck or due-date sweep will publish it again",
+    except BROKER_ERRORS as exc:
+        # One line per job, no traceback: while the broker is away every publish fails alike.
+        logger.error(
+            "Could not publish %s%r (%s: %s): the stuck or due-date sweep will publish it again",
             task.name,
             args,
+            type(exc).__name__,
+            exc,
         )
         return False
     return True

@@ -42,7 +42,8 @@ def test_a_fan_out_stops_at_the_first_broker_error_and_says_how_many_left(caplog
 
     assert task.published == [(1,), (2,)]
     assert caplog.messages == [
-        "Could not publish tests.fake_task(3,): the stuck or due-date sweep will publish it again"
+        "Could not publish tests.fake_task(3,) (ConnectionError: Connection refused.): the stuck "
+        "or due-date sweep will publish it again"
     ]
 
 

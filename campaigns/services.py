@@ -11,7 +11,7 @@ from django.utils import timezone
 from orders.models import ProductInstance
 from orders.services import product_instance_grant, product_instance_purchase
 from orders.services.activation import product_instance_start
-from orders.services.common import OrderError
+from orders.services.order_steps import OrderError
 from selfcare.jobs import job_fan_out
 from selfcare.models import Channel, Customer, Interaction, Notification
 from selfcare.services import interaction_record, notification_send

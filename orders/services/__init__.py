@@ -17,7 +17,6 @@ from .cart import (
     cart_item_remove,
     cart_share,
 )
-from .common import IdempotencyConflictError, OrderError
 from .confirmation import (
     ConfirmationError,
     order_confirm,
@@ -25,6 +24,7 @@ from .confirmation import (
     order_confirmation_resend,
 )
 from .modification import ModifyChangedError, product_instance_modify
+from .order_steps import IdempotencyConflictError, OrderError
 from .purchase import (
     AlreadyOwnedError,
     NotEligibleError,

@@ -15,7 +15,7 @@ from selfcare.services import account_credit, interaction_record, notification_s
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import ProvisioningRequest, network_adapter
 from ..tasks import product_instance_activate_task, product_instance_release_task
-from .common import order_complete, order_set_status
+from .order_steps import order_complete, order_set_status
 from .suspension import redundant_services_suspend
 
 logger = logging.getLogger(__name__)

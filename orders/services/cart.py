@@ -22,7 +22,7 @@ from selfcare.services import interaction_record, notification_send
 from ..models import Cart, CartItem, Order
 from ..selectors.cart import CHANNEL_LABELS, cart_quote
 from ..selectors.products import customer_context_build
-from .common import OrderError
+from .order_steps import OrderError
 from .purchase import product_instance_purchase, purchase_options_clean
 
 

@@ -21,7 +21,7 @@ from selfcare.services import account_charge, notification_send
 
 from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
 from ..tasks import product_instance_activate_task
-from .common import OrderError, lock_account_and_line, order_set_status
+from .order_steps import OrderError, lock_account_and_line, order_set_status
 
 CODE_VALID_FOR = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5

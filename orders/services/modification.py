@@ -15,7 +15,7 @@ from selfcare.services import account_charge, account_credit
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import product_instance_modify_quote
 from .activation import buckets_grant
-from .common import (
+from .order_steps import (
     OrderError,
     lock_for_control,
     order_done_at_once,

@@ -23,7 +23,8 @@ from selfcare.sims import iccid_normalise, iccid_problem
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import customer_context_build, offer_price
 from ..tasks import product_instance_activate_task
-from .common import (
+from .confirmation import confirmation_code_send
+from .order_steps import (
     OrderError,
     lock_account_and_line,
     order_create,
@@ -31,7 +32,6 @@ from .common import (
     order_set_status,
     order_start,
 )
-from .confirmation import confirmation_code_send
 
 # What eligibility reads of the offers a purchase's rules name: their id and name.
 RULES = [

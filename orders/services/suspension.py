@@ -12,7 +12,7 @@ from selfcare.models import Bucket, Customer, Interaction
 from selfcare.services import interaction_record
 
 from ..models import Order, OrderItem, ProductInstance
-from .common import (
+from .order_steps import (
     OrderError,
     lock_for_control,
     order_done_at_once,

@@ -20,7 +20,7 @@ from ..provisioning import network_adapter
 from ..selectors import product_instance_refund_quote
 from ..tasks import product_instance_deprovision_task
 from .activation import attempt_record, network_done, network_done_record, provisioning_request
-from .common import (
+from .order_steps import (
     OrderError,
     lock_for_control,
     order_complete,

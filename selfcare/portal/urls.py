@@ -2,14 +2,14 @@ from django.urls import path
 
 from selfcare import converters  # noqa: F401 (registers <id:...>)
 
-from .views import account, activity, addons, cart, controls, inbox, pages
+from .views import account, activity, addons, cart, controls, dashboard, inbox, offers
 
 app_name = "selfcare"
 
 urlpatterns = [
-    path("", pages.dashboard, name="dashboard"),
-    path("offers/", pages.offers, name="offers"),
-    path("offers/<id:offer_id>/", pages.offer_detail, name="offer_detail"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("offers/", offers.offers, name="offers"),
+    path("offers/<id:offer_id>/", offers.offer_detail, name="offer_detail"),
     path("cart/", cart.cart_page, name="cart"),
     path("cart/add/<id:offer_id>/", cart.cart_add, name="cart_add"),
     path("cart/items/<id:item_id>/remove/", cart.cart_remove, name="cart_remove"),
@@ -19,8 +19,8 @@ urlpatterns = [
     path("inbox/<id:notification_id>/read/", inbox.inbox_read, name="inbox_read"),
     path("inbox/read-all/", inbox.inbox_read_all, name="inbox_read_all"),
     path("l/<slug:token>/", activity.link_open, name="link_open"),
-    path("orders/", pages.orders, name="orders"),
-    path("allowances/", pages.allowances, name="allowances"),
+    path("orders/", activity.orders, name="orders"),
+    path("allowances/", dashboard.allowances, name="allowances"),
     path("addons/<id:offer_id>/", addons.addon_switch, name="addon_switch"),
     path("addons/<id:offer_id>/on/", addons.addon_on, name="addon_on"),
     path("addons/owned/<id:instance_id>/off/", addons.addon_off, name="addon_off"),

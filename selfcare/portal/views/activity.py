@@ -1,9 +1,11 @@
-"""Her own history across every channel, and the tracked links in the messages she receives."""
+"""Her own history across every channel, her orders, and the tracked links in the messages she
+receives."""
 
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from orders.selectors import order_list_for_customer
 from selfcare.selectors import interaction_list_for_customer
 from selfcare.services import tracked_link_click
 
@@ -17,6 +19,15 @@ def activity(request):
         request,
         "selfcare/activity/page.html",
         {"interactions": interaction_list_for_customer(customer=request.customer, public=True)},
+    )
+
+
+@customer_required
+def orders(request):
+    return render(
+        request,
+        "selfcare/orders/page.html",
+        {"orders": order_list_for_customer(customer=request.customer)},
     )
 
 

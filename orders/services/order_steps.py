@@ -1,3 +1,7 @@
+"""The steps every order goes through, whatever it does: the locks taken in one order, the
+replay check, opening the order and its item, starting and completing it, and the status history
+and her history rows each step writes."""
+
 from __future__ import annotations
 
 from selfcare.models import Account, Channel, Customer, Interaction, Line

@@ -1,44 +1,15 @@
-"""The portal's pages: each reads through owner-scoped selectors and renders; only the offer page
-writes, the record that she looked at it."""
+"""The offers she may buy, and one offer's page; the offer page records that she looked at it,
+so an agent she calls sees what she looked at."""
 
 from django.shortcuts import render
-from django.utils import timezone
 
-from orders.selectors import (
-    addon_switch_list_for_offers,
-    addon_switch_list_owned,
-    cart_contains,
-    order_list_for_customer,
-)
+from orders.selectors import addon_switch_list_for_offers, cart_contains
 from selfcare.models import Channel
-from selfcare.selectors import bucket_list_current, customer_balance
+from selfcare.selectors import customer_balance
 from selfcare.services import offer_view_record
 
 from .addons import switch_get
 from .common import customer_required
-
-
-@customer_required
-def dashboard(request):
-    customer, line = request.customer, request.line
-    return render(
-        request,
-        "selfcare/dashboard/page.html",
-        {
-            "customer": customer,
-            "line": line,
-            "balance": customer_balance(customer=customer),
-            "buckets": bucket_list_current(line=line, at=timezone.now()),
-            "switches": addon_switch_list_owned(line=line),
-        },
-    )
-
-
-@customer_required
-def allowances(request):
-    """The dashboard's allowances alone, fetched again when an add-on changes."""
-    context = {"buckets": bucket_list_current(line=request.line, at=timezone.now())}
-    return render(request, "selfcare/dashboard/page.html#allowances", context)
 
 
 @customer_required
@@ -55,15 +26,6 @@ def offers(request):
             "switches": switches,
             "balance": customer_balance(customer=customer),
         },
-    )
-
-
-@customer_required
-def orders(request):
-    return render(
-        request,
-        "selfcare/orders/page.html",
-        {"orders": order_list_for_customer(customer=request.customer)},
     )
 
 

@@ -220,12 +220,6 @@ def contract_years(*, contract_start: dt.date, on: dt.date) -> int:
     return max(years, 0)
 
 
-def data_allowance_mb(terms: OfferTerms, *, contract_start: dt.date, on: dt.date) -> int:
-    """The general data an offer grants this customer: its own, plus any loyalty reward."""
-    years = contract_years(contract_start=contract_start, on=on)
-    return terms.data_mb + terms.data_mb_per_contract_year * years
-
-
 def terms_warnings(terms: OfferTerms) -> list[str]:
     """What can be sold but deserves a second look before publishing."""
     warnings = []

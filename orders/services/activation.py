@@ -6,12 +6,12 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.options import Configuration, configuration
-from catalog.policies import data_allowance_mb, period_end
+from catalog.policies import period_end
 from selfcare.jobs import job_publish_on_commit
-from selfcare.models import Bucket, Interaction, Line
+from selfcare.models import Bucket, Interaction
 from selfcare.services import account_credit, interaction_record, notification_send
 
+from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import ProvisioningRequest, network_adapter
 from ..tasks import product_instance_activate_task, product_instance_release_task
@@ -26,23 +26,8 @@ def provisioning_request(instance: ProductInstance) -> ProvisioningRequest:
         product_instance_id=instance.pk,
         msisdn=instance.line.msisdn,
         offer_code=instance.offer.code,
-        iccid=instance.options.get("iccid", ""),
+        **kind_for(instance.offer).provisioning(instance),
     )
-
-
-def temporary_line_open(instance: ProductInstance) -> Line:
-    """Open the second line a Travel Line grants, on the buying line's plan and the SIM she gave."""
-    line = Line.objects.create(
-        customer_id=instance.customer_id,
-        msisdn=f"35193{instance.pk:07d}",
-        base_plan=instance.line.base_plan,
-        iccid=instance.options["iccid"],
-        temporary=True,
-    )
-    instance.options["line_id"] = line.pk
-    instance.options["msisdn"] = line.msisdn
-    instance.save(update_fields=["options"])
-    return line
 
 
 # A job this soon after the product's last change of status is its first attempt.
@@ -90,32 +75,21 @@ def _add_item(instance: ProductInstance) -> OrderItem | None:
     )
 
 
-def instance_configuration(instance: ProductInstance) -> Configuration:
-    """What the options she chose add (nothing for an offer without options)."""
-    offer = instance.offer
-    if not offer.option_groups:
-        return Configuration(price=offer.price, data_mb=0, voice_minutes=0, vod_mb=0, labels=())
-    return configuration(
-        base_price=offer.price, groups=offer.option_groups, chosen=instance.options
-    )
-
-
 def buckets_grant(instance: ProductInstance, *, at, ends_at) -> list[Bucket]:
+    """A period's allowances: the offer's own and what its kind adds (her bundle choices, her
+    loyalty years), valid from `at` to `ends_at`."""
     offer = instance.offer
-    data_mb = data_allowance_mb(
-        offer, contract_start=instance.customer.contract_start, on=timezone.localdate(at)
-    )
-    chosen = instance_configuration(instance)
+    extra = kind_for(offer).allowances(instance, at=at)
     allowances = [
-        (Bucket.Unit.MB, Bucket.Scope.GENERAL, data_mb + chosen.data_mb, "data"),
+        (Bucket.Unit.MB, Bucket.Scope.GENERAL, offer.data_mb + extra.data_mb, "data"),
         (
             Bucket.Unit.MINUTES,
             Bucket.Scope.GENERAL,
-            offer.voice_minutes + chosen.voice_minutes,
+            offer.voice_minutes + extra.voice_minutes,
             "voice",
         ),
         (Bucket.Unit.SMS, Bucket.Scope.GENERAL, offer.sms, "SMS"),
-        (Bucket.Unit.MB, Bucket.Scope.VOD, chosen.vod_mb, "video on demand data"),
+        (Bucket.Unit.MB, Bucket.Scope.VOD, extra.vod_mb, "video on demand data"),
     ]
     if offer.service_data_mb:
         label = f"{offer.get_service_scope_display()} data"
@@ -195,13 +169,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
         )
         buckets_grant(instance, at=now, ends_at=ends_at)
         redundant_services_suspend(instance=instance, at=now)
-        if instance.offer.creates_temporary_line:
-            temporary_line_open(instance)
-        if instance.options.get("gift_from_instance"):
-            # Her friend's gift is active: the giver gets hers too.
-            product_instance_start(
-                product_instance_id=instance.options["gift_from_instance"], even_if_not_due=True
-            )
+        kind_for(instance.offer).on_activated(instance, at=now)
         order = (
             Order.objects.select_for_update(of=("self",), no_key=True)
             .filter(items__product_instance=instance, items__action=OrderItem.Action.ADD)

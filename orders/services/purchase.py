@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
-from catalog.options import options_validate
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Line
 from selfcare.services import (
@@ -18,8 +17,8 @@ from selfcare.services import (
     interaction_record,
     tracked_link_for_purchase,
 )
-from selfcare.sims import iccid_normalise, iccid_problem
 
+from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
 from ..selectors import customer_context_build, offer_price
 from ..tasks import product_instance_activate_task
@@ -76,42 +75,10 @@ class OfferPriceChangedError(OrderError):
         self.currency = currency
 
 
-def gift_recipient_clean(*, customer: Customer, msisdn) -> dict:
-    number = "".join(ch for ch in str(msisdn or "") if ch.isdigit())
-    if not number:
-        raise OptionsError("friend_msisdn", "Enter your friend's mobile number.")
-    line = Line.objects.filter(msisdn=number, status=Line.Status.ACTIVE).first()
-    if line is None:
-        raise OptionsError("friend_msisdn", "That number is not one of ours: check it.")
-    if line.customer_id == customer.pk:
-        raise OptionsError("friend_msisdn", "That is your own number: a gift goes to a friend.")
-    return {"friend_msisdn": number, "friend_line_id": line.pk}
-
-
 def purchase_options_clean(*, customer: Customer, offer: Offer, options: dict) -> dict:
-    """Check what the customer typed for an offer that asks for something; return it cleaned."""
-    cleaned = {}
-    if offer.option_groups:
-        errors = options_validate(offer.option_groups, options)
-        if errors:
-            field, message = next(iter(errors.items()))
-            raise OptionsError(field, message)
-        cleaned.update({group["key"]: options[group["key"]] for group in offer.option_groups})
-    if offer.is_gift:
-        cleaned.update(gift_recipient_clean(customer=customer, msisdn=options.get("friend_msisdn")))
-    if offer.creates_temporary_line:
-        problem = iccid_problem(options.get("iccid", ""))
-        if problem:
-            raise OptionsError("iccid", problem)
-        iccid = iccid_normalise(options["iccid"])
-        in_use = Line.objects.filter(iccid=iccid, status=Line.Status.ACTIVE).exists()
-        reserved = ProductInstance.objects.filter(
-            options__iccid=iccid, status__in=ProductInstance.LIVE_STATUSES
-        ).exists()
-        if in_use or reserved:
-            raise OptionsError("iccid", "This SIM card is already in use.")
-        cleaned["iccid"] = iccid
-    return cleaned
+    """Check what the customer typed for an offer that asks for something (its kind's
+    `options_clean`); return it cleaned. Raises OptionsError."""
+    return kind_for(offer).options_clean(customer=customer, offer=offer, options=options)
 
 
 MAX_POSTPONE = dt.timedelta(days=90)
@@ -262,9 +229,9 @@ def product_instance_purchase(
         renews=offer.billing == Billing.RECURRING,
         starts_at=starts_at,
         options=options,
-        # A gift's own share waits, unscheduled, for the friend (or for the gift to come back).
+        # Some kinds wait, unscheduled, for something else to start them (a gift's own share).
         status=ProductInstance.Status.SCHEDULED
-        if starts_at or offer.is_gift
+        if starts_at or kind_for(offer).scheduled_at_purchase(offer=offer)
         else ProductInstance.Status.PENDING_ACTIVE,
     )
     item = OrderItem.objects.create(

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from selfcare.jobs import job_publish_on_commit
-from selfcare.models import Bucket, Customer, Interaction, LedgerEntry, Line, Notification
+from selfcare.models import Bucket, Customer, Interaction, LedgerEntry, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
 
+from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import network_adapter
 from ..selectors import product_instance_refund_quote
@@ -140,11 +141,9 @@ def product_instance_cancel(
             f"{instance.offer.name} is {instance.get_status_display().lower()}: "
             "it cannot be switched off now."
         )
-    if instance.offer.is_gift and instance.status == ProductInstance.Status.SCHEDULED:
-        raise NotCancellableError(
-            "A gift cannot be taken back: if your friend does not accept it within 7 days, it "
-            "comes back to you."
-        )
+    refusal = kind_for(instance.offer).cancel_refusal(instance)
+    if refusal:
+        raise NotCancellableError(refusal)
     refund = product_instance_refund_quote(product_instance=instance, at=now)
     if expected_refund is not None and refund != expected_refund:
         raise RefundChangedError(refund, instance.offer.currency)
@@ -305,10 +304,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
         instance.save(update_fields=["status", "terminated_at", "status_changed_at"])
         _close_buckets(instance, at=now)
         redundant_services_resume(instance=instance, at=now)
-        if instance.options.get("line_id"):
-            Line.objects.filter(pk=instance.options["line_id"], temporary=True).update(
-                status=Line.Status.TERMINATED, iccid=None
-            )
+        kind_for(instance.offer).on_terminated(instance, at=now)
         item = (
             OrderItem.objects.filter(
                 product_instance=instance,

@@ -1,0 +1,34 @@
+"""Configurable fixed-price bundle: she picks one choice in each of the offer's option groups
+(data, voice, an extra); each choice may add to the price and to the allowances. The groups and
+what a set of choices costs and grants are the catalog's (`catalog.options`); the price is the
+pricing selector's (`offer_price`)."""
+
+from __future__ import annotations
+
+from catalog.options import configuration, options_validate
+
+from ..services.purchase import OptionsError
+from .base import Allowances, OfferKind
+
+
+class BundleKind(OfferKind):
+    code = "configurable_bundle"
+
+    def matches(self, offer) -> bool:
+        return bool(offer.option_groups)
+
+    def options_clean(self, *, customer, offer, options: dict) -> dict:
+        errors = options_validate(offer.option_groups, options)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise OptionsError(field, message)
+        return {group["key"]: options[group["key"]] for group in offer.option_groups}
+
+    def allowances(self, instance, *, at) -> Allowances:
+        offer = instance.offer
+        chosen = configuration(
+            base_price=offer.price, groups=offer.option_groups, chosen=instance.options
+        )
+        return Allowances(
+            data_mb=chosen.data_mb, voice_minutes=chosen.voice_minutes, vod_mb=chosen.vod_mb
+        )

@@ -1,7 +1,12 @@
 """Campaigns and gifts. A campaign here is a promotion sent by hand; triggers, segments and
-deliveries arrive with the automated campaigns."""
+deliveries arrive with the automated campaigns.
+
+A gift's status only changes through its transitions, called by `campaigns.services` on a locked
+row, which also write its status history."""
 
 from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import Offer
 from orders.models import ProductInstance
@@ -28,7 +33,7 @@ class Campaign(models.Model):
         return self.name
 
 
-class Gift(models.Model):
+class Gift(FSMModelMixin, models.Model):
     """Data one customer gives to another's line. The giver's own product (her share, started
     when the friend's activates or when the gift comes back) waits `scheduled` meanwhile."""
 
@@ -49,7 +54,7 @@ class Gift(models.Model):
         on_delete=models.PROTECT,
         related_name="gift_received",
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.SENT, protected=True)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -59,3 +64,28 @@ class Gift(models.Model):
 
     def __str__(self) -> str:
         return f"Gift from {self.giver} to {self.recipient_line}"
+
+    @transition(field=status, source=Status.SENT, target=Status.ACCEPTED)
+    def accept(self, *, recipient_product: ProductInstance, at) -> None:
+        self.recipient_product = recipient_product
+        self.settled_at = at
+
+    @transition(field=status, source=Status.SENT, target=Status.RETURNED)
+    def give_back(self, *, at) -> None:
+        self.settled_at = at
+
+
+class GiftStatusChange(models.Model):
+    """A row per status a gift went through, the first one (from nothing to `sent`) included."""
+
+    gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, choices=Gift.Status.choices)
+    note = models.CharField(max_length=255, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from orders.models import ProductInstance
 from orders.services import product_instance_grant, product_instance_purchase
@@ -16,7 +17,7 @@ from selfcare.jobs import job_fan_out
 from selfcare.models import Channel, Customer, Interaction, Notification
 from selfcare.services import interaction_record, notification_send
 
-from .models import Campaign, Gift
+from .models import Campaign, Gift, GiftStatusChange
 from .tasks import gift_return_task
 
 GIFT_VALID_FOR = dt.timedelta(days=7)
@@ -62,9 +63,10 @@ def gift_send(
     expected_price: Decimal | None = None,
 ) -> Gift:
     """Buy a gift offer for a friend's number: charged now (refused if not at `expected_price`,
-    the price she was shown); her own share waits for the friend. The friend is told by SMS and
-    in her inbox. A replay returns the first gift. Raises what `product_instance_purchase`
-    raises (OptionsError for a wrong number, said next to it)."""
+    the price she was shown); her own share waits for the friend. The gift starts `sent`, the
+    first row of its status history. The friend is told by SMS and in her inbox. A replay
+    returns the first gift. Raises what `product_instance_purchase` raises (OptionsError for a
+    wrong number, said next to it)."""
     order = product_instance_purchase(
         customer=customer,
         line_id=line_id,
@@ -85,6 +87,7 @@ def gift_send(
         recipient_line_id=share.options["friend_line_id"],
         expires_at=timezone.now() + GIFT_VALID_FOR,
     )
+    GiftStatusChange.objects.create(gift=gift, to_status=gift.status, changed_at=gift.created_at)
     friend = gift.recipient_line.customer
     for medium in (Notification.Medium.SMS, Notification.Medium.IN_APP):
         notification_send(
@@ -103,11 +106,12 @@ def gift_send(
 @transaction.atomic
 def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
     """The friend accepts: her gift is granted (free) on the line it was sent to; once it is
-    active, the giver's share starts too. Raises Gift.DoesNotExist (not hers), GiftError."""
+    active, the giver's share starts too. Locks the gift; writes its status-history row. Raises
+    Gift.DoesNotExist (not hers), GiftError (nothing written)."""
     gift = Gift.objects.select_for_update(of=("self",), no_key=True).get(
         pk=gift_id, recipient_line__customer=customer
     )
-    if gift.status != Gift.Status.SENT:
+    if not can_proceed(gift.accept):
         raise GiftError("This gift was already accepted or has come back to its giver.")
     if timezone.now() >= gift.expires_at:
         raise GiftError("This gift has expired.")
@@ -118,10 +122,9 @@ def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
         idempotency_key=f"gift-{gift.pk}",
         options={"gift_from_instance": gift.giver_product_id},
     )
-    gift.recipient_product = ProductInstance.objects.get(order_items__order=order)
-    gift.status = Gift.Status.ACCEPTED
-    gift.settled_at = timezone.now()
-    gift.save(update_fields=["recipient_product", "status", "settled_at"])
+    at = timezone.now()
+    gift.accept(recipient_product=ProductInstance.objects.get(order_items__order=order), at=at)
+    gift_set_status(gift=gift, from_status=Gift.Status.SENT, at=at)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ORDER_PLACED,
@@ -147,17 +150,23 @@ def gift_return_due(*, at: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def gift_return(*, gift_id: int) -> None:
-    """Give one unaccepted gift back to its giver; nothing if it was accepted meanwhile."""
+    """Give one unaccepted gift back to its giver (locked; its status-history row written);
+    nothing if it was accepted or given back meanwhile."""
     gift = (
         Gift.objects.select_for_update(of=("self",), no_key=True)
         .select_related("giver_product__offer", "giver", "recipient_line")
         .get(pk=gift_id)
     )
-    if gift.status != Gift.Status.SENT:
+    if not can_proceed(gift.give_back):
         return
-    gift.status = Gift.Status.RETURNED
-    gift.settled_at = timezone.now()
-    gift.save(update_fields=["status", "settled_at"])
+    at = timezone.now()
+    gift.give_back(at=at)
+    gift_set_status(
+        gift=gift,
+        from_status=Gift.Status.SENT,
+        at=at,
+        note=f"Not accepted within {GIFT_VALID_FOR.days} days",
+    )
     product_instance_start(product_instance_id=gift.giver_product_id, even_if_not_due=True)
     notification_send(
         customer=gift.giver,
@@ -168,4 +177,17 @@ def gift_return(*, gift_id: int) -> None:
             "friend_msisdn": gift.recipient_line.msisdn,
             "days": GIFT_VALID_FOR.days,
         },
+    )
+
+
+def gift_set_status(*, gift: Gift, from_status: str, at: dt.datetime, note: str = "") -> None:
+    """Save a locked gift after a transition and write its status-history row, in the caller's
+    transaction."""
+    gift.save(update_fields=["status", "recipient_product", "settled_at"])
+    GiftStatusChange.objects.create(
+        gift=gift,
+        from_status=from_status,
+        to_status=gift.status,
+        note=note[:255],
+        changed_at=at,
     )

@@ -4,6 +4,8 @@ history of every touchpoint with them."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import LifecycleStatus
 
@@ -240,8 +242,10 @@ class Interaction(models.Model):
         return self.summary
 
 
-class Notification(models.Model):
-    """An outgoing message to a customer [TMF681 CommunicationMessage]."""
+class Notification(FSMModelMixin, models.Model):
+    """An outgoing message to a customer [TMF681 CommunicationMessage]. Its status only changes
+    through the transitions below, called by `selfcare.services.messages` on a locked row, which
+    also write its status history."""
 
     class Medium(models.TextChoices):
         SMS = "sms", "SMS"
@@ -261,7 +265,7 @@ class Notification(models.Model):
     recipient = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.QUEUED, protected=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=255, blank=True, help_text="The last delivery error.")
     # When a job last took it up: claimed it to send, was enqueued again by the stuck sweep, or
@@ -288,6 +292,36 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @transition(field=status, source=Status.QUEUED, target=Status.SENT)
+    def deliver(self, *, at) -> None:
+        """Its backend took it."""
+        self.sent_at = at
+        self.error = ""
+
+    @transition(field=status, source=Status.QUEUED, target=Status.FAILED)
+    def fail(self, *, error: str) -> None:
+        """Given up: refused for good, out of retries, or too old to be worth sending."""
+        self.error = error[:255]
+
+
+class NotificationStatusChange(models.Model):
+    """A row per status a message went through, the first one (from nothing to `queued`)
+    included."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, choices=Notification.Status.choices)
+    note = models.CharField(max_length=255, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
 
 
 class TrackedLink(models.Model):

@@ -25,9 +25,17 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .models import Notification
-from .services.messages import DeliveryError, DeliveryRefused
 
 logger = logging.getLogger("selfcare.notifications")
+
+
+class DeliveryError(Exception):
+    """A backend could not hand the message over this time (gateway down, timeout): retry."""
+
+
+class DeliveryRefused(Exception):
+    """A backend refused the message for good (a number the gateway rejects): no retry."""
+
 
 DEFAULT_BACKENDS = {
     Notification.Medium.SMS: "selfcare.notifications.ConsoleBackend",

@@ -23,8 +23,8 @@ def notification_deliver_task(self, notification_id: int) -> None:
     """Send one message; a transient failure is retried with exponential backoff, up to
     NOTIFICATION_MAX_RETRIES times, then the message is given up (`failed`, in her history).
     A message waiting for its retry records when it is due, so the stuck sweep leaves it be."""
+    from .notifications import DeliveryError
     from .services import notification_deliver, notification_fail, notification_retry_record
-    from .services.messages import DeliveryError
 
     try:
         notification_deliver(notification_id=notification_id)

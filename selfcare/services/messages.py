@@ -12,11 +12,21 @@ from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from catalog.policies import operator_zone
 
 from ..jobs import job_fan_out, job_publish_on_commit
-from ..models import Channel, Customer, Interaction, Line, Notification, TrackedLink
+from ..models import (
+    Channel,
+    Customer,
+    Interaction,
+    Line,
+    Notification,
+    NotificationStatusChange,
+    TrackedLink,
+)
+from ..notifications import DeliveryError, DeliveryRefused, backend_for
 from ..tasks import notification_deliver_task
 
 # Every message the product sends: templates/notifications/<name>.txt, with a `subject` and a
@@ -36,14 +46,6 @@ NOTIFICATION_TEMPLATES = (
     "cart_shared",
     "promotion",
 )
-
-
-class DeliveryError(Exception):
-    """A backend could not hand the message over this time (gateway down, timeout): retry."""
-
-
-class DeliveryRefused(Exception):
-    """A backend refused the message for good (a number the gateway rejects): no retry."""
 
 
 def notification_render(*, template: str, values: dict) -> tuple[str, str]:
@@ -114,9 +116,11 @@ def notification_send(
             template=template, values=values
         )
         notification.save()
+        _status_history_start(notification=notification)
     else:
         # The link points at the message, so the message is written first, then its text.
         notification.save()
+        _status_history_start(notification=notification)
         link = TrackedLink.objects.create(
             token=secrets.token_urlsafe(12),
             customer=customer,
@@ -135,22 +139,21 @@ def notification_send(
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
-    """Hand a queued message to its backend, then record that it went: `sent`, `sent_at` and a
-    MESSAGE_SENT interaction, once. Safe to run twice: a message recorded as sent (or given up) is
-    not sent again, and each attempt first claims the message (compare-and-set on `attempts`), so
-    of two runs that read it at the same moment only one sends. The backend is called outside any
+    """Hand a queued message to its backend, then record that it went, once, on the locked row:
+    `sent` with its status-history row, `sent_at` and a MESSAGE_SENT interaction. Safe to run
+    twice: a message recorded as sent (or given up) is not sent again, and each attempt first
+    claims the message (compare-and-set on `attempts`), so of two runs that read it at the same
+    moment only one sends. The backend is called outside any
     transaction and lock (a gateway may be slow): a run started while another is still sending,
     or a crash between sending and recording, can send it twice (the HTTP gateway gets an
     Idempotency-Key for that), never not at all.
 
     Raises DeliveryError (recorded in `error`, still `queued`) for the task to retry; a message
     the backend refuses for good (DeliveryRefused) is failed at once."""
-    from ..notifications import backend_for
-
     notification = (
         Notification.objects.select_related("customer").filter(pk=notification_id).first()
     )
-    if notification is None or notification.status != Notification.Status.QUEUED:
+    if notification is None or not can_proceed(notification.deliver):
         return notification
     claimed = Notification.objects.filter(
         pk=notification.pk, status=Notification.Status.QUEUED, attempts=notification.attempts
@@ -166,27 +169,63 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         Notification.objects.filter(pk=notification.pk).update(error=str(exc)[:255])
         raise
     with transaction.atomic():
-        sent = Notification.objects.filter(
-            pk=notification.pk, status=Notification.Status.QUEUED
-        ).update(status=Notification.Status.SENT, sent_at=timezone.now(), error="")
-        if sent:
+        notification = _lock(notification_id=notification.pk)
+        # A run that sent it at the same moment, or a sweep that gave it up, recorded it first.
+        if notification is not None and can_proceed(notification.deliver):
+            at = timezone.now()
+            notification.deliver(at=at)
+            notification_set_status(
+                notification=notification, from_status=Notification.Status.QUEUED, at=at
+            )
             interaction_record_message(notification=notification, sent=True)
-    notification.refresh_from_db()
     return notification
 
 
 def notification_fail(*, notification_id: int, error: str) -> Notification | None:
-    """Give a message up after its last retry: `failed`, with the error, in her history."""
+    """Give a message up after its last retry: `failed`, with the error, in its status history
+    and her history. Locks the message; nothing happens to one already sent or given up."""
     with transaction.atomic():
-        failed = Notification.objects.filter(
-            pk=notification_id, status=Notification.Status.QUEUED
-        ).update(status=Notification.Status.FAILED, error=error[:255])
-        notification = (
-            Notification.objects.select_related("customer").filter(pk=notification_id).first()
-        )
-        if failed:
+        notification = _lock(notification_id=notification_id)
+        if notification is not None and can_proceed(notification.fail):
+            notification.fail(error=error)
+            notification_set_status(
+                notification=notification,
+                from_status=Notification.Status.QUEUED,
+                at=timezone.now(),
+                note=notification.error,
+            )
             interaction_record_message(notification=notification, sent=False)
     return notification
+
+
+def _lock(*, notification_id: int) -> Notification | None:
+    return (
+        Notification.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("customer")
+        .filter(pk=notification_id)
+        .first()
+    )
+
+
+def notification_set_status(
+    *, notification: Notification, from_status: str, at: dt.datetime, note: str = ""
+) -> None:
+    """Save a locked message after a transition and write its status-history row, in the
+    caller's transaction."""
+    notification.save(update_fields=["status", "sent_at", "error"])
+    NotificationStatusChange.objects.create(
+        notification=notification,
+        from_status=from_status,
+        to_status=notification.status,
+        note=note[:255],
+        changed_at=at,
+    )
+
+
+def _status_history_start(*, notification: Notification) -> None:
+    NotificationStatusChange.objects.create(
+        notification=notification, to_status=notification.status, changed_at=notification.created_at
+    )
 
 
 def interaction_record_message(*, notification: Notification, sent: bool) -> None:

@@ -14,14 +14,13 @@ import time_machine
 from django.utils import timezone
 
 from selfcare.models import Interaction, Line, Notification, TrackedLink
-from selfcare.notifications import EmailBackend, backend_for, inbox_media
+from selfcare.notifications import DeliveryError, EmailBackend, backend_for, inbox_media
 from selfcare.services import (
     NOTIFICATION_TEMPLATES,
     notification_deliver,
     notification_retry_stuck,
     notification_send,
 )
-from selfcare.services.messages import DeliveryError
 from selfcare.tasks import notification_backoff, notification_deliver_task
 from tests.factories import CustomerFactory
 

@@ -7,6 +7,7 @@ no page cache, so this is what the first load after a tap costs.
 
     .venv/bin/python bench/page_profile.py [PATH ...]      # default: / and /offers/
     BENCH_PROFILE_REQUESTS=200 BENCH_PROFILE_TOP=40 .venv/bin/python bench/page_profile.py /offers/
+    BENCH_PROFILE_SQL=1 ...    also print each page's SQL
 """
 
 from __future__ import annotations
@@ -65,6 +66,16 @@ def main(paths: list[str]) -> int:
         for _ in range(REQUESTS):
             _get(client, path)
         timings[path] = (time.perf_counter() - started) * 1000 / REQUESTS
+    if os.environ.get("BENCH_PROFILE_SQL"):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for path in paths or ["/", "/offers/"]:
+            with CaptureQueriesContext(connection) as queries:
+                _get(client, path)
+            say(f"\n=== {path}: {len(queries)} queries ===")
+            for query in queries:
+                say(f"{query['time']}s  {query['sql'][:400]}")
     base = timings[reference]
     for path, ms in timings.items():
         say(f"{path:40} {ms:7.2f} ms/request  {100 * base / ms:5.0f} % of the reference's rate")

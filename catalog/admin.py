@@ -13,6 +13,8 @@ from .models import LifecycleStatus, Offer, OfferTemplate, SalesChannel
 from .policies import COMMERCIAL_FIELDS, offer_problems, terms_warnings
 
 POLICY_FIELDSETS = [
+    # What kind of product it is: the template sets it, and the orders domain acts on it.
+    ("What it is", {"fields": ["is_gift", "creates_temporary_line"]}),
     ("Price", {"fields": ["price", "currency", "billing", "channel_prices"]}),
     (
         "Allowances",

@@ -78,6 +78,9 @@ COMMERCIAL_FIELDS = (
     "duration_until",
     "refund_policy",
     "refund_grace_minutes",
+    # What it is: a gift waits for the friend, a temporary line is closed when it ends.
+    "is_gift",
+    "creates_temporary_line",
     "channel_prices",
 )
 

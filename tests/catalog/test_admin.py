@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Offer
-from catalog.services import offer_template_load_pack
+from catalog.services import offer_template_load_pack, offer_template_terms
 from tests.factories import CustomerFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +206,35 @@ def test_publishing_a_zero_rating_offer_warns_but_publishes(pm_client):
         response.text
     )
     assert "not allowed in some markets, e.g. the EU" in response.text
+
+
+@pytest.mark.parametrize(
+    ("code", "field"), [("gift", "is_gift"), ("temporary-line", "creates_temporary_line")]
+)
+def test_an_offer_made_from_a_kinds_template_is_of_that_kind(pm_client, templates, code, field):
+    """The template's "what it is" reaches the form (checked, as a browser posts it back) and
+    the offer saved; once on sale it cannot be changed under those who own it."""
+    from catalog.models import OfferTemplate
+
+    template = OfferTemplate.objects.get(code=code)
+    add_url = reverse("admin:catalog_offer_add") + f"?template={template.pk}"
+    page = pm_client.get(add_url).text
+    assert re.search(rf'<input type="checkbox" name="{field}"[^>]* checked', page)
+
+    terms = {  # the template's own terms, as its prefilled form posts them back
+        name: value
+        for name, value in offer_template_terms(template=template).items()
+        if name in _offer_form(template.pk) and not isinstance(value, list | dict)
+    }
+    pm_client.post(
+        add_url,
+        _offer_form(template.pk, **terms, **{field: "on", "_publish": "Save and publish"}),
+    )
+
+    offer = Offer.objects.get(code="data-5gb-weekend")
+    assert (offer.status, getattr(offer, field)) == ("published", True)
+    change_url = reverse("admin:catalog_offer_change", args=[offer.pk])
+    pm_client.post(change_url, _offer_form(template.pk, **terms))  # the box unticked
+    offer.refresh_from_db()
+    assert getattr(offer, field) is True
+    assert f'name="{field}"' not in pm_client.get(change_url).text

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from catalog.models import LifecycleStatus, Offer, OfferTemplate
 from catalog.services import offer_create_from_template, offer_publish, offer_template_load_pack
-from selfcare.models import Bucket
+from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket
 from selfcare.services import customer_create
 
 DEMO_PASSWORD = "selfcare-demo"
@@ -216,18 +216,18 @@ def _base_plan_allowances(line) -> None:
             Bucket(
                 line=line,
                 name="Plan data",
-                unit=Bucket.Unit.MB,
-                initial=5120,
-                used=3180,
+                unit=Bucket.Unit.BYTES,
+                initial=5120 * BYTES_PER_MB,
+                used=3180 * BYTES_PER_MB,
                 valid_from=now - dt.timedelta(days=12),
                 valid_until=month_end,
             ),
             Bucket(
                 line=line,
                 name="Plan minutes",
-                unit=Bucket.Unit.MINUTES,
-                initial=300,
-                used=95,
+                unit=Bucket.Unit.SECONDS,
+                initial=300 * SECONDS_PER_MINUTE,
+                used=95 * SECONDS_PER_MINUTE,
                 valid_from=now - dt.timedelta(days=12),
                 valid_until=month_end,
             ),

@@ -125,13 +125,20 @@ class Line(models.Model):
         return self.msisdn
 
 
+# Allowances and usage are kept in the network's own base units, so that a million small events
+# add up exactly; offers and the portal speak MB and minutes.
+BYTES_PER_MB = 1024 * 1024
+SECONDS_PER_MINUTE = 60
+
+
 class Bucket(models.Model):
-    """An allowance on a line [TMF654 Bucket]: what it grants, what is used, until when."""
+    """An allowance on a line [TMF654 Bucket]: what it grants, what is used, until when, in bytes,
+    seconds or messages."""
 
     class Unit(models.TextChoices):
-        MB = "mb", "MB"
-        MINUTES = "minutes", "minutes"
-        SMS = "sms", "SMS"
+        BYTES = "bytes", "bytes"
+        SECONDS = "seconds", "seconds"
+        MESSAGES = "messages", "SMS"
 
     class Scope(models.TextChoices):
         GENERAL = "general", "Any use"

@@ -10,7 +10,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from selfcare.models import Bucket, Interaction
+from selfcare.models import BYTES_PER_MB, Bucket, Interaction
 from selfcare.services import interaction_record
 
 from ..models import ProductInstance
@@ -37,7 +37,7 @@ class RolloverKind(OfferKind):
             ended = Bucket.objects.filter(
                 line_id=owner.line_id,
                 granted_by_instance__isnull=True,
-                unit=Bucket.Unit.MB,
+                unit=Bucket.Unit.BYTES,
                 scope=Bucket.Scope.GENERAL,
                 valid_until__lte=at,
                 valid_until__gt=owner.started_at,
@@ -56,7 +56,7 @@ def _roll(bucket: Bucket, *, owner: ProductInstance) -> int:
             Bucket.objects.create(
                 line_id=bucket.line_id,
                 name=f"Rolled over for {owner.offer.get_rollover_scope_display().lower()}",
-                unit=Bucket.Unit.MB,
+                unit=Bucket.Unit.BYTES,
                 scope=scope,
                 initial=bucket.remaining,
                 valid_from=bucket.valid_until,
@@ -68,7 +68,10 @@ def _roll(bucket: Bucket, *, owner: ProductInstance) -> int:
                 customer=owner.customer,
                 kind=Interaction.Kind.ADDON_STATUS,
                 channel="system",
-                summary=f"{bucket.remaining} MB of unused data rolled over ({owner.offer.name})",
+                summary=(
+                    f"{bucket.remaining // BYTES_PER_MB} MB of unused data rolled over"
+                    f" ({owner.offer.name})"
+                ),
                 data={"bucket_id": bucket.pk, "product_instance_id": owner.pk},
             )
     except IntegrityError:

@@ -74,8 +74,11 @@ def product_instance_refund_quote(*, product_instance: ProductInstance, at: dt.d
     everything, for a postponed one that has not started."""
     if product_instance.status == ProductInstance.Status.SCHEDULED:
         return product_instance.paid_amount
+    # In bytes: the policy's share of unused data is the same whatever the unit.
     data = Bucket.objects.filter(
-        granted_by_instance=product_instance.pk, unit=Bucket.Unit.MB, scope=Bucket.Scope.GENERAL
+        granted_by_instance=product_instance.pk,
+        unit=Bucket.Unit.BYTES,
+        scope=Bucket.Scope.GENERAL,
     ).aggregate(initial=Sum("initial"), used=Sum("used"))
     if (
         product_instance.status == ProductInstance.Status.SUSPENDED

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from catalog.policies import period_end
 from selfcare.jobs import job_publish_on_commit
-from selfcare.models import Bucket, Interaction
+from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, Interaction
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..kinds import kind_for
@@ -80,20 +80,28 @@ def buckets_grant(instance: ProductInstance, *, at, ends_at) -> list[Bucket]:
     loyalty years), valid from `at` to `ends_at`."""
     offer = instance.offer
     extra = kind_for(offer).allowances(instance, at=at)
+    # Offers speak MB and minutes; allowances keep bytes and seconds.
     allowances = [
-        (Bucket.Unit.MB, Bucket.Scope.GENERAL, offer.data_mb + extra.data_mb, "data"),
         (
-            Bucket.Unit.MINUTES,
+            Bucket.Unit.BYTES,
             Bucket.Scope.GENERAL,
-            offer.voice_minutes + extra.voice_minutes,
+            (offer.data_mb + extra.data_mb) * BYTES_PER_MB,
+            "data",
+        ),
+        (
+            Bucket.Unit.SECONDS,
+            Bucket.Scope.GENERAL,
+            (offer.voice_minutes + extra.voice_minutes) * SECONDS_PER_MINUTE,
             "voice",
         ),
-        (Bucket.Unit.SMS, Bucket.Scope.GENERAL, offer.sms, "SMS"),
-        (Bucket.Unit.MB, Bucket.Scope.VOD, extra.vod_mb, "video on demand data"),
+        (Bucket.Unit.MESSAGES, Bucket.Scope.GENERAL, offer.sms, "SMS"),
+        (Bucket.Unit.BYTES, Bucket.Scope.VOD, extra.vod_mb * BYTES_PER_MB, "video on demand data"),
     ]
     if offer.service_data_mb:
         label = f"{offer.get_service_scope_display()} data"
-        allowances.append((Bucket.Unit.MB, offer.service_scope, offer.service_data_mb, label))
+        allowances.append(
+            (Bucket.Unit.BYTES, offer.service_scope, offer.service_data_mb * BYTES_PER_MB, label)
+        )
     return Bucket.objects.bulk_create(
         Bucket(
             line=instance.line,

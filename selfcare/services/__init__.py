@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ..models import (
+    BYTES_PER_MB,
     Account,
     Bucket,
     Customer,
@@ -164,19 +165,19 @@ def usage_record(*, line, event_id: str, service: str, mb: int, at) -> UsageReco
         return record
     buckets = list(
         Bucket.objects.select_for_update(no_key=True)
-        .filter(line=line, unit=Bucket.Unit.MB, suspended=False, valid_from__lte=at)
+        .filter(line=line, unit=Bucket.Unit.BYTES, suspended=False, valid_from__lte=at)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
         .filter(scope__in={service, Bucket.Scope.GENERAL})
     )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     buckets.sort(key=lambda b: (b.scope == Bucket.Scope.GENERAL, b.valid_until or far, b.pk))
-    left = mb
+    left = mb * BYTES_PER_MB
     for bucket in buckets:
         take = min(bucket.remaining, left)
         bucket.used += take
         left -= take
     Bucket.objects.bulk_update(buckets, ["used"])
-    record.out_of_bundle_mb = left
+    record.out_of_bundle_mb = -(-left // BYTES_PER_MB)
     record.save(update_fields=["out_of_bundle_mb"])
     return record
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders.models import Order, ProductInstance
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, Interaction, LedgerEntry
 from selfcare.selectors import customer_balance
 from tests.factories import CustomerFactory, OfferFactory
@@ -32,7 +33,7 @@ def games(customer):
 def data(customer):
     """Data 15GB (€10) with 5,944 of 15,360 MB used: €6.13 of it is unused."""
     instance = own(customer, OfferFactory(data_offer=True), key="key-data")
-    Bucket.objects.filter(granted_by_instance=instance.pk).update(used=5944)
+    Bucket.objects.filter(granted_by_instance=instance.pk).update(used=5944 * MB)
     return instance
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.services import cart_share
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, Customer, Interaction
 from selfcare.services import (
     interaction_record,
@@ -41,7 +42,7 @@ def test_the_profile_balance_lines_and_allowances(agent_client):
         lifecycle_status="churn_risk",
         status_reason="Asked about other operators",
     )
-    Bucket.objects.filter(name="Data 15GB data").update(used=5120)
+    Bucket.objects.filter(name="Data 15GB data").update(used=5120 * MB)
 
     page = _page(agent_client, customer)
 

@@ -8,6 +8,7 @@ from campaigns.models import Gift
 from campaigns.services import GiftError, gift_accept, gift_return_due, gift_send
 from orders.models import ProductInstance
 from orders.services import NotCancellableError, OptionsError, product_instance_cancel
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry, Notification
 from tests.factories import CustomerFactory, OfferFactory
 
@@ -37,8 +38,8 @@ def send(customer, offer, number, key="k-gift-1"):
 
 def data_of(customer):
     return [
-        b.initial
-        for b in Bucket.objects.filter(line__customer=customer, unit="mb", scope="general")
+        b.initial // MB
+        for b in Bucket.objects.filter(line__customer=customer, unit="bytes", scope="general")
     ]
 
 

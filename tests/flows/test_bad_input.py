@@ -255,9 +255,10 @@ def test_a_malformed_switch_off_is_a_bad_request(login, stacy_active_data, state
 def test_a_switch_off_with_a_stale_amount_is_refused_with_the_new_one(
     login, stacy_active_data, state
 ):
+    from selfcare.models import BYTES_PER_MB as MB
     from selfcare.models import Bucket
 
-    Bucket.objects.filter(granted_by_instance=stacy_active_data.pk).update(used=1536)
+    Bucket.objects.filter(granted_by_instance=stacy_active_data.pk).update(used=1536 * MB)
     client = login("stacy")
     before = state()
 

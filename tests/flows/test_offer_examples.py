@@ -9,6 +9,7 @@ import time_machine
 
 from campaigns.models import Gift
 from orders.models import Order, ProductInstance
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry, Line, Notification
 from selfcare.services import usage_record
 from tests.orders.helpers import shown_price, tap
@@ -45,7 +46,7 @@ def test_data_15gb_refunds_unused_data_and_is_once_a_month(
         line=instance.line,
         event_id="n-1",
         service="general",
-        mb=plan.remaining + 5944,
+        mb=plan.remaining // MB + 5944,
         at=dt.datetime.now(dt.UTC),
     )
 
@@ -78,7 +79,7 @@ def test_night_pass_tv_counts_against_tv_data_not_hers(
     usage_record(line=line, event_id="tv-1", service="tv", mb=800, at=dt.datetime.now(dt.UTC))
 
     assert Bucket.objects.get(pk=plan.pk).used == plan.used
-    assert Bucket.objects.get(line=line, scope="tv").used == 800
+    assert Bucket.objects.get(line=line, scope="tv").used == 800 * MB
 
 
 def test_gift_1gb_from_stacy_to_tom_both_get_1gb(
@@ -114,7 +115,7 @@ def test_gift_1gb_from_stacy_to_tom_both_get_1gb(
             Bucket.objects.get(
                 line__customer__user__username=username, name="Gift 1GB data"
             ).initial
-            == 1024
+            == 1024 * MB
         )
 
 
@@ -155,7 +156,7 @@ def test_loyalty_data_gives_stacy_300_mb_for_three_years(
             f"/addons/{offers['Loyalty Data'].pk}/on/", tap(offers["Loyalty Data"], "tap-0000001")
         )
 
-    assert Bucket.objects.get(name="Loyalty Data data").initial == 300
+    assert Bucket.objects.get(name="Loyalty Data data").initial == 300 * MB
     assert not LedgerEntry.objects.filter(kind="charge").exists()  # free
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from orders.models import Order, ProductInstance
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import LedgerEntry
 from tests.orders.helpers import tap
 
@@ -33,7 +34,7 @@ def test_stacy_logs_in_and_sees_her_line_balance_and_allowances(login):
     assert "351910000001" in response.text
     assert '<span id="balance">€30.00</span>' in response.text
     assert "1.9 GB left of 5 GB" in response.text  # 5120 - 3180 MB of plan data
-    assert re.search(r'<progress max="5120"\s+value="3180"', response.text)
+    assert re.search(rf'<progress max="{5120 * MB}"\s+value="{3180 * MB}"', response.text)
     assert "You have no add-ons yet." in response.text
 
 

@@ -10,6 +10,7 @@ from orders.models import Order, ProductInstance
 from orders.provisioning import NetworkError, NetworkTransientError
 from orders.services import product_instance_activate, product_instance_fail_activation
 from orders.tasks import product_instance_activate_task
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry, Notification
 from selfcare.selectors import customer_balance
 from tests.factories import OfferFactory
@@ -56,8 +57,8 @@ def test_activation_makes_it_active_grants_allowances_completes_the_order_and_te
     assert instance.ends_at - instance.started_at == dt.timedelta(days=30)
     bucket = Bucket.objects.get(granted_by_instance=instance.pk)
     assert (bucket.unit, bucket.initial, bucket.used, bucket.valid_until) == (
-        "mb",
-        15360,
+        "bytes",
+        15360 * MB,
         0,
         instance.ends_at,
     )
@@ -223,7 +224,7 @@ def test_loyalty_data_grants_100_mb_for_each_full_contract_year(network):
 
     product_instance_activate(product_instance_id=ProductInstance.objects.get().pk)
 
-    assert Bucket.objects.get().initial == 300
+    assert Bucket.objects.get().initial == 300 * MB
 
 
 def test_the_tap_costs_a_bounded_number_of_queries(

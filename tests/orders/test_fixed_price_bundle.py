@@ -15,6 +15,8 @@ from orders.services import (
     product_instance_purchase,
     product_instance_renew,
 )
+from selfcare.models import BYTES_PER_MB as MB
+from selfcare.models import SECONDS_PER_MINUTE as MINUTE
 from selfcare.models import Bucket, LedgerEntry
 from tests.factories import OfferFactory
 
@@ -94,15 +96,15 @@ def allowances(instance, at):
 def test_she_picks_options_and_gets_what_they_grant_for_the_fixed_price(subscribed):
     assert (subscribed.price, subscribed.paid_amount) == (Decimal("15.00"), Decimal("15.00"))
     assert allowances(subscribed, START) == [
-        ("mb", "general", 5120, 0),
-        ("mb", "vod", 10240, 0),
-        ("minutes", "general", 100, 0),
+        ("bytes", "general", 5120 * MB, 0),
+        ("bytes", "vod", 10240 * MB, 0),
+        ("seconds", "general", 100 * MINUTE, 0),
     ]
 
 
 def test_a_change_shows_its_price_effect_then_applies_it(customer, subscribed):
-    Bucket.objects.filter(granted_by_instance=subscribed.pk, unit="mb", scope="general").update(
-        used=3000
+    Bucket.objects.filter(granted_by_instance=subscribed.pk, unit="bytes", scope="general").update(
+        used=3000 * MB
     )
     new = {"data": "20gb", "voice": "100", "extra": "ott"}
     ten_days_in = START + dt.timedelta(days=10)
@@ -137,8 +139,8 @@ def test_a_change_shows_its_price_effect_then_applies_it(customer, subscribed):
     assert (subscribed.price, subscribed.paid_amount) == (Decimal("20.00"), Decimal("18.33"))
     # the new allowances from now, what she used so far still counted
     assert allowances(subscribed, ten_days_in) == [
-        ("mb", "general", 20480, 3000),
-        ("minutes", "general", 100, 0),
+        ("bytes", "general", 20480 * MB, 3000 * MB),
+        ("seconds", "general", 100 * MINUTE, 0),
     ]
     # and renewals charge the new price
     with time_machine.travel(subscribed.ends_at + dt.timedelta(seconds=1), tick=False):
@@ -240,7 +242,7 @@ def _use(instance, unit, scope, mb):
         scope=scope,
         valid_until__gt=dt.datetime.now(dt.UTC),
     )
-    bucket.used = min(bucket.initial, bucket.used + mb)
+    bucket.used = min(bucket.initial, bucket.used + mb * MB)
     bucket.save(update_fields=["used"])
 
 
@@ -257,18 +259,18 @@ def test_changing_options_back_and_forth_never_hands_out_fresh_data(customer, su
 
     with time_machine.travel(START + dt.timedelta(days=1), tick=False):
         # she uses all 10 GB of video, swaps it for music, then back
-        _use(subscribed, "mb", "vod", 10240)
+        _use(subscribed, "bytes", "vod", 10240)
         change({"data": "5gb", "voice": "100", "extra": "ott"}, "k-1")
         change({"data": "5gb", "voice": "100", "extra": "vod"}, "k-2")
         # and all 20 GB of data, down to 5 GB, then up again
         change({"data": "20gb", "voice": "100", "extra": "vod"}, "k-3")
-        _use(subscribed, "mb", "general", 20480)
+        _use(subscribed, "bytes", "general", 20480)
         change({"data": "5gb", "voice": "100", "extra": "vod"}, "k-4")
         change({"data": "20gb", "voice": "100", "extra": "vod"}, "k-5")
         at = dt.datetime.now(dt.UTC)
 
     assert allowances(subscribed, at) == [
-        ("mb", "general", 20480, 20480),
-        ("mb", "vod", 10240, 10240),
-        ("minutes", "general", 100, 0),
+        ("bytes", "general", 20480 * MB, 20480 * MB),
+        ("bytes", "vod", 10240 * MB, 10240 * MB),
+        ("seconds", "general", 100 * MINUTE, 0),
     ]

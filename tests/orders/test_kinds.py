@@ -22,6 +22,8 @@ from orders.services import (
     product_instance_grant,
     product_instance_purchase,
 )
+from selfcare.models import BYTES_PER_MB as MB
+from selfcare.models import SECONDS_PER_MINUTE as MINUTE
 from selfcare.models import Bucket, LedgerEntry, Line
 from tests.factories import CustomerFactory, OfferFactory
 from tests.selfcare.test_sims import VALID
@@ -122,7 +124,7 @@ def test_a_plain_offer_asks_nothing_waits_for_nothing_and_grants_its_own_allowan
 
     product_instance_activate(product_instance_id=instance.pk)
 
-    assert granted(instance) == [("mb", "general", 15360)]
+    assert granted(instance) == [("bytes", "general", 15360 * MB)]
     assert RecordingNetwork.requests[0][1].iccid == ""
 
 
@@ -215,7 +217,7 @@ def test_when_the_friends_gift_activates_the_givers_share_starts(
     share.refresh_from_db()
     friends = ProductInstance.objects.get(customer=friend)
     assert (friends.status, share.status) == ("active", "active")
-    assert granted(friends) == granted(share) == [("mb", "general", 1024)]
+    assert granted(friends) == granted(share) == [("bytes", "general", 1024 * MB)]
 
 
 # Temporary line
@@ -303,7 +305,10 @@ def test_a_bundle_charges_and_grants_what_her_choices_add(customer, bundle, netw
 
     product_instance_activate(product_instance_id=instance.pk)
 
-    assert granted(instance) == [("mb", "general", 20480), ("minutes", "general", 100000)]
+    assert granted(instance) == [
+        ("bytes", "general", 20480 * MB),
+        ("seconds", "general", 100000 * MINUTE),
+    ]
 
 
 # Rollover
@@ -323,16 +328,20 @@ def test_a_rollover_product_asks_and_grants_nothing_itself_its_sweep_rolls_unuse
     month = Bucket.objects.create(
         line=line,
         name="Plan data",
-        unit="mb",
-        initial=5000,
-        used=3800,
+        unit="bytes",
+        initial=5000 * MB,
+        used=3800 * MB,
         valid_from=now - dt.timedelta(days=30),
         valid_until=now + dt.timedelta(minutes=1),
     )
 
     assert bucket_rollover_due(at=now + dt.timedelta(minutes=2)) == 1
     rolled = Bucket.objects.get(rolled_from=month)
-    assert (rolled.scope, rolled.initial, rolled.granted_by_instance) == ("vod", 1200, instance.pk)
+    assert (rolled.scope, rolled.initial, rolled.granted_by_instance) == (
+        "vod",
+        1200 * MB,
+        instance.pk,
+    )
 
 
 # Loyalty reward
@@ -347,7 +356,7 @@ def test_a_loyalty_reward_adds_data_for_each_full_contract_year(network):
 
     product_instance_activate(product_instance_id=instance.pk)
 
-    assert granted(instance) == [("mb", "general", 350)]  # its own 50 and 3 years of 100
+    assert granted(instance) == [("bytes", "general", 350 * MB)]  # its own 50 and 3 years of 100
 
 
 # Terms that combine kinds
@@ -363,7 +372,10 @@ def test_an_offer_whose_terms_combine_kinds_gets_each_kinds_behaviour(network):
 
     product_instance_activate(product_instance_id=instance.pk)
 
-    assert granted(instance) == [("mb", "general", 5120 + 200), ("minutes", "general", 300)]
+    assert granted(instance) == [
+        ("bytes", "general", (5120 + 200) * MB),
+        ("seconds", "general", 300 * MINUTE),
+    ]
 
 
 # A new kind is one module: registered here, called by the services as they are
@@ -431,7 +443,7 @@ def test_a_kind_registered_outside_the_services_has_each_hook_called_by_them(
     assert (instance.status, instance.options) == ("pending_active", {"colour": "red"})
 
     product_instance_activate(product_instance_id=instance.pk)
-    assert granted(instance) == [("mb", "general", 107), ("mb", "vod", 9)]
+    assert granted(instance) == [("bytes", "general", 107 * MB), ("bytes", "vod", 9 * MB)]
     assert RecordingNetwork.requests[0][1].iccid == "probe-red"
 
     with pytest.raises(NotCancellableError, match=r"^Not today\.$"):

@@ -15,6 +15,7 @@ from orders.services import (
     product_instance_cancel,
     product_instance_fail_activation,
 )
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry
 from selfcare.services import InsufficientBalanceError
 from tests.factories import CustomerFactory, OfferFactory
@@ -64,7 +65,9 @@ def test_money_taken_is_never_less_than_money_given_back(steps, refund_policy):
                             product_instance_id=instance.pk, reason="x"
                         )
                     elif step[0] == "use":
-                        Bucket.objects.filter(granted_by_instance=instance.pk).update(used=step[1])
+                        Bucket.objects.filter(granted_by_instance=instance.pk).update(
+                            used=step[1] * MB
+                        )
                     else:
                         key = "off-same" if step[0] == "cancel_again" else next(keys)
                         product_instance_cancel(

@@ -14,6 +14,7 @@ from orders.services import (
     product_instance_renew_due,
     product_instance_renewal_stop,
 )
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry, Notification
 from selfcare.selectors import customer_balance
 from tests.factories import CustomerFactory, OfferFactory
@@ -59,7 +60,7 @@ def test_a_recurring_offer_renews_charges_again_and_extends(bundle, customer):
     assert (renewal.amount, renewal.description) == (Decimal("-9.99"), "Monthly Bundle (renewal 1)")
     assert customer_balance(customer=customer) == Decimal("30.02")
     fresh = Bucket.objects.get(granted_by_instance=instance.pk, valid_from=first_end)
-    assert (fresh.initial, fresh.used, fresh.valid_until) == (5120, 0, instance.ends_at)
+    assert (fresh.initial, fresh.used, fresh.valid_until) == (5120 * MB, 0, instance.ends_at)
     assert Notification.objects.filter(subject="Monthly Bundle renewed").exists()
 
 

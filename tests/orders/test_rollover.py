@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from orders.models import ProductInstance
 from orders.services import bucket_rollover_due, product_instance_activate
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket
 from selfcare.services import usage_record
 from tests.factories import OfferFactory
@@ -28,9 +29,9 @@ def plan_month(line, *, used, ends_in):
     return Bucket.objects.create(
         line=line,
         name="Plan data",
-        unit="mb",
-        initial=5000,
-        used=used,
+        unit="bytes",
+        initial=5000 * MB,
+        used=used * MB,
         valid_from=now - dt.timedelta(days=30) + ends_in,
         valid_until=now + ends_in,
     )
@@ -44,7 +45,7 @@ def test_unused_monthly_data_rolls_over_into_video_only_data(line, rollover_owne
         assert bucket_rollover_due() == 0  # once
 
     rolled = Bucket.objects.get(rolled_from=month)
-    assert (rolled.scope, rolled.initial, rolled.used) == ("vod", 1200, 0)
+    assert (rolled.scope, rolled.initial, rolled.used) == ("vod", 1200 * MB, 0)
     assert rolled.valid_from == month.valid_until
     assert rolled.valid_until == month.valid_until + dt.timedelta(days=30)
     assert rolled.name == "Rolled over for video on demand"
@@ -54,7 +55,7 @@ def test_unused_monthly_data_rolls_over_into_video_only_data(line, rollover_owne
         usage_record(line=line, event_id="e1", service="general", mb=10, at=timezone.now())
         usage_record(line=line, event_id="e2", service="vod", mb=200, at=timezone.now())
     rolled.refresh_from_db()
-    assert rolled.used == 200
+    assert rolled.used == 200 * MB
 
 
 def test_nothing_rolls_without_the_rollover_service_or_before_the_month_ends(line, customer):

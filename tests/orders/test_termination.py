@@ -17,6 +17,7 @@ from orders.services import (
     product_instance_expire_due,
     product_instance_retry_stuck,
 )
+from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry, Notification
 from selfcare.selectors import customer_balance
 from tests.factories import CustomerFactory, OfferFactory
@@ -35,7 +36,7 @@ def active_data(customer, data_offer):
 
 
 def use_data(instance, mb):
-    Bucket.objects.filter(granted_by_instance=instance.pk).update(used=mb)
+    Bucket.objects.filter(granted_by_instance=instance.pk).update(used=mb * MB)
 
 
 def cancel(customer, instance, *, key="off-key-1", expected=None):

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from orders.models import ProductInstance
 from orders.services import product_instance_activate, product_instance_suspend
-from selfcare.models import Bucket, UsageRecord
+from selfcare.models import BYTES_PER_MB, Bucket, UsageRecord
 from selfcare.services import usage_record
 from tests.factories import OfferFactory
 from tests.orders.helpers import buy
@@ -17,16 +17,16 @@ def bucket(line, name, initial, scope="general", days=10):
     return Bucket.objects.create(
         line=line,
         name=name,
-        unit="mb",
+        unit="bytes",
         scope=scope,
-        initial=initial,
+        initial=initial * BYTES_PER_MB,
         valid_from=timezone.now() - dt.timedelta(days=1),
         valid_until=timezone.now() + dt.timedelta(days=days),
     )
 
 
 def used(*buckets):
-    return [Bucket.objects.get(pk=b.pk).used for b in buckets]
+    return [Bucket.objects.get(pk=b.pk).used // BYTES_PER_MB for b in buckets]
 
 
 def rate(line, mb, service="general", event="ev-1"):
@@ -103,5 +103,5 @@ def test_the_night_pass_grants_a_tv_only_allowance(customer, line):
 
     tv = Bucket.objects.get(scope="tv")
 
-    assert (tv.name, tv.initial) == ("Mobile TV Night Pass TV streaming data", 10240)
+    assert (tv.name, tv.initial) == ("Mobile TV Night Pass TV streaming data", 10240 * BYTES_PER_MB)
     assert tv.valid_until.astimezone(dt.UTC) == ProductInstance.objects.get().ends_at

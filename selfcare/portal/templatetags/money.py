@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import template
 
+from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE
+
 register = template.Library()
 
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
@@ -24,3 +26,16 @@ def megabytes(amount: int) -> str:
     if amount >= 1024:
         return f"{amount / 1024:.1f}".removesuffix(".0") + " GB"
     return f"{amount} MB"
+
+
+@register.filter
+def bytes_as_megabytes(amount: int) -> str:
+    """An allowance's bytes as `megabytes` words them, in whole MB rounded down (what is left is
+    never overstated): 1610612736 -> "1.5 GB"."""
+    return megabytes(amount // BYTES_PER_MB)
+
+
+@register.filter
+def seconds_as_minutes(amount: int) -> int:
+    """Whole minutes, rounded down: 150 -> 2."""
+    return amount // SECONDS_PER_MINUTE

@@ -16,7 +16,15 @@ from django.db.models import Prefetch, Q
 from catalog.models import Offer, SalesChannel
 from catalog.policies import channel_price
 from orders.models import Cart, CartItem, Order, OrderItem, ProductInstance
-from orders.selectors import Quote, addon_switch_list_for_offers, cart_get_open, cart_quote
+from orders.selectors import (
+    AddonActions,
+    Quote,
+    addon_switch_list_for_offers,
+    cart_get_open,
+    cart_quote,
+    offer_needs_input,
+    product_instance_actions,
+)
 from selfcare.models import Bucket, Channel, Customer, Interaction, Line, Notification
 from selfcare.selectors import customer_balance, interaction_list_for_customer
 
@@ -110,42 +118,13 @@ def _cheaper_elsewhere(offer: Offer, *, price: Decimal) -> tuple[str, Decimal] |
     return (best[1], best[0]) if best is not None and best[0] < price else None
 
 
-CANCELLABLE = (
-    ProductInstance.Status.SCHEDULED,
-    ProductInstance.Status.ACTIVE,
-    ProductInstance.Status.SUSPENDED,
-)
-
-
 @dataclass(frozen=True)
 class AgentAddon:
-    """An add-on she owns, with what the agent may do to it now."""
+    """An add-on she owns, with what the agent may do to it now (`product_instance_actions`,
+    the same answer her portal and the services give)."""
 
     instance: ProductInstance
-
-    @property
-    def can_suspend(self) -> bool:
-        return (
-            self.instance.status == ProductInstance.Status.ACTIVE
-            and self.instance.offer.allows_suspend
-        )
-
-    @property
-    def can_resume(self) -> bool:
-        # One suspended because another product made it redundant comes back by itself.
-        return (
-            self.instance.status == ProductInstance.Status.SUSPENDED
-            and self.instance.suspended_by_id is None
-        )
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.instance.status in CANCELLABLE
-
-
-def needs_input(offer: Offer) -> bool:
-    """The offer asks for something before it can be bought (options, a SIM, a friend)."""
-    return bool(offer.option_groups or offer.creates_temporary_line or offer.is_gift)
+    actions: AddonActions
 
 
 @dataclass(frozen=True)
@@ -169,7 +148,9 @@ class Customer360:
     @property
     def configurable_item_ids(self) -> frozenset[int]:
         """The cart items whose options the agent may change."""
-        return frozenset(line.item.pk for line in self.quote.lines if needs_input(line.offer))
+        return frozenset(
+            line.item.pk for line in self.quote.lines if offer_needs_input(offer=line.offer)
+        )
 
 
 def _lines_with_allowances(*, customer: Customer, at: dt.datetime) -> list[Line]:
@@ -207,7 +188,7 @@ def _offers_for_cart(*, customer: Customer, line: Line | None, cart: Cart | None
             AgentOffer(
                 offer=offer,
                 price=price,
-                needs_input=needs_input(offer),
+                needs_input=offer_needs_input(offer=offer),
                 cheaper_on=_cheaper_elsewhere(offer, price=price),
             )
         )
@@ -243,7 +224,7 @@ def customer_360(*, customer: Customer, at: dt.datetime, history: int = 100) -> 
         lines=tuple(lines),
         home_line=home,
         addons=tuple(
-            AgentAddon(instance)
+            AgentAddon(instance, product_instance_actions(product_instance=instance, at=at))
             for instance in products.filter(status__in=ProductInstance.LIVE_STATUSES).order_by(
                 "line_id", "offer__display_order", "offer__name"
             )

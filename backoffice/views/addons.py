@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.forms import CancelForm, SuspendForm
-from backoffice.selectors import CANCELLABLE, product_instance_get_for_agent
+from backoffice.selectors import product_instance_get_for_agent
 from orders import services as order_services
 from orders.models import ProductInstance
-from orders.selectors import product_instance_refund_quote
+from orders.selectors import product_instance_actions, product_instance_refund_quote
 from selfcare.portal.forms import SwitchOnForm
 from selfcare.portal.templatetags.money import money
 
@@ -85,15 +85,16 @@ def addon_resume(request, customer_id: int, instance_id: int):
 
 
 def _render_cancel(request, customer, instance, form, *, status=200, error="", refund=None):
+    now = timezone.now()
     if refund is None:
-        refund = product_instance_refund_quote(product_instance=instance, at=timezone.now())
+        refund = product_instance_refund_quote(product_instance=instance, at=now)
     context = {
         "customer": customer,
         "instance": instance,
         "refund": refund,
         "form": form,
         "supervisor": is_supervisor(request.user),
-        "cancellable": instance.status in CANCELLABLE,
+        "actions": product_instance_actions(product_instance=instance, at=now),
         "error": error,
     }
     return render(request, CANCEL_PAGE, context, status=status)

@@ -1,14 +1,20 @@
 """Every read of orders and products that is more than a `get`, scoped to its owner."""
 
+from .actions import (
+    AddonAction,
+    AddonActions,
+    Control,
+    product_instance_actions,
+    product_instance_controls,
+)
 from .cart import Quote, QuoteLine, cart_contains, cart_get_open, cart_quote
 from .pricing import PurchaseQuote, offer_price, purchase_quote
 from .products import (
-    Control,
     ModifyQuote,
     customer_context_build,
+    offer_needs_input,
     order_ids_unconfirmed,
     order_list_for_customer,
-    product_instance_controls,
     product_instance_get_for_customer,
     product_instance_ids_due_for_expiry,
     product_instance_ids_due_for_renewal,
@@ -26,6 +32,8 @@ from .switches import (
 )
 
 __all__ = [
+    "AddonAction",
+    "AddonActions",
     "AddonSwitch",
     "Control",
     "ModifyQuote",
@@ -40,9 +48,11 @@ __all__ = [
     "cart_get_open",
     "cart_quote",
     "customer_context_build",
+    "offer_needs_input",
     "offer_price",
     "order_ids_unconfirmed",
     "order_list_for_customer",
+    "product_instance_actions",
     "product_instance_controls",
     "product_instance_get_for_customer",
     "product_instance_ids_due_for_expiry",

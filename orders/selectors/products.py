@@ -10,10 +10,9 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
-from django.utils.timesince import timeuntil
 
 from catalog.eligibility import CustomerContext
-from catalog.models import SalesChannel
+from catalog.models import Offer, SalesChannel
 from catalog.options import configuration
 from catalog.policies import money_round, operator_zone, refund_due
 from selfcare.models import Bucket, Customer, Line
@@ -63,6 +62,13 @@ def customer_context_build(
         owned_offer_ids=frozenset(owned),
         purchases={offer_id: tuple(times) for offer_id, times in purchases.items()},
     )
+
+
+def offer_needs_input(*, offer: Offer) -> bool:
+    """The offer asks for something before it can be bought (her options, a SIM card, a
+    friend's number): the portal's switch opens its form instead of buying, the console asks
+    for it before it goes in her cart. The one place that says so."""
+    return bool(offer.option_groups or offer.creates_temporary_line or offer.is_gift)
 
 
 def product_instance_get_for_customer(*, customer: Customer, pk: int) -> ProductInstance:
@@ -223,52 +229,5 @@ def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int =
     )
 
 
-@dataclass(frozen=True)
-class Control:
-    """Something she may do to an add-on she owns, and what it will do, said before she does."""
-
-    action: str
-    label: str
-    consequence: str
-
-
 def when(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%a %-d %b, %H:%M")
-
-
-def product_instance_controls(
-    *, product_instance: ProductInstance, at: dt.datetime
-) -> list[Control]:
-    """What she may do to her add-on now, by what its offer allows and the state it is in."""
-    instance, offer = product_instance, product_instance.offer
-    Status = ProductInstance.Status
-    controls = []
-    if instance.status == Status.ACTIVE and offer.option_groups:
-        controls.append(
-            Control("change", "Change options", "See the new price before you confirm.")
-        )
-    if instance.status == Status.ACTIVE and offer.allows_suspend:
-        left = (
-            f" The {timeuntil(instance.ends_at, at)} left waits for you."
-            if instance.ends_at
-            else ""
-        )
-        controls.append(
-            Control("suspend", "Suspend", f"It stops until you resume it; no time runs.{left}")
-        )
-    if instance.status == Status.SUSPENDED and instance.suspended_by_id is None:
-        consequence = "It runs again at once."
-        if instance.ends_at and instance.suspended_at:
-            consequence += (
-                f" It will end on {when(instance.ends_at + (at - instance.suspended_at))}."
-            )
-        controls.append(Control("resume", "Resume", consequence))
-    if instance.status == Status.ACTIVE and instance.renews and instance.ends_at:
-        controls.append(
-            Control(
-                "stop_renewal",
-                "Turn renewal off",
-                f"It runs until {when(instance.ends_at)}, then ends; it is not charged again.",
-            )
-        )
-    return controls

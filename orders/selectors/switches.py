@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone
@@ -16,8 +17,9 @@ from catalog.selectors import offer_list_published
 from selfcare.models import Customer, Line
 
 from ..models import Order, OrderItem, ProductInstance
+from .actions import AddonActions, product_instance_actions
 from .pricing import offer_price
-from .products import FAILURE_SHOWN_FOR, customer_context_build, when
+from .products import FAILURE_SHOWN_FOR, customer_context_build, offer_needs_input, when
 
 
 @dataclass
@@ -117,19 +119,41 @@ class AddonSwitch:
 
     @property
     def needs_input(self) -> bool:
-        offer = self.offer
-        return bool(offer.option_groups or offer.creates_temporary_line or offer.is_gift)
+        return offer_needs_input(offer=self.offer)
+
+    @cached_property
+    def actions(self) -> AddonActions | None:
+        """What may be done to the add-on she owns (or lately lost), None for one she never had."""
+        if self.instance is None:
+            return None
+        return product_instance_actions(product_instance=self.instance, at=self.at)
 
     @property
     def tap(self) -> str:
-        """What tapping does: "code", "off" (confirm a switch-off), "configure", "buy" or "none"."""
+        """What tapping does: "code", "off" (confirm a switch-off), "configure", "buy" or "none"
+        (a gift waiting for her friend, for one, cannot be switched off)."""
         if self.busy or (not self.checked and self.decision and not self.decision.eligible):
             return "none"
         if self.awaiting_order_id:
             return "code"
         if self.checked and self.instance:
-            return "off"
+            return "off" if self.actions.can_switch_off else "none"
         return "configure" if self.needs_input else "buy"
+
+    @property
+    def manageable(self) -> bool:
+        """Her add-on has a manage panel (what she may do to it beyond the switch, or that
+        nothing can be done): one she owns, not busy, not waiting to start."""
+        return (
+            self.owned and not self.busy and self.state != ProductInstance.Status.SCHEDULED
+        )
+
+    @property
+    def runs_until(self) -> dt.datetime | None:
+        """When an active add-on's period ends, to show; None otherwise."""
+        if self.state == ProductInstance.Status.ACTIVE:
+            return self.instance.ends_at
+        return None
 
     @property
     def status_label(self) -> str:

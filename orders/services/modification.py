@@ -6,21 +6,16 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from catalog.options import options_validate
 from selfcare.models import Bucket, Customer, Interaction
 from selfcare.services import account_charge, account_credit
 
-from ..models import Order, OrderItem, ProductInstance
+from ..models import Order, ProductInstance
 from ..selectors import product_instance_modify_quote
+from ..selectors.actions import AddonAction
 from .activation import buckets_grant
-from .order_steps import (
-    OrderError,
-    lock_for_control,
-    order_done_at_once,
-    order_open,
-)
+from .order_steps import ControlDone, ControlStep, OrderError, control_order_run
 from .purchase import OptionsError
 
 
@@ -46,71 +41,59 @@ def product_instance_modify(
     still counts), and renewals charge the new price. An order of its own, completed at once.
 
     Raises OptionsError (field and message), ModifyChangedError, InsufficientBalanceError,
-    OrderError (not changeable now), ProductInstance.DoesNotExist (not hers)."""
-    account, line, instance, replayed = lock_for_control(
+    OrderError (not changeable now, by `product_instance_actions`), ProductInstance.DoesNotExist
+    (not hers)."""
+
+    def work(step: ControlStep) -> ControlDone:
+        instance, account = step.instance, step.account
+        # Locked with her and her line: no need to read them again.
+        instance.line, instance.customer = step.line, customer
+        offer = instance.offer
+        errors = options_validate(offer.option_groups, options)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise OptionsError(field, message)
+        chosen = {group["key"]: options[group["key"]] for group in offer.option_groups}
+        quote = product_instance_modify_quote(
+            product_instance=instance, options=chosen, at=step.at, channel=channel
+        )
+        if expected_due_now is not None and quote.due_now != expected_due_now:
+            raise ModifyChangedError("The price of this change has changed: please confirm again.")
+
+        item = step.open(charge_amount=quote.charge_now, refund_amount=quote.refund_now)
+        if quote.due_now > 0:
+            account_charge(
+                account=account,
+                amount=quote.due_now,
+                description=f"{offer.name}: options changed",
+                reference=f"charge:order-item:{item.pk}",
+            )
+        elif quote.due_now < 0:
+            account_credit(
+                account=account,
+                amount=-quote.due_now,
+                description=f"{offer.name}: options changed",
+                reference=f"refund:order-item:{item.pk}",
+            )
+        instance.reconfigure(
+            options={**instance.options, **chosen},
+            price=quote.new_price,
+            paid=instance.paid_amount + quote.due_now,
+        )
+        instance.save(update_fields=["options", "price", "paid_amount"])
+        _allowances_replace(instance, at=step.at)
+        return ControlDone(summary=f"Changed {offer.name}: {'; '.join(quote.after)}")
+
+    return control_order_run(
         customer=customer,
         product_instance_id=product_instance_id,
-        idempotency_key=idempotency_key,
-        action=OrderItem.Action.MODIFY,
-    )
-    if replayed is not None:
-        return replayed
-    # Locked above with her and her line: no need to read them again.
-    instance.line, instance.customer = line, customer
-    offer = instance.offer
-    if not offer.option_groups or instance.status != ProductInstance.Status.ACTIVE:
-        raise OrderError(f"{offer.name} cannot be changed now.")
-    errors = options_validate(offer.option_groups, options)
-    if errors:
-        field, message = next(iter(errors.items()))
-        raise OptionsError(field, message)
-    chosen = {group["key"]: options[group["key"]] for group in offer.option_groups}
-    now = timezone.now()
-    quote = product_instance_modify_quote(
-        product_instance=instance, options=chosen, at=now, channel=channel
-    )
-    if expected_due_now is not None and quote.due_now != expected_due_now:
-        raise ModifyChangedError("The price of this change has changed: please confirm again.")
-
-    order, item = order_open(
-        customer=customer,
-        line=line,
+        action=AddonAction.CHANGE,
         channel=channel,
         idempotency_key=idempotency_key,
-        actor_user=actor_user,
-        action=OrderItem.Action.MODIFY,
-        instance=instance,
-        charge_amount=quote.charge_now,
-        refund_amount=quote.refund_now,
-    )
-    if quote.due_now > 0:
-        account_charge(
-            account=account,
-            amount=quote.due_now,
-            description=f"{offer.name}: options changed",
-            reference=f"charge:order-item:{item.pk}",
-        )
-    elif quote.due_now < 0:
-        account_credit(
-            account=account,
-            amount=-quote.due_now,
-            description=f"{offer.name}: options changed",
-            reference=f"refund:order-item:{item.pk}",
-        )
-    instance.reconfigure(
-        options={**instance.options, **chosen},
-        price=quote.new_price,
-        paid=instance.paid_amount + quote.due_now,
-    )
-    instance.save(update_fields=["options", "price", "paid_amount"])
-    _allowances_replace(instance, at=now)
-    return order_done_at_once(
-        order=order,
-        instance=instance,
-        at=now,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Changed {offer.name}: {'; '.join(quote.after)}",
+        refused=OrderError,
+        work=work,
     )
 
 

@@ -4,10 +4,17 @@ and her history rows each step writes."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
 from selfcare.models import Account, Channel, Customer, Interaction, Line
 from selfcare.services import interaction_record
 
-from ..models import Order, OrderStatusChange
+from ..models import Order, OrderItem, OrderStatusChange, ProductInstance
+from ..selectors.actions import AddonAction, product_instance_actions
 
 
 class OrderError(Exception):
@@ -31,8 +38,6 @@ def lock_customer_product(*, customer: Customer, product_instance_id: int):
     """Lock the customer's account and line, then her product, in that order (the order every
     service locks in). Returns (account, line, product). Raises ProductInstance.DoesNotExist if
     the product is not hers."""
-    from ..models import ProductInstance
-
     instance = ProductInstance.objects.get(pk=product_instance_id, customer=customer)
     account, line = lock_account_and_line(customer=customer, line_id=instance.line_id)
     instance = (
@@ -73,8 +78,6 @@ def order_open(
     refund_amount=0,
 ):
     """Write a new order with its one item acting on `instance`. Returns (order, item)."""
-    from ..models import OrderItem
-
     order = order_create(
         customer=customer,
         line=line,
@@ -91,6 +94,116 @@ def order_open(
         refund_amount=refund_amount,
     )
     return order, item
+
+
+# The order item each action on a product she owns is recorded as.
+ITEM_ACTIONS = {
+    AddonAction.CHANGE: OrderItem.Action.MODIFY,
+    AddonAction.SUSPEND: OrderItem.Action.SUSPEND,
+    AddonAction.RESUME: OrderItem.Action.RESUME,
+    AddonAction.STOP_RENEWAL: OrderItem.Action.STOP_RENEWAL,
+    AddonAction.SWITCH_OFF: OrderItem.Action.TERMINATE,
+}
+
+
+@dataclass
+class ControlStep:
+    """A control order under way, as its work sees it: the locked account, line and product,
+    the time, and the order with its item once `open` has written them."""
+
+    customer: Customer
+    account: Account
+    line: Line
+    instance: ProductInstance
+    at: dt.datetime
+    channel: str
+    idempotency_key: str
+    actor_user: object
+    item_action: str
+    order: Order | None = None
+    item: OrderItem | None = None
+
+    def open(self, *, charge_amount=0, refund_amount=0) -> OrderItem:
+        """Write the order and its item, with what it charges or refunds (once)."""
+        self.order, self.item = order_open(
+            customer=self.customer,
+            line=self.line,
+            channel=self.channel,
+            idempotency_key=self.idempotency_key,
+            actor_user=self.actor_user,
+            action=self.item_action,
+            instance=self.instance,
+            charge_amount=charge_amount,
+            refund_amount=refund_amount,
+        )
+        return self.item
+
+
+@dataclass(frozen=True)
+class ControlDone:
+    """What a control order's work did, for her history. `completed` False: the work goes on
+    after commit (a switch-off's deprovisioning completes its order), so it stays in progress."""
+
+    summary: str
+    data: dict = field(default_factory=dict)
+    completed: bool = True
+
+
+def control_order_run(
+    *,
+    customer: Customer,
+    product_instance_id: int,
+    action: str,
+    channel: str,
+    idempotency_key: str,
+    actor: str,
+    actor_user,
+    refused: type[OrderError],
+    work: Callable[[ControlStep], ControlDone],
+) -> Order:
+    """The sequence of every order acting on a product she owns (suspend, resume, change,
+    renewal off, switch off), written once, inside the caller's transaction:
+
+    lock her account, line and product in that order; a replay of `idempotency_key` returns the
+    order it made, nothing else done; `action` refused by `product_instance_actions` raises
+    `refused` with its reason, nothing written; else `work` runs on the locked rows (it may
+    raise before it opens the order with `step.open(...)`, once it knows what that charges or
+    refunds; if it does not, the order is opened after it), then the order is started and,
+    unless the work goes on after commit, completed, and recorded in her history.
+    Raises ProductInstance.DoesNotExist (not hers), IdempotencyConflictError, `refused`."""
+    item_action = ITEM_ACTIONS[action]
+    account, line, instance, replayed = lock_for_control(
+        customer=customer,
+        product_instance_id=product_instance_id,
+        idempotency_key=idempotency_key,
+        action=item_action,
+    )
+    if replayed is not None:
+        return replayed
+    now = timezone.now()
+    refusal = product_instance_actions(product_instance=instance, at=now).refusal(action)
+    if refusal:
+        raise refused(refusal)
+    step = ControlStep(
+        customer=customer,
+        account=account,
+        line=line,
+        instance=instance,
+        at=now,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        actor_user=actor_user,
+        item_action=item_action,
+    )
+    done = work(step)
+    if step.order is None:
+        step.open()
+    record = {"actor": actor, "actor_user": actor_user, "summary": done.summary, **done.data}
+    if done.completed:
+        return order_done_at_once(order=step.order, instance=instance, at=now, **record)
+    order_start(order=step.order)
+    order_placed_record(order=step.order, instance=instance, **record)
+    return step.order
 
 
 def order_placed_record(*, order: Order, instance, actor: str, actor_user, summary: str, **data):
@@ -176,8 +289,6 @@ def order_replayed(
 ) -> Order | None:
     """The order a replayed request already made, or None for a new request. A key reused for
     something else is refused: a replay must never turn into a different order."""
-    from ..models import OrderItem
-
     existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
     if existing is None:
         return None

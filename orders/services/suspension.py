@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from selfcare.models import Bucket, Customer, Interaction
 from selfcare.services import interaction_record
 
-from ..models import Order, OrderItem, ProductInstance
-from .order_steps import (
-    OrderError,
-    lock_for_control,
-    order_done_at_once,
-    order_open,
-)
+from ..models import Order, ProductInstance
+from ..selectors.actions import AddonAction
+from .order_steps import ControlDone, ControlStep, OrderError, control_order_run
 
 SUSPENSION_FIELDS = ["status", "status_reason", "status_changed_at", "suspended_at", "suspended_by"]
 
@@ -102,39 +97,29 @@ def product_instance_suspend(
     reason: str = "",
 ) -> Order:
     """Suspend an add-on whose offer allows it; its time stops until she resumes it. An order of
-    its own, completed at once. Raises NotSuspendableError, ProductInstance.DoesNotExist."""
-    _, line, instance, replayed = lock_for_control(
+    its own, completed at once (`control_order_run`). Raises NotSuspendableError (not allowed
+    now, by `product_instance_actions`), ProductInstance.DoesNotExist."""
+
+    def work(step: ControlStep) -> ControlDone:
+        who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
+        why = f"Suspended by {who}" + (f": {reason}" if reason else "")
+        _suspend(step.instance, reason=why, at=step.at)
+        return ControlDone(
+            summary=f"Suspended {step.instance.offer.name}"
+            + (f". Reason: {reason}" if reason else ""),
+            data={"reason": reason},
+        )
+
+    return control_order_run(
         customer=customer,
         product_instance_id=product_instance_id,
-        idempotency_key=idempotency_key,
-        action=OrderItem.Action.SUSPEND,
-    )
-    if replayed is not None:
-        return replayed
-    if not instance.offer.allows_suspend:
-        raise NotSuspendableError(f"{instance.offer.name} cannot be suspended.")
-    if instance.status != ProductInstance.Status.ACTIVE:
-        raise NotSuspendableError(f"{instance.offer.name} is not active.")
-    now = timezone.now()
-    who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
-    _suspend(instance, reason=f"Suspended by {who}" + (f": {reason}" if reason else ""), at=now)
-    order, _ = order_open(
-        customer=customer,
-        line=line,
+        action=AddonAction.SUSPEND,
         channel=channel,
         idempotency_key=idempotency_key,
-        actor_user=actor_user,
-        action=OrderItem.Action.SUSPEND,
-        instance=instance,
-    )
-    return order_done_at_once(
-        order=order,
-        instance=instance,
-        at=now,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Suspended {instance.offer.name}" + (f". Reason: {reason}" if reason else ""),
-        reason=reason,
+        refused=NotSuspendableError,
+        work=work,
     )
 
 
@@ -149,38 +134,22 @@ def product_instance_resume(
     actor_user=None,
 ) -> Order:
     """Resume an add-on she suspended; its end moves by as long as it was suspended. One that
-    another product made redundant comes back by itself when that one ends, not before."""
-    _, line, instance, replayed = lock_for_control(
+    another product made redundant comes back by itself when that one ends, not before. An
+    order of its own, completed at once. Raises NotSuspendableError,
+    ProductInstance.DoesNotExist."""
+
+    def work(step: ControlStep) -> ControlDone:
+        _resume(step.instance, at=step.at)
+        return ControlDone(summary=f"Resumed {step.instance.offer.name}")
+
+    return control_order_run(
         customer=customer,
         product_instance_id=product_instance_id,
-        idempotency_key=idempotency_key,
-        action=OrderItem.Action.RESUME,
-    )
-    if replayed is not None:
-        return replayed
-    if instance.status != ProductInstance.Status.SUSPENDED:
-        raise NotSuspendableError(f"{instance.offer.name} is not suspended.")
-    if instance.suspended_by_id is not None:
-        raise NotSuspendableError(
-            f"{instance.offer.name} comes back by itself when {instance.suspended_by.offer.name} "
-            "ends."
-        )
-    now = timezone.now()
-    _resume(instance, at=now)
-    order, _ = order_open(
-        customer=customer,
-        line=line,
+        action=AddonAction.RESUME,
         channel=channel,
         idempotency_key=idempotency_key,
-        actor_user=actor_user,
-        action=OrderItem.Action.RESUME,
-        instance=instance,
-    )
-    return order_done_at_once(
-        order=order,
-        instance=instance,
-        at=now,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Resumed {instance.offer.name}",
+        refused=NotSuspendableError,
+        work=work,
     )

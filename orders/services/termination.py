@@ -19,16 +19,15 @@ from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import network_adapter
 from ..selectors import product_instance_refund_quote
+from ..selectors.actions import AddonAction
 from ..tasks import product_instance_deprovision_task
 from .activation import attempt_record, network_done, network_done_record, provisioning_request
 from .order_steps import (
+    ControlDone,
+    ControlStep,
     OrderError,
-    lock_for_control,
+    control_order_run,
     order_complete,
-    order_done_at_once,
-    order_open,
-    order_placed_record,
-    order_start,
 )
 from .suspension import redundant_services_resume
 
@@ -111,7 +110,8 @@ def product_instance_cancel(
     the `reason`, and may add a `goodwill` refund beyond the offer's policy (up to what the
     current period cost) only with the `orders.refund_beyond_policy` permission (supervisors).
 
-    Under the customer's locks: replays of `idempotency_key` return the first order; the refund is
+    Under the customer's locks (`control_order_run`): replays of `idempotency_key` return the first
+    order; refused unless `product_instance_actions` allows it now; the refund is
     computed by the offer's policy (and must equal `expected_refund`, the amount she was shown, when
     given); a termination order, `pending_terminate` ending now, closed allowances and the refund on
     the ledger are written at once; deprovisioning runs after commit.
@@ -119,81 +119,56 @@ def product_instance_cancel(
     Raises ProductInstance.DoesNotExist (not hers), NotCancellableError, RefundChangedError,
     RefundNotAllowedError.
     """
-    account, line, instance, replayed = lock_for_control(
-        customer=customer,
-        product_instance_id=product_instance_id,
-        idempotency_key=idempotency_key,
-        action=OrderItem.Action.TERMINATE,
-    )
-    if replayed is not None:
-        return replayed
-    now = timezone.now()
-    live = (
-        ProductInstance.Status.SCHEDULED,
-        ProductInstance.Status.ACTIVE,
-        ProductInstance.Status.SUSPENDED,
-    )
-    if instance.status not in live and not (
-        instance.status == ProductInstance.Status.PENDING_TERMINATE
-        and not _is_ending_now(instance, at=now)
-    ):
-        raise NotCancellableError(
-            f"{instance.offer.name} is {instance.get_status_display().lower()}: "
-            "it cannot be switched off now."
-        )
-    refusal = kind_for(instance.offer).cancel_refusal(instance)
-    if refusal:
-        raise NotCancellableError(refusal)
-    refund = product_instance_refund_quote(product_instance=instance, at=now)
-    if expected_refund is not None and refund != expected_refund:
-        raise RefundChangedError(refund, instance.offer.currency)
-    goodwill_check(instance=instance, refund=refund, goodwill=goodwill, actor_user=actor_user)
 
-    order, item = order_open(
-        customer=customer,
-        line=line,
-        channel=channel,
-        idempotency_key=idempotency_key,
-        actor_user=actor_user,
-        action=OrderItem.Action.TERMINATE,
-        instance=instance,
-        refund_amount=refund,
-    )
-    who = "the customer" if actor == Interaction.Actor.CUSTOMER else "an agent"
-    why = f"Switched off by {who}" + (f": {reason}" if reason else "")
-    instance.request_termination(reason=why, at=now, ends_at=now)
-    instance.save(update_fields=TERMINATION_FIELDS)
-    _close_buckets(instance, at=now)
-    account_credit(
-        account=account,
-        amount=refund,
-        description=f"Refund: {instance.offer.name} switched off",
-        reference=f"refund:order-item:{item.pk}",
-    )
-    if goodwill:
+    def work(step: ControlStep) -> ControlDone:
+        instance, account, now = step.instance, step.account, step.at
+        refund = product_instance_refund_quote(product_instance=instance, at=now)
+        if expected_refund is not None and refund != expected_refund:
+            raise RefundChangedError(refund, instance.offer.currency)
+        goodwill_check(instance=instance, refund=refund, goodwill=goodwill, actor_user=actor_user)
+
+        item = step.open(refund_amount=refund)
+        who = "the customer" if actor == Interaction.Actor.CUSTOMER else "an agent"
+        why = f"Switched off by {who}" + (f": {reason}" if reason else "")
+        instance.request_termination(reason=why, at=now, ends_at=now)
+        instance.save(update_fields=TERMINATION_FIELDS)
+        _close_buckets(instance, at=now)
         account_credit(
             account=account,
-            amount=goodwill,
-            description=f"Goodwill refund: {instance.offer.name}",
-            reference=f"goodwill:order-item:{item.pk}",
-            kind=LedgerEntry.Kind.CREDIT,
+            amount=refund,
+            description=f"Refund: {instance.offer.name} switched off",
+            reference=f"refund:order-item:{item.pk}",
         )
-    order_start(order=order)
-    extra = f" + goodwill {instance.offer.currency} {goodwill}" if goodwill else ""
-    order_placed_record(
-        order=order,
-        instance=instance,
+        if goodwill:
+            account_credit(
+                account=account,
+                amount=goodwill,
+                description=f"Goodwill refund: {instance.offer.name}",
+                reference=f"goodwill:order-item:{item.pk}",
+                kind=LedgerEntry.Kind.CREDIT,
+            )
+        job_publish_on_commit(product_instance_deprovision_task, instance.pk)
+        extra = f" + goodwill {instance.offer.currency} {goodwill}" if goodwill else ""
+        return ControlDone(
+            summary=f"Switched off {instance.offer.name}; refund {instance.offer.currency} {refund}"
+            + extra
+            + (f". Reason: {reason}" if reason else ""),
+            data={"refund": str(refund), "goodwill": str(goodwill), "reason": reason},
+            # Deprovisioning completes the order.
+            completed=False,
+        )
+
+    return control_order_run(
+        customer=customer,
+        product_instance_id=product_instance_id,
+        action=AddonAction.SWITCH_OFF,
+        channel=channel,
+        idempotency_key=idempotency_key,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Switched off {instance.offer.name}; refund {instance.offer.currency} {refund}"
-        + extra
-        + (f". Reason: {reason}" if reason else ""),
-        refund=str(refund),
-        goodwill=str(goodwill),
-        reason=reason,
+        refused=NotCancellableError,
+        work=work,
     )
-    job_publish_on_commit(product_instance_deprovision_task, instance.pk)
-    return order
 
 
 @transaction.atomic
@@ -211,38 +186,27 @@ def product_instance_renewal_stop(
     completed at once: nothing changes on the network until the end.
 
     Raises ProductInstance.DoesNotExist (not hers), NotCancellableError (nothing renews)."""
-    _, line, instance, replayed = lock_for_control(
+
+    def work(step: ControlStep) -> ControlDone:
+        instance = step.instance
+        step.open()
+        ends = timezone.localtime(instance.ends_at).strftime("%-d %b %Y, %H:%M")
+        instance.request_termination(
+            reason=f"Renewal turned off: ends {ends}", at=step.at, ends_at=instance.ends_at
+        )
+        instance.save(update_fields=TERMINATION_FIELDS)
+        return ControlDone(summary=f"Turned renewal of {instance.offer.name} off; it ends {ends}")
+
+    return control_order_run(
         customer=customer,
         product_instance_id=product_instance_id,
-        idempotency_key=idempotency_key,
-        action=OrderItem.Action.STOP_RENEWAL,
-    )
-    if replayed is not None:
-        return replayed
-    if instance.status != ProductInstance.Status.ACTIVE or not instance.renews:
-        raise NotCancellableError(f"{instance.offer.name} does not renew.")
-    now = timezone.now()
-    order, _ = order_open(
-        customer=customer,
-        line=line,
+        action=AddonAction.STOP_RENEWAL,
         channel=channel,
         idempotency_key=idempotency_key,
-        actor_user=actor_user,
-        action=OrderItem.Action.STOP_RENEWAL,
-        instance=instance,
-    )
-    ends = timezone.localtime(instance.ends_at).strftime("%-d %b %Y, %H:%M")
-    instance.request_termination(
-        reason=f"Renewal turned off: ends {ends}", at=now, ends_at=instance.ends_at
-    )
-    instance.save(update_fields=TERMINATION_FIELDS)
-    return order_done_at_once(
-        order=order,
-        instance=instance,
-        at=now,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Turned renewal of {instance.offer.name} off; it ends {ends}",
+        refused=NotCancellableError,
+        work=work,
     )
 
 

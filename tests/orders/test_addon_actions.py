@@ -251,3 +251,51 @@ def test_a_refusal_is_worded_as_she_was_always_told(customer):
     assert refusal(ended, STOP) == "Renewing Pass does not renew."
     assert refusal(ended, RESUME) == "Renewing Pass is not suspended."
     assert refusal(ended, OFF.value) == refusal(ended, "off")
+
+
+# What each action is done on, to be allowed, and what its order does: completed at once, or
+# (a switch-off) in progress until the network has it off.
+DONE_ON = {
+    CHANGE: ("bundle", "active", "completed"),
+    SUSPEND: ("suspendable", "active", "completed"),
+    RESUME: ("suspendable", "suspended_by_her", "completed"),
+    STOP: ("renewing", "active", "completed"),
+    OFF: ("plain", "active", "in_progress"),
+}
+
+
+@pytest.mark.parametrize("action", list(AddonAction))
+def test_every_control_order_goes_through_the_same_steps(action, customer):
+    kind, state, final = DONE_ON[action]
+    instance = _in_state(customer, kind, state)
+    service, _, extra = SERVICES[action]
+    orders_before = Order.objects.count()
+
+    def place():
+        return service(
+            customer=customer,
+            product_instance_id=instance.pk,
+            channel="portal",
+            idempotency_key="k-control",
+            actor_user=customer.user,
+            **extra,
+        )
+
+    order = place()
+    after = _state(customer)
+    replayed = place()  # the action is no longer allowed now: the replay is not refused
+
+    assert replayed == order
+    assert _state(customer) == after
+    assert Order.objects.count() == orders_before + 1
+    assert order.status == final
+    assert list(order.status_changes.values_list("to_status", flat=True)) == (
+        ["acknowledged", "in_progress", "completed"]
+        if final == "completed"
+        else ["acknowledged", "in_progress"]
+    )
+    item = order.items.get()
+    assert (item.product_instance_id, item.offer_id) == (instance.pk, instance.offer_id)
+    placed = Interaction.objects.filter(kind="order_placed", data__order_id=order.pk)
+    assert placed.count() == 1
+    assert placed.get().actor_user == customer.user

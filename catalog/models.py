@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -259,3 +261,26 @@ class CatalogVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Catalog version {self.version}"
+
+
+class BasePlan(models.Model):
+    """A base plan a line is on (`Line.base_plan` names it), with the rates its out-of-bundle use
+    is charged at: what no allowance covers. A plan not in the catalog is rated at the defaults."""
+
+    name = models.CharField(max_length=60, unique=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    rate_per_mb = models.DecimalField(
+        "out-of-bundle data, per MB", max_digits=8, decimal_places=4, default=Decimal("0.0100")
+    )
+    rate_per_minute = models.DecimalField(
+        "out-of-bundle voice, per minute", max_digits=8, decimal_places=4, default=Decimal("0.1000")
+    )
+    rate_per_sms = models.DecimalField(
+        "out-of-bundle SMS, each", max_digits=8, decimal_places=4, default=Decimal("0.0800")
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

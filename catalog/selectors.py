@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from .models import CatalogVersion, Offer
+from .models import BasePlan, CatalogVersion, Offer
 
 CATALOG_VERSION_ID = 1
 
@@ -48,3 +48,14 @@ def offer_cache_clear() -> None:
     global _published
     with _lock:
         _published = None
+
+
+def base_plan_get(*, name: str) -> BasePlan:
+    """The base plan called `name`, or one at the default rates if the catalog has none."""
+    return BasePlan.objects.filter(name=name).first() or BasePlan(name=name)
+
+
+def base_plan_map(*, names) -> dict[str, BasePlan]:
+    """`base_plan_get` for many names in one query."""
+    plans = {plan.name: plan for plan in BasePlan.objects.filter(name__in=set(names))}
+    return {name: plans.get(name) or BasePlan(name=name) for name in names}

@@ -36,6 +36,12 @@ class NetworkAdapter(Protocol):
 
     def deactivate(self, request: ProvisioningRequest) -> None: ...
 
+    # Stop, or allow again, a service ("data", "voice", "sms") on a line; idempotent by
+    # (msisdn, service): barring what is barred succeeds.
+    def bar(self, *, msisdn: str, service: str) -> None: ...
+
+    def lift_bar(self, *, msisdn: str, service: str) -> None: ...
+
 
 class SimulatedNetworkAdapter:
     """Answers after `NETWORK_SIMULATED_LATENCY_MS`, failing transiently at
@@ -60,6 +66,12 @@ class SimulatedNetworkAdapter:
 
     def deactivate(self, request: ProvisioningRequest) -> None:
         self._answer("deactivation")
+
+    def bar(self, *, msisdn: str, service: str) -> None:
+        self._answer(f"bar on {service}")
+
+    def lift_bar(self, *, msisdn: str, service: str) -> None:
+        self._answer(f"lifting of the bar on {service}")
 
 
 def network_adapter() -> NetworkAdapter:

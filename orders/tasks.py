@@ -74,6 +74,17 @@ def product_instance_release_task(self, product_instance_id: int) -> None:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
 
+@shared_task(bind=True, max_retries=8)
+def service_bar_sync_task(self, service_bar_id: int) -> None:
+    """Published by name by the usage feed's rating (selfcare.services.usage)."""
+    from .services import service_bar_sync
+
+    try:
+        service_bar_sync(service_bar_id=service_bar_id)
+    except (NetworkTransientError, NetworkError) as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+
+
 @shared_task
 def product_instance_expire_task(product_instance_id: int) -> None:
     from .services import product_instance_expire

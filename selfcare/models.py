@@ -188,25 +188,105 @@ class Bucket(models.Model):
 
 class UsageRecord(models.Model):
     """Network usage of a line [TMF635 Usage], rated against its allowances once: a replayed
-    network event (same `event_id`) is ignored."""
+    network event (same `event_id`) is ignored. Quantities are in the unit of its service."""
+
+    class Service(models.TextChoices):
+        DATA = "data", "Data"
+        TV = "tv", "TV streaming"
+        VOD = "vod", "Video on demand"
+        VOICE = "voice", "Voice"
+        SMS = "sms", "SMS"
 
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="usage")
     event_id = models.CharField(max_length=64, unique=True)
-    service = models.CharField(
-        max_length=10, choices=Bucket.Scope.choices, default=Bucket.Scope.GENERAL
-    )
-    mb = models.PositiveIntegerField()
+    service = models.CharField(max_length=10, choices=Service.choices)
+    quantity = models.PositiveBigIntegerField()
+    unit = models.CharField(max_length=10, choices=Bucket.Unit.choices)
     at = models.DateTimeField()
-    out_of_bundle_mb = models.PositiveIntegerField(
+    # Where the line was: ISO 3166 alpha-2 when roaming, and the network's area id.
+    country = models.CharField(max_length=2, blank=True)
+    zone = models.CharField(max_length=32, blank=True)
+    # What it was rated against: {bucket id: quantity drawn from it}.
+    rated_against = models.JSONField(default=dict, blank=True)
+    out_of_bundle = models.PositiveBigIntegerField(
         default=0, help_text="What no allowance covered."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The unit each service is counted in.
+    SERVICE_UNITS = {
+        Service.DATA: Bucket.Unit.BYTES,
+        Service.TV: Bucket.Unit.BYTES,
+        Service.VOD: Bucket.Unit.BYTES,
+        Service.VOICE: Bucket.Unit.SECONDS,
+        Service.SMS: Bucket.Unit.MESSAGES,
+    }
+
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["line", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.mb} MB of {self.service} on {self.line}"
+        return f"{self.quantity} {self.unit} of {self.service} on {self.line}"
+
+
+class OutOfBundleTally(models.Model):
+    """What a line used beyond its allowances, per unit (bytes of data, seconds of voice, SMS),
+    and what of it was charged. The charge is worked out on the running total, rounded once, so
+    a million tiny events cost exactly what their sum costs; what the balance could not pay is
+    the rounded total less `charged`."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="out_of_bundle")
+    unit = models.CharField(max_length=10, choices=Bucket.Unit.choices)
+    quantity = models.PositiveBigIntegerField(default=0)
+    charged = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "unit"], name="out_of_bundle_tally_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.unit} out of bundle on {self.line}"
+
+
+class ServiceBar(models.Model):
+    """A service the network was told to bar on a line (her balance could not pay its out-of-
+    bundle use), until it is lifted (after a top-up). One open bar per line and service."""
+
+    class Service(models.TextChoices):
+        DATA = "data", "Data"
+        VOICE = "voice", "Voice"
+        SMS = "sms", "SMS"
+
+    # The bar that stops each unit's use.
+    FOR_UNIT = {
+        Bucket.Unit.BYTES: Service.DATA,
+        Bucket.Unit.SECONDS: Service.VOICE,
+        Bucket.Unit.MESSAGES: Service.SMS,
+    }
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="bars")
+    service = models.CharField(max_length=10, choices=Service.choices)
+    reason = models.CharField(max_length=200)
+    barred_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    # When the network confirmed each: a job run twice makes no second call.
+    network_barred_at = models.DateTimeField(null=True, blank=True)
+    network_lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-barred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "service"],
+                condition=Q(lifted_at__isnull=True),
+                name="service_bar_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()} barred on {self.line}"
 
 
 class Interaction(models.Model):

@@ -7,6 +7,7 @@ from .activation import (
     product_instance_retry_record,
     product_instance_start,
 )
+from .barring import service_bar_sync
 from .cart import (
     CartError,
     CartStaleError,
@@ -104,4 +105,5 @@ __all__ = [
     "product_instance_start",
     "product_instance_start_due",
     "product_instance_suspend",
+    "service_bar_sync",
 ]

@@ -3,20 +3,15 @@ outgoing notifications. Callers own the transaction; these functions never commi
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
 from ..models import (
-    BYTES_PER_MB,
     Account,
-    Bucket,
     Customer,
     Interaction,
     LedgerEntry,
-    UsageRecord,
 )
 from ..selectors import account_balance
 
@@ -149,39 +144,6 @@ def customer_create(
     return customer
 
 
-@transaction.atomic
-def usage_record(*, line, event_id: str, service: str, mb: int, at) -> UsageRecord:
-    """Rate `mb` of network usage against the line's allowances, once per network event.
-
-    A service's own allowance (TV-only data for TV streaming) is used first, then general data,
-    each soonest-to-expire first; what none covers is recorded as out of bundle. Allowances of
-    suspended products are skipped. A replayed `event_id` returns the first record untouched.
-    The line's buckets are locked, so two events rated at once cannot both spend the same MB.
-    """
-    record, created = UsageRecord.objects.get_or_create(
-        event_id=event_id, defaults={"line": line, "service": service, "mb": mb, "at": at}
-    )
-    if not created:
-        return record
-    buckets = list(
-        Bucket.objects.select_for_update(no_key=True)
-        .filter(line=line, unit=Bucket.Unit.BYTES, suspended=False, valid_from__lte=at)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
-        .filter(scope__in={service, Bucket.Scope.GENERAL})
-    )
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    buckets.sort(key=lambda b: (b.scope == Bucket.Scope.GENERAL, b.valid_until or far, b.pk))
-    left = mb * BYTES_PER_MB
-    for bucket in buckets:
-        take = min(bucket.remaining, left)
-        bucket.used += take
-        left -= take
-    Bucket.objects.bulk_update(buckets, ["used"])
-    record.out_of_bundle_mb = -(-left // BYTES_PER_MB)
-    record.save(update_fields=["out_of_bundle_mb"])
-    return record
-
-
 # Messages are their own module; re-exported so callers import every service from one place.
 from .messages import (  # noqa: E402
     NOTIFICATION_TEMPLATES,
@@ -194,9 +156,15 @@ from .messages import (  # noqa: E402
     tracked_link_click,
     tracked_link_for_purchase,
 )
+from .usage import (  # noqa: E402
+    IngestResult,
+    service_bar_lift,
+    usage_ingest,
+)
 
 __all__ = [
     "NOTIFICATION_TEMPLATES",
+    "IngestResult",
     "InsufficientBalanceError",
     "account_balance_check",
     "account_charge",
@@ -210,7 +178,8 @@ __all__ = [
     "notification_retry_stuck",
     "notification_send",
     "offer_view_record",
+    "service_bar_lift",
     "tracked_link_click",
     "tracked_link_for_purchase",
-    "usage_record",
+    "usage_ingest",
 ]

@@ -11,7 +11,7 @@ from campaigns.models import Gift
 from orders.models import Order, ProductInstance
 from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry, Line, Notification
-from selfcare.services import usage_record
+from selfcare.services import usage_ingest
 from tests.orders.helpers import shown_price, tap
 from tests.selfcare.test_sims import with_check_digit
 
@@ -42,12 +42,17 @@ def test_data_15gb_refunds_unused_data_and_is_once_a_month(
     instance = stacy_product(offers, "Data 15GB")
     # she uses up her plan's data (it ends first), then 5,944 MB of the 15 GB
     plan = Bucket.objects.get(line=instance.line, name="Plan data")
-    usage_record(
-        line=instance.line,
-        event_id="n-1",
-        service="general",
-        mb=plan.remaining // MB + 5944,
-        at=dt.datetime.now(dt.UTC),
+    usage_ingest(
+        events=[
+            {
+                "id": "n-1",
+                "msisdn": instance.line.msisdn,
+                "service": "data",
+                "quantity": plan.remaining + 5944 * MB,
+                "unit": "bytes",
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        ]
     )
 
     confirm = client.get(f"/addons/owned/{instance.pk}/off/")
@@ -76,7 +81,18 @@ def test_night_pass_tv_counts_against_tv_data_not_hers(
     line = Line.objects.get(customer__user__username="stacy")
     plan = Bucket.objects.get(line=line, name="Plan data")
 
-    usage_record(line=line, event_id="tv-1", service="tv", mb=800, at=dt.datetime.now(dt.UTC))
+    usage_ingest(
+        events=[
+            {
+                "id": "tv-1",
+                "msisdn": line.msisdn,
+                "service": "tv",
+                "quantity": 800 * MB,
+                "unit": "bytes",
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        ]
+    )
 
     assert Bucket.objects.get(pk=plan.pk).used == plan.used
     assert Bucket.objects.get(line=line, scope="tv").used == 800 * MB

@@ -8,7 +8,7 @@ from orders.models import ProductInstance
 from orders.services import bucket_rollover_due, product_instance_activate
 from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket
-from selfcare.services import usage_record
+from selfcare.services import usage_ingest
 from tests.factories import OfferFactory
 from tests.orders.helpers import buy
 
@@ -52,8 +52,13 @@ def test_unused_monthly_data_rolls_over_into_video_only_data(line, rollover_owne
 
     # it serves video on demand only
     with time_machine.travel(dt.timedelta(hours=3)):
-        usage_record(line=line, event_id="e1", service="general", mb=10, at=timezone.now())
-        usage_record(line=line, event_id="e2", service="vod", mb=200, at=timezone.now())
+        usage_ingest(
+            events=[
+                {"id": e, "msisdn": line.msisdn, "service": service, "quantity": mb * MB}
+                | {"unit": "bytes", "at": timezone.now().isoformat()}
+                for e, service, mb in [("e1", "data", 10), ("e2", "vod", 200)]
+            ]
+        )
     rolled.refresh_from_db()
     assert rolled.used == 200 * MB
 

@@ -1,0 +1,456 @@
+"""The network's usage feed: one service, `usage_ingest`, behind the command and the API.
+
+A batch is validated event by event (a bad event is rejected on its own), then rated in one
+transaction: the accounts and lines it touches are locked in id order (accounts first, as a
+purchase does), ids seen before are dropped, each line's allowances are drawn in order, what no
+allowance covers is charged at the plan's rates, and a service whose use the balance cannot pay
+is barred. On PostgreSQL the draw is set-based (`usage_sql`); elsewhere, and for the few lines
+whose batch straddles an allowance's start or end, `usage_rate_reference` draws event by event.
+Both give the same result (tests/selfcare/test_usage_properties.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from catalog.policies import money_round
+from catalog.selectors import base_plan_map
+from selfcare.celery import app as celery_app
+from selfcare.jobs import job_publish_on_commit
+
+from ..models import (
+    BYTES_PER_MB,
+    SECONDS_PER_MINUTE,
+    Account,
+    Bucket,
+    LedgerEntry,
+    Line,
+    OutOfBundleTally,
+    ServiceBar,
+    UsageRecord,
+)
+
+Service = UsageRecord.Service
+# The most one event may carry: larger is taken for a mediation error, not usage.
+MAX_QUANTITY = {
+    Bucket.Unit.BYTES: 100 * 1024 * BYTES_PER_MB,  # 100 GB
+    Bucket.Unit.SECONDS: 24 * 60 * SECONDS_PER_MINUTE,  # a day-long call
+    Bucket.Unit.MESSAGES: 1000,
+}
+# Network clocks drift a little; an event further ahead than this is refused.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+MAX_EVENTS_PER_BATCH = 10_000
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
+# The network job that tells the network about a bar; orders owns the network adapter, and the
+# customer domain does not import orders, so it is published by name.
+SERVICE_BAR_SYNC_TASK = "orders.tasks.service_bar_sync_task"
+
+
+@dataclass(frozen=True)
+class UsageEvent:
+    seq: int  # its position in the batch: ties in time are rated in feed order
+    event_id: str
+    line_id: int
+    service: str
+    unit: str
+    quantity: int
+    at: dt.datetime
+    country: str = ""
+    zone: str = ""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    event_id: str | None
+    reason: str
+    position: int  # 1-based, in the batch
+
+
+@dataclass(frozen=True)
+class BucketChange:
+    bucket_id: int
+    line_id: int
+    drawn: int
+    used: int  # after the batch
+    initial: int
+
+
+@dataclass
+class LineChange:
+    out_of_bundle: dict[str, int] = field(default_factory=dict)  # unit -> quantity
+    charged: Decimal = Decimal("0.00")
+    barred: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    buckets: dict[int, BucketChange] = field(default_factory=dict)
+    lines: dict[int, LineChange] = field(default_factory=dict)
+
+    def add(self, other: IngestResult) -> None:
+        """Fold a later batch's result into this one (the command's running summary)."""
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+
+    def summary(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": len(self.rejected),
+            "rejections": [
+                {"id": r.event_id, "position": r.position, "reason": r.reason}
+                for r in self.rejected
+            ],
+        }
+
+
+# Validation
+
+
+def _parse_at(value) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def _validate(raw, *, position: int, lines: dict[str, int], now: dt.datetime):
+    """A `UsageEvent`, or the reason it is refused."""
+    if not isinstance(raw, dict):
+        return "not a JSON object"
+    event_id = raw.get("id")
+    if not isinstance(event_id, str) or not event_id.strip():
+        return "missing id"
+    if len(event_id) > 64:
+        return "id longer than 64 characters"
+    line_id = lines.get(raw.get("msisdn")) if isinstance(raw.get("msisdn"), str) else None
+    if line_id is None:
+        return "unknown number"
+    service = raw.get("service")
+    if service not in Service.values:
+        return "unknown service"
+    unit = UsageRecord.SERVICE_UNITS[service]
+    if raw.get("unit") != unit:
+        return f"unit must be {unit} for {service}"
+    quantity = raw.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        return "quantity is not a whole number"
+    if quantity < 0:
+        return "negative quantity"
+    if quantity > MAX_QUANTITY[unit]:
+        return f"quantity too large (at most {MAX_QUANTITY[unit]} {unit})"
+    at = _parse_at(raw.get("at"))
+    if at is None:
+        return "malformed time (ISO 8601 with a time zone)"
+    if at > now + FUTURE_TOLERANCE:
+        return "time in the future"
+    country = raw.get("country") or ""
+    if not isinstance(country, str) or (country and not COUNTRY.match(country)):
+        return "malformed country (ISO 3166 alpha-2)"
+    zone = raw.get("zone") or ""
+    if not isinstance(zone, str) or len(zone) > 32:
+        return "malformed zone"
+    return UsageEvent(position, event_id, line_id, service, unit, quantity, at, country, zone)
+
+
+def usage_events_validate(
+    *, events: Iterable, now: dt.datetime | None = None
+) -> tuple[list[UsageEvent], list[Rejection], int]:
+    """Split a batch into valid events, rejections and a count of ids repeated within it (the
+    first one is kept). One query: the lines of the batch's numbers."""
+    now = now or timezone.now()
+    events = list(events)
+    numbers = {e.get("msisdn") for e in events if isinstance(e, dict)}
+    numbers = {n for n in numbers if isinstance(n, str)}
+    lines = dict(Line.objects.filter(msisdn__in=numbers).values_list("msisdn", "id"))
+    valid, rejected, seen, repeated = [], [], set(), 0
+    for position, raw in enumerate(events, start=1):
+        checked = _validate(raw, position=position, lines=lines, now=now)
+        if isinstance(checked, str):
+            event_id = raw.get("id") if isinstance(raw, dict) else None
+            rejected.append(
+                Rejection(event_id if isinstance(event_id, str) else None, checked, position)
+            )
+        elif checked.event_id in seen:
+            repeated += 1
+        else:
+            seen.add(checked.event_id)
+            valid.append(checked)
+    return valid, rejected, repeated
+
+
+# The service
+
+
+def usage_ingest(
+    *, events: Iterable, now: dt.datetime | None = None, fast: bool | None = None
+) -> IngestResult:
+    """Validate and rate one batch of network events; never rates an event id twice.
+
+    Runs in one transaction: every event of the batch that is valid is rated, or none is.
+    Locks the accounts, then the lines, of the batch in id order, so two feeds rating one line
+    serialise; then its allowances. Schedules, on commit, the network job of each new bar.
+    `fast` picks the set-based path (default: on PostgreSQL)."""
+    valid, rejected, repeated = usage_events_validate(events=events, now=now)
+    result = IngestResult(duplicates=repeated, rejected=rejected)
+    if not valid:
+        return result
+    if fast is None:
+        fast = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if fast:
+            # Imported here: the set-based path builds on this module's types.
+            from .usage_sql import usage_rate_set_based
+
+            usage_rate_set_based(events=valid, result=result)
+        else:
+            _lock(line_ids={e.line_id for e in valid})
+            usage_rate_write(events=_drop_seen(valid, result=result), result=result)
+        _out_of_bundle_charge(result=result, now=now or timezone.now())
+    return result
+
+
+def _lock(*, line_ids: set[int]) -> None:
+    """The accounts, then the lines, in id order (the order a purchase takes them in)."""
+    list(
+        Account.objects.select_for_update(no_key=True, of=("self",))
+        .filter(customer__lines__id__in=line_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    list(
+        Line.objects.select_for_update(no_key=True)
+        .filter(id__in=line_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def _drop_seen(events: list[UsageEvent], *, result: IngestResult) -> list[UsageEvent]:
+    seen = set(
+        UsageRecord.objects.filter(event_id__in=[e.event_id for e in events]).values_list(
+            "event_id", flat=True
+        )
+    )
+    result.duplicates += len(seen)
+    return [e for e in events if e.event_id not in seen]
+
+
+def usage_rate_write(*, events: list[UsageEvent], result: IngestResult) -> None:
+    """Rate `events` (none seen before) with the reference path and write what it drew."""
+    records, draws = usage_rate_reference(events=events)
+    UsageRecord.objects.bulk_create(records, batch_size=2000)
+    Bucket.objects.bulk_update([bucket for bucket, _ in draws.values()], ["used"])
+    for bucket, drawn in draws.values():
+        result.buckets[bucket.pk] = BucketChange(
+            bucket.pk, bucket.line_id, drawn, bucket.used, bucket.initial
+        )
+    for record in records:
+        out_of_bundle_add(
+            result=result, line_id=record.line_id, unit=record.unit, quantity=record.out_of_bundle
+        )
+    result.accepted += len(records)
+
+
+def _draw_order(bucket: Bucket):
+    return (bucket.valid_until or FAR, bucket.pk)
+
+
+def usage_rate_reference(
+    *, events: list[UsageEvent]
+) -> tuple[list[UsageRecord], dict[int, tuple[Bucket, int]]]:
+    """Draw each event, in time order per line, from the allowances valid when it happened: its
+    service's own allowance first (TV-only data for TV), then general allowances of its unit,
+    each soonest-to-expire first; suspended products' allowances are skipped. Returns the
+    records to write and, per bucket drawn, (bucket, quantity drawn). The caller holds the
+    lines' locks; this locks their buckets."""
+    line_ids = {e.line_id for e in events}
+    buckets = defaultdict(list)
+    for bucket in (
+        Bucket.objects.select_for_update(no_key=True)
+        .filter(line_id__in=line_ids, suspended=False, used__lt=F("initial"))
+        .order_by("id")
+    ):
+        buckets[bucket.line_id].append(bucket)
+    draws: dict[int, tuple[Bucket, int]] = {}
+    records = []
+    for event in sorted(events, key=lambda e: (e.line_id, e.at, e.seq)):
+        eligible = sorted(
+            (
+                b
+                for b in buckets[event.line_id]
+                if b.unit == event.unit
+                and b.valid_from <= event.at
+                and (b.valid_until is None or b.valid_until > event.at)
+            ),
+            key=_draw_order,
+        )
+        own = [b for b in eligible if b.scope == event.service]
+        general = [b for b in eligible if b.scope == Bucket.Scope.GENERAL]
+        left, rated_against = event.quantity, {}
+        for bucket in own + general:
+            take = min(bucket.initial - bucket.used, left)
+            if take <= 0:
+                continue
+            bucket.used += take
+            left -= take
+            rated_against[str(bucket.pk)] = take
+            draws[bucket.pk] = (bucket, draws.get(bucket.pk, (bucket, 0))[1] + take)
+            if not left:
+                break
+        records.append(
+            UsageRecord(
+                line_id=event.line_id,
+                event_id=event.event_id,
+                service=event.service,
+                quantity=event.quantity,
+                unit=event.unit,
+                at=event.at,
+                country=event.country,
+                zone=event.zone,
+                rated_against=rated_against,
+                out_of_bundle=left,
+            )
+        )
+    return records, draws
+
+
+def out_of_bundle_add(*, result: IngestResult, line_id: int, unit: str, quantity: int) -> None:
+    if quantity:
+        change = result.lines.setdefault(line_id, LineChange())
+        change.out_of_bundle[unit] = change.out_of_bundle.get(unit, 0) + quantity
+
+
+# Out of bundle: charge, or bar
+
+
+def _price(plan, unit: str, quantity: int) -> Decimal:
+    if unit == Bucket.Unit.BYTES:
+        return plan.rate_per_mb * quantity / BYTES_PER_MB
+    if unit == Bucket.Unit.SECONDS:
+        return plan.rate_per_minute * quantity / SECONDS_PER_MINUTE
+    return plan.rate_per_sms * quantity
+
+
+UNIT_WORDS = {Bucket.Unit.BYTES: "data", Bucket.Unit.SECONDS: "calls", Bucket.Unit.MESSAGES: "SMS"}
+
+
+def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
+    """Charge each line's new out-of-bundle use at its plan's rates, on the running total per
+    unit rounded once; what a prepaid balance cannot pay stays owed and bars the service."""
+    if not result.lines:
+        return
+    lines = {
+        line.pk: line
+        for line in Line.objects.filter(pk__in=result.lines).select_related("customer__account")
+    }
+    plans = base_plan_map(names={line.base_plan for line in lines.values()})
+    accounts = {line.customer.account.pk: line.customer.account for line in lines.values()}
+    balances = dict(
+        LedgerEntry.objects.filter(account_id__in=accounts)
+        .values_list("account_id")
+        .annotate(total=Sum("amount"))
+    )
+    tallies = {
+        (t.line_id, t.unit): t
+        for t in OutOfBundleTally.objects.select_for_update().filter(line_id__in=result.lines)
+    }
+    open_bars = set(
+        ServiceBar.objects.filter(line_id__in=result.lines, lifted_at__isnull=True).values_list(
+            "line_id", "service"
+        )
+    )
+    batch = uuid.uuid4().hex[:12]
+    entries, new_tallies, bars = [], [], []
+    for line_id, change in sorted(result.lines.items()):
+        line = lines[line_id]
+        account = line.customer.account
+        for unit, quantity in sorted(change.out_of_bundle.items()):
+            tally = tallies.get((line_id, unit))
+            if tally is None:
+                tally = OutOfBundleTally(line_id=line_id, unit=unit)
+                new_tallies.append(tally)
+            tally.quantity += quantity
+            total = money_round(
+                _price(plans[line.base_plan], unit, tally.quantity), currency=account.currency
+            )
+            due = total - tally.charged
+            payable = due
+            if account.kind == Account.Kind.PREPAID:
+                payable = min(due, max(balances.get(account.pk, Decimal(0)), Decimal(0)))
+            if payable > 0:
+                entries.append(
+                    LedgerEntry(
+                        account=account,
+                        kind=LedgerEntry.Kind.CHARGE,
+                        amount=-payable,
+                        description=f"Out-of-bundle {UNIT_WORDS[unit]}",
+                        reference=f"usage:{batch}:{line_id}:{unit}",
+                    )
+                )
+                balances[account.pk] = balances.get(account.pk, Decimal(0)) - payable
+                tally.charged += payable
+                change.charged += payable
+            service = ServiceBar.FOR_UNIT[unit]
+            if payable < due and (line_id, service) not in open_bars:
+                open_bars.add((line_id, service))
+                change.barred.append(service)
+                bars.append(
+                    ServiceBar(
+                        line_id=line_id,
+                        service=service,
+                        barred_at=now,
+                        reason=f"Balance too low for out-of-bundle {UNIT_WORDS[unit]}",
+                    )
+                )
+    LedgerEntry.objects.bulk_create(entries)
+    OutOfBundleTally.objects.bulk_create(new_tallies)
+    OutOfBundleTally.objects.bulk_update(
+        [t for t in tallies.values() if t.line_id in result.lines], ["quantity", "charged"]
+    )
+    for bar in ServiceBar.objects.bulk_create(bars):
+        _bar_sync_on_commit(bar)
+
+
+def _bar_sync_on_commit(bar: ServiceBar) -> None:
+    # bulk_create sets primary keys on PostgreSQL and SQLite alike.
+    job_publish_on_commit(celery_app.signature(SERVICE_BAR_SYNC_TASK), bar.pk)
+
+
+@transaction.atomic
+def service_bar_lift(*, line: Line, service: str, now: dt.datetime | None = None) -> bool:
+    """Lift the open bar on `line`'s `service` (after a top-up) and, on commit, tell the network.
+    Returns False if nothing was barred. Locks the bar's row; safe to call twice."""
+    bar = (
+        ServiceBar.objects.select_for_update()
+        .filter(line=line, service=service, lifted_at__isnull=True)
+        .first()
+    )
+    if bar is None:
+        return False
+    bar.lifted_at = now or timezone.now()
+    bar.save(update_fields=["lifted_at"])
+    _bar_sync_on_commit(bar)
+    return True
+
+
+def service_bar_list_open(*, line: Line) -> list[ServiceBar]:
+    return list(ServiceBar.objects.filter(line=line, lifted_at__isnull=True))

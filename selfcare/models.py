@@ -289,6 +289,27 @@ class ServiceBar(models.Model):
         return f"{self.get_service_display()} barred on {self.line}"
 
 
+class ApiClient(models.Model):
+    """A system that calls the API on its own behalf (the network's mediation), with a bearer
+    token of which only the SHA-256 is kept, and the scopes it may use."""
+
+    class Scope(models.TextChoices):
+        USAGE_WRITE = "usage:write", "Feed network usage"
+
+    name = models.CharField(max_length=80, unique=True)
+    scopes = models.JSONField(default=list)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Interaction(models.Model):
     """One touchpoint with a customer on any channel [TMF683 PartyInteraction]."""
 

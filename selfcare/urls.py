@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("selfcare.portal.accounts_urls")),
     path("backoffice/", include("backoffice.urls")),
+    path("api/usage/", include("selfcare.api.urls")),
     path("api/", include("orders.api.urls")),
     path("", include("selfcare.portal.urls")),
 ]

@@ -1,0 +1,205 @@
+"""The two ways in: POST /api/usage/ (system clients' bearer tokens) and `ingest_usage`."""
+
+import io
+import json
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from selfcare.models import BYTES_PER_MB, ApiClient, Bucket, LedgerEntry, UsageRecord
+from selfcare.selectors import customer_balance
+from selfcare.services import usage_ingest
+from selfcare.services.api_clients import api_client_create, api_client_revoke
+from tests.factories import CustomerFactory
+from tests.selfcare.test_usage import bucket, event, used
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def token(db):
+    return api_client_create(name="mediation", scopes=["usage:write"])[1]
+
+
+def post(client, body, token=None, content_type="application/json"):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.post("/api/usage/", body, content_type=content_type, headers=headers)
+
+
+# The API
+
+
+def test_a_client_posts_a_json_array_and_gets_the_counts_and_rejections(client, line, token):
+    data = bucket(line, "Plan data", 5000)
+    feed = [event(line, 100, id="a"), event(line, 100, id="a"), {"id": "b", "msisdn": "0"}]
+
+    response = post(client, json.dumps(feed), token)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "accepted": 1,
+        "duplicates": 1,
+        "rejected": 1,
+        "rejections": [{"id": "b", "position": 3, "reason": "unknown number"}],
+    }
+    assert used(data) == [100]
+    assert ApiClient.objects.get().last_used_at is not None
+
+
+def test_json_lines_too_with_a_malformed_line_rejected_on_its_own(client, line, token):
+    body = "\n".join([json.dumps(event(line, 10, id="a")), "{oops", json.dumps(event(line, 5))])
+
+    response = post(client, body, token, content_type="application/x-ndjson")
+
+    assert response.json()["accepted"] == 2
+    assert response.json()["rejections"] == [
+        {"id": None, "position": 2, "reason": "malformed JSON"}
+    ]
+
+
+@pytest.mark.parametrize("how", ["none", "wrong", "revoked"])
+def test_no_token_a_wrong_one_or_a_revoked_one_is_401_and_writes_nothing(client, line, how):
+    good = api_client_create(name="mediation", scopes=["usage:write"])[1]
+    token = {"none": None, "wrong": "not-a-token", "revoked": good}[how]
+    if how == "revoked":
+        api_client_revoke(name="mediation")
+
+    response = post(client, json.dumps([event(line, 10)]), token)
+
+    assert response.status_code == 401
+    assert "detail" in response.json()
+    assert not UsageRecord.objects.exists()
+
+
+def test_a_client_without_the_scope_is_403_and_writes_nothing(client, line):
+    ApiClient.objects.all().delete()
+    other = api_client_create(name="partner", scopes=[])[1]
+
+    response = post(client, json.dumps([event(line, 10)]), other)
+
+    assert response.status_code == 403
+    assert not UsageRecord.objects.exists()
+    assert ApiClient.objects.get().last_used_at is None
+
+
+def test_a_customers_session_is_not_a_client(customer_client, line):
+    response = post(customer_client, json.dumps([event(line, 10)]))
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ("not json at all", "The body is neither a JSON array of events nor JSON Lines."),
+        (json.dumps([{}] * 10_001), "At most 10,000 events a request; this one has 10,001."),
+    ],
+)
+def test_a_body_that_is_not_json_or_too_big_is_400(client, line, token, body, detail):
+    response = post(client, body, token)
+
+    assert (response.status_code, response.json()) == (400, {"detail": detail})
+    assert not UsageRecord.objects.exists()
+
+
+def test_the_token_is_kept_hashed_and_printed_once_by_the_command(db):
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("api_client_create", "mediation", "--scope", "usage:write", stdout=out, stderr=err)
+
+    token = out.getvalue().strip()
+    client = ApiClient.objects.get()
+    assert len(token) >= 40
+    assert token not in client.token_hash
+    assert client.scopes == ["usage:write"]
+    call_command("api_client_revoke", "mediation", stdout=io.StringIO())
+    assert ApiClient.objects.get().revoked_at is not None
+
+
+# The command
+
+
+def test_the_command_rates_a_file_in_batches_and_sums_up(tmp_path, line):
+    data = bucket(line, "Plan data", 5000)
+    path = tmp_path / "feed.jsonl"
+    lines = [json.dumps(event(line, 10, id=f"ev-{i}")) for i in range(7)]
+    lines[3] = "{not json"
+    path.write_text("\n".join([*lines, json.dumps(event(line, 10, id="ev-0"))]) + "\n")
+    out = io.StringIO()
+
+    call_command("ingest_usage", str(path), "--batch-size", "3", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "6 accepted, 1 duplicates, 1 rejected.",
+        "  event 4: (no id): malformed JSON",
+    ]
+    assert used(data) == [60]
+
+    # replayed: nothing changes
+    again = io.StringIO()
+    call_command("ingest_usage", str(path), stdout=again)
+    assert again.getvalue().splitlines()[0] == "0 accepted, 7 duplicates, 1 rejected."
+    assert used(data) == [60]
+
+
+def test_the_command_reads_stdin(monkeypatch, line):
+    data = bucket(line, "Plan data", 5000)
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(event(line, 42)) + "\n"))
+    out = io.StringIO()
+
+    call_command("ingest_usage", "-", stdout=out)
+
+    assert out.getvalue().startswith("1 accepted, 0 duplicates, 0 rejected.")
+    assert used(data) == [42]
+
+
+def test_record_usage_is_one_event_through_the_feed_rated_once(line):
+    data = bucket(line, "Plan data", 5000 * BYTES_PER_MB)
+
+    call_command("record_usage", line.msisdn, "500", "--id", "demo-1", stdout=io.StringIO())
+    call_command("record_usage", line.msisdn, "500", "--id", "demo-1", stdout=io.StringIO())
+
+    assert used(data) == [500 * BYTES_PER_MB]
+
+
+# Two feeds at once
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_feeds_rating_one_line_at_once_equal_rating_them_one_after_the_other():
+    customer = CustomerFactory(balance=Decimal("1.00"))
+    line = customer.lines.get()
+    data = bucket(line, "Plan data", 30 * BYTES_PER_MB)
+    now = timezone.now()
+    # two feeds of 40 x 1 MB each, sharing 10 ids: 70 distinct MB, 30 in the allowance
+    feeds = [
+        [event(line, BYTES_PER_MB, id=f"ev-{i}", at=now) for i in range(0, 40)],
+        [event(line, BYTES_PER_MB, id=f"ev-{i}", at=now) for i in range(30, 70)],
+    ]
+    results, barrier = [None, None], threading.Barrier(2)
+
+    def feed(i):
+        barrier.wait()
+        try:
+            results[i] = usage_ingest(events=feeds[i])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=feed, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted((r.accepted, r.duplicates) for r in results) == [(30, 10), (40, 0)]
+    assert used(data) == [30 * BYTES_PER_MB]
+    assert UsageRecord.objects.count() == 70
+    # 40 MB out of bundle at €0.01: €0.40, whatever the interleaving
+    assert sum(e.amount for e in LedgerEntry.objects.filter(kind="charge")) == Decimal("-0.40")
+    assert customer_balance(customer=customer) == Decimal("0.60")
+    assert Bucket.objects.get(pk=data.pk).used == 30 * BYTES_PER_MB

@@ -26,7 +26,7 @@ from orders.selectors import (
     product_instance_actions,
 )
 from selfcare.models import Bucket, Channel, Customer, Interaction, Line, Notification
-from selfcare.selectors import customer_balance, interaction_list_for_customer
+from selfcare.selectors import customer_balance, interaction_list_for_customer, line_get_home
 
 SEARCH_LIMIT = 20
 # A query made only of these is a phone number, typed the way people type them.
@@ -65,15 +65,6 @@ def customer_search(*, query: str, limit: int = SEARCH_LIMIT) -> SearchResult:
 def customer_get_for_agent(*, customer_id: int) -> Customer:
     """Raises Customer.DoesNotExist."""
     return Customer.objects.select_related("account").get(pk=customer_id)
-
-
-def line_get_home(*, customer: Customer) -> Line | None:
-    """The active line an agent adds to her cart for: her first that is not temporary."""
-    return (
-        Line.objects.filter(customer=customer, status=Line.Status.ACTIVE)
-        .order_by("temporary", "id")
-        .first()
-    )
 
 
 def offer_get_on_sale(*, offer_id: int) -> Offer:
@@ -132,6 +123,7 @@ class Customer360:
     customer: Customer
     balance: Decimal
     lines: tuple[Line, ...]
+    # Her home line (`line_get_home`) if it is active: the line the agent adds to her cart for.
     home_line: Line | None
     addons: tuple[AgentAddon, ...]
     ended_addons: tuple[ProductInstance, ...]
@@ -213,10 +205,9 @@ def customer_360(*, customer: Customer, at: dt.datetime, history: int = 100) -> 
     history on every channel (internal notes included). A fixed number of queries."""
     cart = cart_get_open(customer=customer)
     lines = _lines_with_allowances(customer=customer, at=at)
-    home = next(
-        (line for line in lines if line.status == Line.Status.ACTIVE and not line.temporary),
-        next((line for line in lines if line.status == Line.Status.ACTIVE), None),
-    )
+    home = line_get_home(customer=customer)
+    if home is not None and home.status != Line.Status.ACTIVE:
+        home = None  # suspended: nothing can be added to her cart for it
     products = ProductInstance.objects.filter(customer=customer).select_related("offer", "line")
     return Customer360(
         customer=customer,

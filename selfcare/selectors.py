@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Case, Q, Sum, Value, When
 
 from catalog.policies import money_round
 
@@ -29,15 +29,25 @@ def customer_get_for_user(*, user) -> Customer | None:
     return Customer.objects.select_related("account").filter(user=user).first()
 
 
-def line_get_home_for_user(*, user) -> Line | None:
-    """The signed-in customer's home line (not a temporary one), with her and her account, in one
-    query; None for staff and for a customer without a line."""
-    return (
-        Line.objects.select_related("customer__account")
-        .filter(customer__user=user, temporary=False)
-        .order_by("id")
-        .first()
-    )
+def line_get_home(*, customer: Customer | None = None, user=None) -> Line | None:
+    """Her home line: her own number, the line she means when she names none. The one rule, for
+    the portal (the line it shows), the console (the line an agent adds to her cart for), the
+    cart (the line an offer goes on when none is named) and the REST API:
+
+    her first line (oldest) that is not temporary (a Travel Line ends with the product that
+    opened it: never her home) and not terminated, active or suspended alike: a suspended line is
+    still hers, so she sees it and why, and nothing meant for it goes to a travel line instead
+    (the cart refuses a line that is not active). If every one of hers is terminated, the first
+    of them, so she still sees her history. None for a customer without a line, and for staff.
+
+    By `customer`, or by the signed-in `user` (then with her and her account): one query."""
+    lines = Line.objects.filter(temporary=False)
+    if user is not None:
+        lines = lines.select_related("customer__account").filter(customer__user=user)
+    else:
+        lines = lines.filter(customer=customer)
+    ended_last = Case(When(status=Line.Status.TERMINATED, then=Value(1)), default=Value(0))
+    return lines.order_by(ended_last, "id").first()
 
 
 def customer_balance(*, customer: Customer) -> Decimal:

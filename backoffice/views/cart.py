@@ -18,7 +18,6 @@ from backoffice.forms import (
 )
 from backoffice.selectors import (
     cart_item_get_for_customer,
-    line_get_home,
     offer_get_on_sale,
 )
 from catalog.models import Offer
@@ -26,6 +25,7 @@ from orders import services as order_services
 from orders.models import Cart, CartItem
 from orders.selectors import cart_get_open, purchase_quote
 from selfcare.models import Channel, Line, Notification
+from selfcare.selectors import line_get_home
 
 from .common import AGENT, INVALID, agent_name, agent_required, customer_or_404, render_customer
 from .customers import customer_url
@@ -92,7 +92,7 @@ def _add(request, customer, offer: Offer):
     if "quote" in request.POST:
         return _render_options(request, customer, offer=offer, form=form)
     line = line_get_home(customer=customer)
-    if line is None:
+    if line is None or line.status != Line.Status.ACTIVE:
         return render_customer(request, customer, error=NO_LINE, status=409)
     try:
         order_services.cart_item_add(

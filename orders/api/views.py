@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from catalog.models import Offer
 from selfcare.models import Channel, Interaction
-from selfcare.selectors import line_get_home_for_user
+from selfcare.selectors import line_get_home
 from selfcare.services import InsufficientBalanceError
 
 from .. import services
@@ -27,7 +27,7 @@ class IsCustomer(IsAuthenticated):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        line = line_get_home_for_user(user=request.user)
+        line = line_get_home(user=request.user)
         if line is None:
             raise PermissionDenied(self.message)
         request.customer, request.line = line.customer, line

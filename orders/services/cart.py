@@ -17,6 +17,7 @@ from django.utils import timezone
 from catalog.eligibility import offer_decide
 from catalog.models import Offer
 from selfcare.models import Account, Customer, Interaction, Line
+from selfcare.selectors import line_get_home
 from selfcare.services import interaction_record, notification_send
 
 from ..models import Cart, CartItem, Order
@@ -115,16 +116,18 @@ def cart_item_add(
     actor: str = Interaction.Actor.CUSTOMER,
     actor_user=None,
 ) -> Cart:
-    """Put an offer in her cart (opened if she has none) for `line_id` (her first line if not
-    given), with `options` checked as a purchase would check them. The offer must be one she can
-    buy on `channel` now. Raises CartStaleError, CartError, NotEligibleError-like CartError,
-    OptionsError, Offer.DoesNotExist, Line.DoesNotExist (not hers)."""
+    """Put an offer in her cart (opened if she has none) for `line_id` (her home line,
+    `line_get_home`, if not given), with `options` checked as a purchase would check them. The
+    line must be active, and the offer one she can buy on `channel` now. Raises CartStaleError,
+    CartError (no active line, or not eligible), OptionsError, Offer.DoesNotExist,
+    Line.DoesNotExist (not hers)."""
     cart = _lock(customer=customer, version=version)
-    lines = Line.objects.filter(customer=customer, status=Line.Status.ACTIVE)
     line = (
-        lines.get(pk=line_id) if line_id is not None else lines.order_by("temporary", "id").first()
+        Line.objects.get(pk=line_id, customer=customer)
+        if line_id is not None
+        else line_get_home(customer=customer)
     )
-    if line is None:
+    if line is None or line.status != Line.Status.ACTIVE:
         raise CartError("There is no active line to add it to.")
     offer = Offer.objects.get(pk=offer_id)
     if cart is not None and cart.items.filter(offer=offer, line=line).exists():

@@ -6,7 +6,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from selfcare.selectors import (
     customer_get_for_user,
-    line_get_home_for_user,
+    line_get_home,
 )
 
 
@@ -22,7 +22,7 @@ def customer_required(view):
                     redirect_to_login(request.htmx.current_url_abs_path or "/").url
                 )
             return redirect_to_login(request.get_full_path())
-        line = line_get_home_for_user(user=request.user)
+        line = line_get_home(user=request.user)
         if line is None:
             if customer_get_for_user(user=request.user) is None:
                 return render(request, "selfcare/not_customer.html", status=403)

@@ -8,11 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.timesince import timeuntil
 
 from ..kinds import kind_for
 from ..models import ProductInstance
-from .products import when
 
 
 class AddonAction(models.TextChoices):
@@ -72,11 +70,15 @@ def _refusal(instance: ProductInstance, action: str, at: dt.datetime) -> Callabl
 
 @dataclass(frozen=True)
 class Control:
-    """Something she may do to an add-on she owns, and what it will do, said before she does."""
+    """Something she may do to an add-on she owns, with what the manage panel says it will do
+    before she does it (worded in the template): `ends_at` is when the add-on ends after this
+    control (suspend: what is left waits from `at`; resume: the end moved by the time it was
+    suspended; renewal off: the end of this period), None when it has no end."""
 
     action: str
     label: str
-    consequence: str
+    at: dt.datetime
+    ends_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,44 +130,24 @@ class AddonActions:
 
     @property
     def controls(self) -> list[Control]:
-        """The manage panel's controls (all but the switch's own "off"), each with what it will
-        do."""
+        """The manage panel's controls (all but the switch's own "off")."""
         instance, at = self.instance, self.at
         controls = []
         if self.can_change:
-            controls.append(
-                Control(
-                    AddonAction.CHANGE,
-                    AddonAction.CHANGE.label,
-                    "See the new price before you confirm.",
-                )
-            )
+            controls.append(Control(AddonAction.CHANGE, AddonAction.CHANGE.label, at))
         if self.can_suspend:
-            left = (
-                f" The {timeuntil(instance.ends_at, at)} left waits for you."
-                if instance.ends_at
-                else ""
-            )
             controls.append(
-                Control(
-                    AddonAction.SUSPEND,
-                    AddonAction.SUSPEND.label,
-                    f"It stops until you resume it; no time runs.{left}",
-                )
+                Control(AddonAction.SUSPEND, AddonAction.SUSPEND.label, at, instance.ends_at)
             )
         if self.can_resume:
-            consequence = "It runs again at once."
+            ends_at = None
             if instance.ends_at and instance.suspended_at:
-                consequence += (
-                    f" It will end on {when(instance.ends_at + (at - instance.suspended_at))}."
-                )
-            controls.append(Control(AddonAction.RESUME, AddonAction.RESUME.label, consequence))
+                ends_at = instance.ends_at + (at - instance.suspended_at)
+            controls.append(Control(AddonAction.RESUME, AddonAction.RESUME.label, at, ends_at))
         if self.can_stop_renewal:
             controls.append(
                 Control(
-                    AddonAction.STOP_RENEWAL,
-                    AddonAction.STOP_RENEWAL.label,
-                    f"It runs until {when(instance.ends_at)}, then ends; it is not charged again.",
+                    AddonAction.STOP_RENEWAL, AddonAction.STOP_RENEWAL.label, at, instance.ends_at
                 )
             )
         return controls

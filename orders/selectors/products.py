@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
-from django.utils import timezone
 
 from catalog.eligibility import CustomerContext
 from catalog.models import Offer, SalesChannel
@@ -227,7 +226,3 @@ def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int =
         .order_by("status_changed_at")
         .values_list("pk", flat=True)[:limit]
     )
-
-
-def when(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%a %-d %b, %H:%M")

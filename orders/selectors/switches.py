@@ -19,13 +19,14 @@ from selfcare.models import Customer, Line
 from ..models import Order, OrderItem, ProductInstance
 from .actions import AddonActions, product_instance_actions
 from .pricing import offer_price
-from .products import FAILURE_SHOWN_FOR, customer_context_build, offer_needs_input, when
+from .products import FAILURE_SHOWN_FOR, customer_context_build, offer_needs_input
 
 
 @dataclass
 class AddonSwitch:
     """What one switch shows and what a tap on it does: the offer, what the line owns of it,
-    whether it may be bought. The template renders these; it decides nothing."""
+    whether it may be bought. States, amounts and datetimes only: the portal's `switches`
+    template tags word them. The template renders these; it decides nothing."""
 
     offer: Offer
     instance: ProductInstance | None
@@ -144,9 +145,7 @@ class AddonSwitch:
     def manageable(self) -> bool:
         """Her add-on has a manage panel (what she may do to it beyond the switch, or that
         nothing can be done): one she owns, not busy, not waiting to start."""
-        return (
-            self.owned and not self.busy and self.state != ProductInstance.Status.SCHEDULED
-        )
+        return self.owned and not self.busy and self.state != ProductInstance.Status.SCHEDULED
 
     @property
     def runs_until(self) -> dt.datetime | None:
@@ -154,54 +153,6 @@ class AddonSwitch:
         if self.state == ProductInstance.Status.ACTIVE:
             return self.instance.ends_at
         return None
-
-    @property
-    def status_label(self) -> str:
-        Status = ProductInstance.Status
-        if self.awaiting_order_id:
-            return "Waiting for your code"
-        if self.ending_later:
-            return f"On until {when(self.instance.ends_at)}"
-        if self.is_gift_waiting:
-            return "Gift sent"
-        if self.failed:
-            return "Failed — refunded" if self.instance.paid_amount else "Failed"
-        labels = {
-            Status.PENDING_ACTIVE: "Activating…",
-            Status.PENDING_TERMINATE: "Switching off…",
-            Status.SCHEDULED: "Scheduled",
-            Status.ACTIVE: "Active",
-            Status.SUSPENDED: "Suspended",
-        }
-        return labels.get(self.state, "Off")
-
-    @property
-    def note(self) -> str:
-        """One more line under the offer: why it failed or waits, when it starts, or when a limit
-        lifts."""
-        instance = self.instance
-        if self.is_gift_waiting:
-            return (
-                f"Waiting for {instance.options.get('friend_msisdn')} to accept; it comes back "
-                "to you if not accepted within 7 days."
-            )
-        if self.state == ProductInstance.Status.SCHEDULED and instance.starts_at:
-            return f"Starts {when(instance.starts_at)}."
-        if self.state in (ProductInstance.Status.FAILED, ProductInstance.Status.SUSPENDED):
-            return instance.status_reason
-        if self.ending_later:
-            return instance.status_reason
-        if not self.checked and self.decision and self.decision.limited_only:
-            return self.decision.reasons[0]
-        return ""
-
-    @property
-    def announcement(self) -> str:
-        """What the live region says when the switch changes."""
-        if self.failed:
-            refunded = " Your money was refunded." if self.instance.paid_amount else ""
-            return f"{self.offer.name}: failed. {self.instance.status_reason}{refunded}"
-        return f"{self.offer.name}: {self.status_label.rstrip('…').lower()}"
 
 
 def _switch_instances(

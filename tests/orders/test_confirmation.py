@@ -184,6 +184,7 @@ def test_without_enough_balance_she_learns_before_any_code_is_sent(coded_offer):
 
 def test_nothing_counts_as_paid_until_the_code_confirms_it(customer, coded_offer):
     from orders.selectors import addon_switch_list_owned
+    from selfcare.portal.templatetags.switches import switch_note, switch_status
 
     buy(customer, coded_offer)
     instance = ProductInstance.objects.get()
@@ -193,7 +194,7 @@ def test_nothing_counts_as_paid_until_the_code_confirms_it(customer, coded_offer
         order_confirmation_expire_due()
 
     switch = addon_switch_list_owned(line=customer.lines.get())[0]
-    assert (switch.status_label, switch.note) == ("Failed", "Not confirmed in time")
+    assert (switch_status(switch), switch_note(switch)) == ("Failed", "Not confirmed in time")
 
 
 def test_no_more_than_six_codes_an_hour_across_her_orders(customer):

@@ -1,0 +1,69 @@
+"""What a switch says, in her words: the selectors hand over states, datetimes and reasons
+(`orders.selectors.AddonSwitch`); the sentences are made here, where the portal's wording lives."""
+
+import datetime as dt
+
+from django import template
+from django.utils import dateformat, timezone
+
+from orders.models import ProductInstance
+
+register = template.Library()
+
+Status = ProductInstance.Status
+
+STATUS_LABELS = {
+    Status.PENDING_ACTIVE: "Activating…",
+    Status.PENDING_TERMINATE: "Switching off…",
+    Status.SCHEDULED: "Scheduled",
+    Status.ACTIVE: "Active",
+    Status.SUSPENDED: "Suspended",
+}
+
+
+def when(moment: dt.datetime) -> str:
+    """ "Sat 5 Dec, 10:00", in the operator's time zone (the templates' `|date:"D j M, H:i"`)."""
+    return dateformat.format(timezone.localtime(moment), "D j M, H:i")
+
+
+@register.filter
+def switch_status(switch) -> str:
+    """The words beside the switch: "Active", "Waiting for your code", "On until Sat 5 Dec,
+    10:00"."""
+    if switch.awaiting_order_id:
+        return "Waiting for your code"
+    if switch.ending_later:
+        return f"On until {when(switch.instance.ends_at)}"
+    if switch.is_gift_waiting:
+        return "Gift sent"
+    if switch.failed:
+        return "Failed — refunded" if switch.instance.paid_amount else "Failed"
+    return STATUS_LABELS.get(switch.state, "Off")
+
+
+@register.filter
+def switch_note(switch) -> str:
+    """One more line under the offer: why it failed or waits, when it starts, or when a limit
+    lifts; "" when there is nothing to add."""
+    instance = switch.instance
+    if switch.is_gift_waiting:
+        return (
+            f"Waiting for {instance.options.get('friend_msisdn')} to accept; it comes back "
+            "to you if not accepted within 7 days."
+        )
+    if switch.state == Status.SCHEDULED and instance.starts_at:
+        return f"Starts {when(instance.starts_at)}."
+    if switch.state in (Status.FAILED, Status.SUSPENDED) or switch.ending_later:
+        return instance.status_reason
+    if not switch.checked and switch.decision and switch.decision.limited_only:
+        return switch.decision.reasons[0]
+    return ""
+
+
+@register.filter
+def switch_announcement(switch) -> str:
+    """What the live region says when the switch changes."""
+    if switch.failed:
+        refunded = " Your money was refunded." if switch.instance.paid_amount else ""
+        return f"{switch.offer.name}: failed. {switch.instance.status_reason}{refunded}"
+    return f"{switch.offer.name}: {switch_status(switch).rstrip('…').lower()}"

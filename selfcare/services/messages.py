@@ -27,6 +27,7 @@ from ..models import (
     TrackedLink,
 )
 from ..notifications import DeliveryError, DeliveryRefused, backend_for
+from ..selectors import line_get_home
 from ..tasks import notification_deliver_task
 
 # Every message the product sends: templates/notifications/<name>.txt, with a `subject` and a
@@ -63,14 +64,11 @@ def notification_render(*, template: str, values: dict) -> tuple[str, str]:
 
 def _recipient(*, customer: Customer, medium: str) -> tuple[str, str]:
     """The medium the message can really go by, and to where: an SMS needs a line, an e-mail an
-    address; without one it goes to her in-app inbox instead of nowhere."""
+    address; without one it goes to her in-app inbox instead of nowhere. An SMS goes to her home
+    line (`line_get_home`) while it is active, never to a travel line she also has."""
     if medium == Notification.Medium.SMS:
-        line = (
-            Line.objects.filter(customer=customer, status=Line.Status.ACTIVE)
-            .order_by("temporary", "id")
-            .first()
-        )
-        if line is not None:
+        line = line_get_home(customer=customer)
+        if line is not None and line.status == Line.Status.ACTIVE:
             return medium, line.msisdn
     elif medium == Notification.Medium.EMAIL and customer.email:
         return medium, customer.email

@@ -175,6 +175,17 @@ def test_a_text_without_an_active_line_goes_to_her_inbox(customer):
     assert (message.medium, message.recipient) == ("in_app", "")
 
 
+def test_a_text_goes_to_her_home_line_never_to_a_travel_line(customer, line):
+    """Her home line by the one rule (`line_get_home`), even when a travel line is older."""
+    Line.objects.filter(pk=line.pk).update(temporary=True)  # the older line is her travel line
+    home = Line.objects.create(customer=customer, msisdn="351919999999", base_plan=line.base_plan)
+
+    assert send(customer).recipient == "351919999999"
+    Line.objects.filter(pk=home.pk).update(status=Line.Status.SUSPENDED)
+    message = send(customer)
+    assert (message.medium, message.recipient) == ("in_app", "")
+
+
 def test_a_medium_given_by_the_caller_beats_her_preference(customer, line):
     customer.preferred_medium = "in_app"
     customer.save()

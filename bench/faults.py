@@ -199,11 +199,18 @@ def _phase(label: str, *, customers, offer, fault: str, log_dir: Path) -> dict:
                     refused += 1
             if n == 0:
                 _wait_active(ProductInstance.objects.filter(offer=offer), timeout=60)
+            if fault != "worker" or not down_since or back_at:
+                worker = _supervise(worker, env, log_dir)
         if not back_at:
             time.sleep(max(0.0, DOWN_SECONDS - (time.monotonic() - down_since)))
             worker, back_at = _back(fault, env, log_dir, worker, len(customers))
         instances = ProductInstance.objects.filter(offer=offer)
-        _wait_active(instances, timeout=WAIT_SECONDS)
+        worker = _wait_active(
+            instances,
+            timeout=WAIT_SECONDS,
+            keep=lambda w: _supervise(w, env, log_dir),
+            worker=worker,
+        )
     finally:
         worker.stop()
         beat.stop()
@@ -243,12 +250,31 @@ def _back(fault: str, env: dict, log_dir: Path, worker, n: int):
     return worker, timezone.now()
 
 
-def _wait_active(instances, *, timeout: float) -> None:
+def _wait_active(instances, *, timeout: float, keep=None, worker=None):
+    """Wait until every product is active (or `timeout`), keeping the worker running with
+    `keep(worker)` meanwhile. Returns the worker (restarted or not)."""
     deadline = time.monotonic() + timeout
     while instances.exclude(status="active").exists() or not instances.exists():
         if time.monotonic() > deadline:
-            return
+            break
+        if keep is not None:
+            worker = keep(worker)
         time.sleep(0.2)
+    return worker
+
+
+def _supervise(worker, env: dict, log_dir: Path):
+    """What the service manager does in production (systemd `Restart=always`, a container's
+    restart policy): a worker that exited is started again, a second later. Celery's Redis
+    transport can stop the worker with "Unrecoverable error" when Redis goes away mid-acknowledge;
+    the jobs it held are then the stuck sweep's, like a killed worker's."""
+    if worker.popen.poll() is None:
+        return worker
+    say(f"  worker exited with {worker.popen.returncode}: started again, as systemd would")
+    worker.stop()  # its pool processes, if any were left, and its log
+    time.sleep(1)
+    restarts = len(list(log_dir.glob("worker-*")))
+    return _worker(env, log_dir / f"worker-{restarts + 1}")
 
 
 def _figures(label, *, instances, customers, since, back_at, committed_then_raised, refused):

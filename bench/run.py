@@ -1,5 +1,6 @@
 """`make bench`: the portal's benchmarks on PostgreSQL, Redis, a real Celery worker and a real WSGI
-server. See bench/README.md for what each one measures.
+server. See bench/README.md for what each one measures; the usage feed's
+benchmark is bench/usage.py (BENCH_USAGE_EVENTS, BENCH_USAGE_LINES).
 
 Environment: DATABASE_URL (its database gets a `_bench` suffix unless it has one; it is dropped
 and made again), REDIS_URL, and the BENCH_* knobs below.
@@ -109,6 +110,10 @@ def main() -> int:
         for process in (web, worker):
             if process is not None:
                 process.stop()
+    # On its own, after the worker and the web server stopped: the feed's own figures.
+    from bench import usage
+
+    figures["usage"] = usage.run(dsn=libpq_dsn(database_url), env=dict(os.environ))
     _print_figures(figures)
     say(f"\ntotal {time.monotonic() - started:.0f} s; logs in {LOG_DIR.relative_to(ROOT)}/")
     return 0
@@ -259,6 +264,7 @@ def _query_counts(fixtures: dict) -> list[tuple[str, str, str]]:
 
 
 def _print_figures(figures: dict) -> None:
+    from bench import usage
     from bench.report import percentiles, table
 
     if figures["blank_keys"]:
@@ -301,6 +307,7 @@ def _print_figures(figures: dict) -> None:
         rows.append([f"GET {label}", value, target, verdict, busy[label]])
     for request, owned, count in figures["queries"]:
         rows.append([f"SQL queries {request}, {owned} add-ons", count, "", "", ""])
+    rows.extend(usage.rows(figures["usage"], verdict=_verdict))
     say(table(["figure", "value", "target", "", "others"], rows))
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -41,6 +41,8 @@ from ..models import (
 )
 
 Service = UsageRecord.Service
+# Looked up once: `Service.values` builds a new list on every call, a cost per event.
+SERVICES = frozenset(Service.values)
 # The most one event may carry: larger is taken for a mediation error, not usage.
 MAX_QUANTITY = {
     Bucket.Unit.BYTES: 100 * 1024 * BYTES_PER_MB,  # 100 GB
@@ -50,6 +52,8 @@ MAX_QUANTITY = {
 # Network clocks drift a little; an event further ahead than this is refused.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_EVENTS_PER_BATCH = 10_000
+# Two feeds carrying one event id at once: the batch that loses is rated again, from the start.
+CONCURRENT_DUPLICATE_ATTEMPTS = 3
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 FAR = dt.datetime.max.replace(tzinfo=dt.UTC)
 # The network job that tells the network about a bar; orders owns the network adapter, and the
@@ -145,7 +149,7 @@ def _validate(raw, *, position: int, lines: dict[str, int], now: dt.datetime):
     if line_id is None:
         return "unknown number"
     service = raw.get("service")
-    if service not in Service.values:
+    if not isinstance(service, str) or service not in SERVICES:
         return "unknown service"
     unit = UsageRecord.SERVICE_UNITS[service]
     if raw.get("unit") != unit:
@@ -207,25 +211,40 @@ def usage_ingest(
 
     Runs in one transaction: every event of the batch that is valid is rated, or none is.
     Locks the accounts, then the lines, of the batch in id order, so two feeds rating one line
-    serialise; then its allowances. Schedules, on commit, the network job of each new bar.
+    serialise; then its allowances. An id that another feed commits while this batch is rated
+    makes the batch roll back and be rated again, with that id a duplicate (at most
+    CONCURRENT_DUPLICATE_ATTEMPTS times). Schedules, on commit, the network job of each new bar.
     `fast` picks the set-based path (default: on PostgreSQL)."""
     valid, rejected, repeated = usage_events_validate(events=events, now=now)
-    result = IngestResult(duplicates=repeated, rejected=rejected)
-    if not valid:
-        return result
     if fast is None:
         fast = connection.vendor == "postgresql"
-    with transaction.atomic():
-        if fast:
-            # Imported here: the set-based path builds on this module's types.
-            from .usage_sql import usage_rate_set_based
-
-            usage_rate_set_based(events=valid, result=result)
+    for attempt in range(1, CONCURRENT_DUPLICATE_ATTEMPTS + 1):
+        result = IngestResult(duplicates=repeated, rejected=rejected)
+        if not valid:
+            return result
+        try:
+            with transaction.atomic():
+                _rate(events=valid, result=result, fast=fast)
+                _out_of_bundle_charge(result=result, now=now or timezone.now())
+        except IntegrityError as exc:
+            # Another feed committed one of these ids after this batch looked for ids seen
+            # before: rated again from the start, those ids are seen and counted as duplicates.
+            if "event_id" not in str(exc) or attempt == CONCURRENT_DUPLICATE_ATTEMPTS:
+                raise
         else:
-            _lock(line_ids={e.line_id for e in valid})
-            usage_rate_write(events=_drop_seen(valid, result=result), result=result)
-        _out_of_bundle_charge(result=result, now=now or timezone.now())
-    return result
+            return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rate(*, events: list[UsageEvent], result: IngestResult, fast: bool) -> None:
+    if fast:
+        # Imported here: the set-based path builds on this module's types.
+        from .usage_sql import usage_rate_set_based
+
+        usage_rate_set_based(events=events, result=result)
+    else:
+        _lock(line_ids={e.line_id for e in events})
+        usage_rate_write(events=_drop_seen(events, result=result), result=result)
 
 
 def _lock(*, line_ids: set[int]) -> None:
@@ -423,11 +442,27 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
                 )
     LedgerEntry.objects.bulk_create(entries)
     OutOfBundleTally.objects.bulk_create(new_tallies)
-    OutOfBundleTally.objects.bulk_update(
-        [t for t in tallies.values() if t.line_id in result.lines], ["quantity", "charged"]
-    )
+    _tallies_update([t for t in tallies.values() if t.line_id in result.lines])
     for bar in ServiceBar.objects.bulk_create(bars):
         _bar_sync_on_commit(bar)
+
+
+def _tallies_update(tallies: list[OutOfBundleTally]) -> None:
+    """Save the tallies' new totals. On PostgreSQL one UPDATE from arrays: `bulk_update` builds
+    a CASE per row in Python, which cost more than the rest of the charge on a large batch."""
+    if connection.vendor != "postgresql":
+        OutOfBundleTally.objects.bulk_update(tallies, ["quantity", "charged"])
+        return
+    if not tallies:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE selfcare_outofbundletally t"
+            " SET quantity = v.quantity, charged = v.charged"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(id, quantity, charged)"
+            " WHERE t.id = v.id",
+            [[t.pk for t in tallies], [t.quantity for t in tallies], [t.charged for t in tallies]],
+        )
 
 
 def _bar_sync_on_commit(bar: ServiceBar) -> None:
@@ -450,6 +485,37 @@ def service_bar_lift(*, line: Line, service: str, now: dt.datetime | None = None
     bar.save(update_fields=["lifted_at"])
     _bar_sync_on_commit(bar)
     return True
+
+
+def out_of_bundle_settle(
+    *, line: Line, service: str, available: Decimal, reference: str
+) -> Decimal | None:
+    """Pay what `line`'s out-of-bundle use barred as `service` still owes (what the balance could
+    not pay when it was rated), if `available` covers it: one charge under `reference`, and the
+    tally marked paid. Returns what was charged (zero when nothing was owed), or None when
+    `available` is not enough (nothing written). The caller holds her account's lock; this
+    locks the tally."""
+    unit = next(u for u, s in ServiceBar.FOR_UNIT.items() if s == service)
+    tally = OutOfBundleTally.objects.select_for_update().filter(line=line, unit=unit).first()
+    if tally is None:
+        return Decimal("0.00")
+    account = line.customer.account
+    plan = base_plan_map(names={line.base_plan})[line.base_plan]
+    total = money_round(_price(plan, unit, tally.quantity), currency=account.currency)
+    owed = max(total - tally.charged, Decimal("0.00"))
+    if owed > available:
+        return None
+    if owed:
+        LedgerEntry.objects.create(
+            account=account,
+            kind=LedgerEntry.Kind.CHARGE,
+            amount=-owed,
+            description=f"Out-of-bundle {UNIT_WORDS[unit]} (owed)",
+            reference=reference,
+        )
+        tally.charged += owed
+        tally.save(update_fields=["charged"])
+    return owed
 
 
 def service_bar_list_open(*, line: Line) -> list[ServiceBar]:

@@ -203,3 +203,83 @@ def test_two_feeds_rating_one_line_at_once_equal_rating_them_one_after_the_other
     assert sum(e.amount for e in LedgerEntry.objects.filter(kind="charge")) == Decimal("-0.40")
     assert customer_balance(customer=customer) == Decimal("0.60")
     assert Bucket.objects.get(pk=data.pk).used == 30 * BYTES_PER_MB
+
+
+def _on_statement(*, before=None, after=None):
+    """An execute wrapper calling `before(sql)` and `after(sql)` around each statement."""
+
+    def wrapper(execute, sql, params, many, context):
+        if before:
+            before(sql)
+        answer = execute(sql, params, many, context)
+        if after:
+            after(sql)
+        return answer
+
+    return wrapper
+
+
+def _looks_for_seen_ids(sql: str) -> bool:
+    """The statement that drops the batch's ids seen before (either path)."""
+    sql = sql.replace('"', "")
+    return "selfcare_usagerecord" in sql and "INSERT INTO" not in sql
+
+
+def _inserts_records(sql: str) -> bool:
+    return "INSERT INTO selfcare_usagerecord" in sql.replace('"', "")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fast", [True, False], ids=["set_based", "reference"])
+def test_one_event_id_from_two_feeds_at_once_for_two_numbers_is_a_duplicate_not_an_error(fast):
+    # given two lines, and two feeds carrying the same network event id, one for each number
+    first, second = (CustomerFactory().lines.get() for _ in range(2))
+    first_data, second_data = bucket(first, "Plan data", 5000), bucket(second, "Plan data", 5000)
+    now = timezone.now()
+    feeds = [
+        [event(first, 100, id="ev-shared", at=now)],
+        [event(second, 200, id="ev-shared", at=now), event(second, 7, id="ev-own", at=now)],
+    ]
+    # the first feed inserts the id, the second looks for ids seen before (and finds none, the
+    # first has not committed), then the first commits: the second's insert meets the id
+    first_inserted, second_looked = threading.Event(), threading.Event()
+    hooks = [
+        _on_statement(
+            after=lambda sql: (
+                _inserts_records(sql) and (first_inserted.set(), second_looked.wait(10))
+            )
+        ),
+        _on_statement(
+            before=lambda sql: _looks_for_seen_ids(sql) and first_inserted.wait(10),
+            after=lambda sql: _looks_for_seen_ids(sql) and second_looked.set(),
+        ),
+    ]
+    results, errors = [None, None], [None, None]
+
+    def feed(i):
+        try:
+            with connection.execute_wrapper(hooks[i]):
+                results[i] = usage_ingest(events=feeds[i], fast=fast)
+        except Exception as exc:  # the assertion below shows it
+            errors[i] = exc
+        finally:
+            connection.close()
+
+    # when both run at once
+    threads = [threading.Thread(target=feed, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    # then the second feed reports the id as a duplicate and rates the rest of its batch
+    assert errors == [None, None]
+    assert first_inserted.is_set()
+    assert second_looked.is_set()
+    assert [(r.accepted, r.duplicates) for r in results] == [(1, 0), (1, 1)]
+    assert used(first_data, second_data) == [100, 7]
+    assert sorted(UsageRecord.objects.values_list("event_id", "line_id", "quantity")) == [
+        ("ev-own", second.pk, 7),
+        ("ev-shared", first.pk, 100),
+    ]

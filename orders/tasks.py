@@ -77,12 +77,24 @@ def product_instance_release_task(self, product_instance_id: int) -> None:
 @shared_task(bind=True, max_retries=8)
 def service_bar_sync_task(self, service_bar_id: int) -> None:
     """Published by name by the usage feed's rating (selfcare.services.usage)."""
-    from .services import service_bar_sync
+    from .services import service_bar_retry_record, service_bar_sync
 
     try:
         service_bar_sync(service_bar_id=service_bar_id)
     except (NetworkTransientError, NetworkError) as exc:
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        countdown = backoff(self.request.retries)
+        service_bar_retry_record(
+            service_bar_id=service_bar_id,
+            retry_at=timezone.now() + dt.timedelta(seconds=countdown),
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task
+def service_bar_retry_stuck_task() -> int:
+    from .services import service_bar_retry_stuck
+
+    return service_bar_retry_stuck()
 
 
 @shared_task

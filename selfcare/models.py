@@ -256,6 +256,12 @@ class OutOfBundleTally(models.Model):
         return f"{self.quantity} {self.unit} out of bundle on {self.line}"
 
 
+# A bar the network has not confirmed yet: not barred there, or lifted here and not there.
+SERVICE_BAR_UNSYNCED = Q(lifted_at__isnull=True, network_barred_at__isnull=True) | Q(
+    lifted_at__isnull=False, network_barred_at__isnull=False, network_lifted_at__isnull=True
+)
+
+
 class ServiceBar(models.Model):
     """A service the network was told to bar on a line (her balance could not pay its out-of-
     bundle use), until it is lifted (after a top-up). One open bar per line and service."""
@@ -280,6 +286,10 @@ class ServiceBar(models.Model):
     # When the network confirmed each: a job run twice makes no second call.
     network_barred_at = models.DateTimeField(null=True, blank=True)
     network_lifted_at = models.DateTimeField(null=True, blank=True)
+    # When a job last took it up: enqueued again by the stuck sweep, or (a moment ahead) when the
+    # retry a job waits for is due. The sweep sends again a bar or lift the network has not
+    # confirmed once this, and the change itself, are older than PENDING_DEADLINE_SECONDS.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-barred_at", "-id"]
@@ -288,6 +298,14 @@ class ServiceBar(models.Model):
                 fields=["line", "service"],
                 condition=Q(lifted_at__isnull=True),
                 name="service_bar_one_open",
+            )
+        ]
+        indexes = [
+            # The stuck sweep, every few seconds, reads only the few bars not confirmed yet.
+            models.Index(
+                fields=["barred_at"],
+                condition=SERVICE_BAR_UNSYNCED,
+                name="service_bar_unsynced_idx",
             )
         ]
 

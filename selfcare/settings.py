@@ -255,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.product_instance_retry_stuck_task",
         "schedule": STUCK_SWEEP_SECONDS,
     },
+    "retry-stuck-service-bars": {
+        "task": "orders.tasks.service_bar_retry_stuck_task",
+        "schedule": STUCK_SWEEP_SECONDS,
+    },
     "remind-product-instances-ending-soon": {
         "task": "orders.tasks.product_instance_remind_due_task",
         "schedule": 300.0,

@@ -7,6 +7,7 @@ from .actions import (
     product_instance_actions,
     product_instance_controls,
 )
+from .barring import service_bar_ids_stuck
 from .cart import Quote, QuoteLine, cart_contains, cart_get_open, cart_quote
 from .pricing import PurchaseQuote, offer_price, purchase_quote
 from .products import (
@@ -62,4 +63,5 @@ __all__ = [
     "product_instance_modify_quote",
     "product_instance_refund_quote",
     "purchase_quote",
+    "service_bar_ids_stuck",
 ]

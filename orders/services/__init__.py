@@ -7,7 +7,7 @@ from .activation import (
     product_instance_retry_record,
     product_instance_start,
 )
-from .barring import service_bar_sync
+from .barring import service_bar_retry_record, service_bar_retry_stuck, service_bar_sync
 from .cart import (
     CartError,
     CartStaleError,
@@ -105,5 +105,7 @@ __all__ = [
     "product_instance_start",
     "product_instance_start_due",
     "product_instance_suspend",
+    "service_bar_retry_record",
+    "service_bar_retry_stuck",
     "service_bar_sync",
 ]

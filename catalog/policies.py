@@ -283,20 +283,21 @@ def refund_due(
     started_at: dt.datetime | None,
     ends_at: dt.datetime | None,
     at: dt.datetime,
-    data_initial_mb: int,
-    data_used_mb: int,
+    data_initial_bytes: int,
+    data_used_bytes: int,
 ) -> Decimal:
     """What the refund policy of `terms` gives back of `paid` when the product is switched off at
-    `at`. Never more than `paid`, never negative, rounded to the currency's minor unit."""
+    `at`, with `data_initial_bytes` of data granted and `data_used_bytes` of it used (allowances
+    keep bytes). Never more than `paid`, never negative, rounded to the currency's minor unit."""
     if paid <= 0 or started_at is None or (ends_at is not None and at >= ends_at):
         # Nothing is owed back for a period that is over, even before the sweep has ended it.
         return Decimal("0.00")
     policy = terms.refund_policy
     if policy == RefundPolicy.PRO_RATA_DATA:
-        if data_initial_mb <= 0:
+        if data_initial_bytes <= 0:
             return Decimal("0.00")
-        unused = max(data_initial_mb - data_used_mb, 0)
-        due = paid * Decimal(unused) / Decimal(data_initial_mb)
+        unused = max(data_initial_bytes - data_used_bytes, 0)
+        due = paid * Decimal(unused) / Decimal(data_initial_bytes)
     elif policy == RefundPolicy.PRO_RATA_TIME:
         if ends_at is None or ends_at <= started_at:
             return Decimal("0.00")
@@ -305,7 +306,7 @@ def refund_due(
         due = paid * left / total
     elif policy == RefundPolicy.FULL_WITHIN_GRACE:
         grace = dt.timedelta(minutes=terms.refund_grace_minutes or 0)
-        due = paid if at - started_at <= grace and data_used_mb == 0 else Decimal(0)
+        due = paid if at - started_at <= grace and data_used_bytes == 0 else Decimal(0)
     else:
         due = Decimal(0)
     return min(money_round(due, currency=terms.currency), paid)

@@ -97,8 +97,8 @@ def product_instance_refund_quote(*, product_instance: ProductInstance, at: dt.d
         started_at=product_instance.started_at,
         ends_at=product_instance.ends_at,
         at=at,
-        data_initial_mb=data["initial"] or 0,
-        data_used_mb=data["used"] or 0,
+        data_initial_bytes=data["initial"] or 0,
+        data_used_bytes=data["used"] or 0,
     )
 
 

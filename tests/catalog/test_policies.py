@@ -6,6 +6,7 @@ import pytest
 
 from catalog.models import Billing, DurationKind, Offer, RefundPolicy
 from catalog.policies import money_round, offer_problems, period_end, refund_due
+from selfcare.models import BYTES_PER_MB
 
 LISBON = ZoneInfo("Europe/Lisbon")
 
@@ -163,8 +164,8 @@ def test_refund_due_by_policy(policy, used_mb, minutes_in, expected):
         started_at=started,
         ends_at=started + dt.timedelta(days=30),
         at=started + dt.timedelta(minutes=minutes_in),
-        data_initial_mb=15360,
-        data_used_mb=used_mb,
+        data_initial_bytes=15360 * BYTES_PER_MB,
+        data_used_bytes=used_mb * BYTES_PER_MB,
     )
 
     assert due == expected

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from catalog.models import Offer, RefundPolicy
 from catalog.policies import refund_due
+from selfcare.models import BYTES_PER_MB
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -38,8 +39,8 @@ def cases(draw):
         "ends_at": draw(st.sampled_from([None, START + length])),
         "at": START
         + dt.timedelta(seconds=draw(st.integers(min_value=-3600, max_value=100 * 86400))),
-        "data_initial_mb": data_mb,
-        "data_used_mb": draw(st.integers(min_value=0, max_value=data_mb)),
+        "data_initial_bytes": data_mb * BYTES_PER_MB,
+        "data_used_bytes": draw(st.integers(min_value=0, max_value=data_mb * BYTES_PER_MB)),
     }
 
 
@@ -68,7 +69,9 @@ def test_using_more_never_gives_more_back(case, more_mb):
     terms = case.pop("terms")
     less_used = refund_due(terms, **case)
 
-    case["data_used_mb"] = min(case["data_initial_mb"], case["data_used_mb"] + more_mb)
+    case["data_used_bytes"] = min(
+        case["data_initial_bytes"], case["data_used_bytes"] + more_mb * BYTES_PER_MB
+    )
 
     assert refund_due(terms, **case) <= less_used
 

@@ -4,6 +4,7 @@ counts and each rejected event's id and reason; errors are `{"detail": ...}`."""
 
 import json
 
+from rest_framework import status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,6 +43,13 @@ def events_parse(body: bytes) -> tuple[list, list[int]]:
     return events, malformed
 
 
+# The largest valid event is about 270 bytes of JSON (a 64-character id, a 32-character zone, a
+# time with microseconds); 512 leaves room for indentation and escapes. A full batch may be this
+# size, above Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) for every other request, and no more.
+MAX_EVENT_BYTES = 512
+MAX_BODY_BYTES = MAX_EVENTS_PER_BATCH * MAX_EVENT_BYTES
+
+
 class UsageFeedView(APIView):
     authentication_classes = [ApiClientTokenAuthentication]
     permission_classes = [HasScope]
@@ -49,7 +57,16 @@ class UsageFeedView(APIView):
     parser_classes = []  # the body is read as it is: a JSON array or JSON Lines
 
     def post(self, request):
-        events, malformed = events_parse(request.body)
+        body = _body_read(request._request)
+        if body is None:
+            return Response(
+                {
+                    "detail": f"At most {MAX_BODY_BYTES:,} bytes a request "
+                    f"({MAX_EVENTS_PER_BATCH:,} events); send the rest in another request."
+                },
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        events, malformed = events_parse(body)
         if len(events) > MAX_EVENTS_PER_BATCH:
             raise ParseError(
                 f"At most {MAX_EVENTS_PER_BATCH:,} events a request; this one has {len(events):,}."
@@ -63,3 +80,16 @@ class UsageFeedView(APIView):
             key=lambda r: r.position,
         )
         return Response(result.summary())
+
+
+def _body_read(request) -> bytes | None:
+    """The body, up to MAX_BODY_BYTES (None beyond), read from the stream: `request.body` would
+    refuse anything over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        return None
+    body = request.read(MAX_BODY_BYTES + 1)
+    return None if len(body) > MAX_BODY_BYTES else body

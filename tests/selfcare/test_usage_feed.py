@@ -106,6 +106,40 @@ def test_a_body_that_is_not_json_or_too_big_is_400(client, line, token, body, de
     assert not UsageRecord.objects.exists()
 
 
+def test_a_full_batch_of_long_events_is_accepted_though_above_djangos_upload_limit(
+    client, line, token, settings
+):
+    data = bucket(line, "Plan data", 10**9)
+    at = timezone.now().isoformat(timespec="microseconds")
+    feed = [
+        event(line, 1, id=f"{i:064d}", at=timezone.now(), zone="z" * 32, country="PT") | {"at": at}
+        for i in range(10_000)
+    ]
+    body = json.dumps(feed, indent=2)
+    assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    response = post(client, body, token)
+
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 10_000
+    assert used(data) == [10_000]
+
+
+def test_a_body_larger_than_a_full_batch_needs_is_413_and_writes_nothing(client, line, token):
+    from selfcare.api.views import MAX_BODY_BYTES
+
+    body = json.dumps([event(line, 1, id="a", zone="z" * (MAX_BODY_BYTES))])
+
+    response = post(client, body, token)
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "At most 5,120,000 bytes a request (10,000 events); send the rest in another "
+        "request."
+    }
+    assert not UsageRecord.objects.exists()
+
+
 def test_the_token_is_kept_hashed_and_printed_once_by_the_command(db):
     out, err = io.StringIO(), io.StringIO()
 

@@ -25,4 +25,5 @@ urlpatterns = [
     path(f"{CUSTOMER}addons/<id:instance_id>/suspend/", views.addon_suspend, name="addon_suspend"),
     path(f"{CUSTOMER}addons/<id:instance_id>/resume/", views.addon_resume, name="addon_resume"),
     path(f"{CUSTOMER}addons/<id:instance_id>/cancel/", views.addon_cancel, name="addon_cancel"),
+    path(f"{CUSTOMER}topups/voucher/", views.topup_voucher_apply, name="topup_voucher_apply"),
 ]

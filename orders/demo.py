@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from catalog.models import LifecycleStatus, Offer, OfferTemplate
 from catalog.services import offer_create_from_template, offer_publish, offer_template_load_pack
-from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket
-from selfcare.services import customer_create
+from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, Voucher
+from selfcare.services import customer_create, voucher_create
 
 DEMO_PASSWORD = "selfcare-demo"
 
@@ -52,6 +52,14 @@ CUSTOMERS = [
         "lifecycle_status": LifecycleStatus.SUSPENDED,
         "status_reason": "an unpaid top-up card was charged back. Call us on 1696 to reactivate it",
     },
+]
+
+# Scratch-card vouchers to try top-up with (README, "Top-up"): (serial, PIN, amount).
+VOUCHERS = [
+    ("DEMO-05-1", "1111 2222 3333 4444", Decimal("5.00")),
+    ("DEMO-10-1", "2222 3333 4444 5555", Decimal("10.00")),
+    ("DEMO-10-2", "3333 4444 5555 6666", Decimal("10.00")),
+    ("DEMO-20-1", "4444 5555 6666 7777", Decimal("20.00")),
 ]
 
 STAFF = [
@@ -204,6 +212,10 @@ def demo_data_load() -> list[str]:
         offer.suspends_offers.set(Offer.objects.filter(code__in=suspends))
         offer_publish(offer=offer)
         created.append(offer.name)
+    for serial, pin, amount in VOUCHERS:
+        if not Voucher.objects.filter(serial=serial).exists():
+            voucher_create(pin=pin, serial=serial, amount=amount)
+            created.append(f"voucher {serial}")
     return created
 
 

@@ -7,7 +7,7 @@ from django.db.models import Case, Q, Sum, Value, When
 
 from catalog.policies import money_round
 
-from .models import Account, Bucket, Customer, Interaction, Line
+from .models import Account, AutoTopUp, Bucket, Customer, Interaction, Line, TopUp
 
 
 def account_balance(*, account: Account) -> Decimal:
@@ -75,3 +75,35 @@ def interaction_list_for_customer(*, customer: Customer, public: bool = False, l
     if public:
         rows = rows.exclude(kind=Interaction.Kind.NOTE)
     return list(rows[:limit])
+
+
+def topup_list_for_customer(*, customer: Customer, limit: int = 50) -> list:
+    """Her top-ups, newest first, with who applied each (an agent) and its voucher."""
+    return list(
+        TopUp.objects.filter(customer=customer).select_related("created_by", "voucher")[:limit]
+    )
+
+
+def topup_get_for_customer(*, customer: Customer, pk: int):
+    """One of her top-ups (raises TopUp.DoesNotExist for anyone else's)."""
+    return TopUp.objects.select_related("voucher").get(customer=customer, pk=pk)
+
+
+def topup_saved_card_get(*, customer: Customer):
+    """The card auto top-up would use: that of her latest card top-up the gateway took (its
+    token, brand and last 4 digits), or None."""
+    return (
+        TopUp.objects.filter(
+            customer=customer,
+            method__in=[TopUp.Method.CARD, TopUp.Method.AUTO],
+            status=TopUp.Status.SUCCEEDED,
+        )
+        .exclude(card_token="")
+        .order_by("-completed_at", "-id")
+        .first()
+    )
+
+
+def auto_topup_get(*, customer: Customer):
+    """Her auto top-up setting, or None if she never set one."""
+    return AutoTopUp.objects.filter(customer=customer).first()

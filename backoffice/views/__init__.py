@@ -5,6 +5,7 @@ from .cart import cart_add, cart_add_offer, cart_configure, cart_remove, cart_sh
 from .common import agent_required
 from .customers import customer_detail, note_add
 from .search import console, search
+from .topups import topup_voucher_apply
 
 __all__ = [
     "addon_cancel",
@@ -20,4 +21,5 @@ __all__ = [
     "customer_detail",
     "note_add",
     "search",
+    "topup_voucher_apply",
 ]

@@ -52,11 +52,15 @@ def is_supervisor(user) -> bool:
 
 def render_customer(request, customer: Customer, *, error: str = "", status: int = 200, **extra):
     """The 360 page; with `error` (a refused action) shown at the top, next to what is true now."""
+    # Imported here: the top-up section's view module builds on this one.
+    from .topups import topups_context
+
     context = {
         "customer360": customer_360(customer=customer, at=timezone.now()),
         "customer": customer,
         "key": uuid.uuid4(),
         "error": error,
+        **topups_context(customer=customer, voucher_form=extra.pop("voucher_form", None)),
         **extra,
     }
     return render(request, CUSTOMER_PAGE, context, status=status)

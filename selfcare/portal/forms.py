@@ -1,4 +1,8 @@
+import datetime as dt
+
 from django import forms
+
+from selfcare.payments import Card, luhn_valid
 
 KEY_HELP = "A fresh key is rendered with every switch; a replay of the same key changes nothing."
 
@@ -148,4 +152,130 @@ class CheckoutForm(CartEditForm):
     cart_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     expected_total = forms.DecimalField(
         max_digits=10, decimal_places=2, min_value=0, widget=forms.HiddenInput
+    )
+
+
+# Top-up
+
+
+class TopUpAmountMixin(forms.Form):
+    """A preset amount, or "other" with an amount she types. The limits are the top-up
+    service's (`topup_amount_check`): the view shows its words next to the amount."""
+
+    OTHER = "other"
+    idempotency_key = forms.RegexField(
+        regex=r"^[A-Za-z0-9-]{8,64}$", help_text=KEY_HELP, widget=forms.HiddenInput
+    )
+    amount = forms.ChoiceField(
+        label="Amount",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Pick an amount, or type one."},
+    )
+    other_amount = forms.CharField(
+        label="Other amount (€)",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, presets: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].choices = [*presets, (self.OTHER, "Other amount")]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") == self.OTHER and not data.get("other_amount", "").strip():
+            self.add_error("other_amount", "Type the amount, e.g. 12.50.")
+        return data
+
+    def amount_value(self) -> str:
+        data = self.cleaned_data
+        return data["other_amount"] if data["amount"] == self.OTHER else data["amount"]
+
+
+class TopUpCardForm(TopUpAmountMixin):
+    """A card as typed: checked here (digits, check digit, expiry, CVC), handed to the gateway,
+    never stored and never shown back (the CVC is not rendered again)."""
+
+    number = forms.CharField(
+        label="Card number",
+        max_length=23,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
+        error_messages={"required": "Type the card's number."},
+    )
+    expiry = forms.CharField(
+        label="Expiry (MM/YY)",
+        max_length=7,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "cc-exp", "placeholder": "MM/YY"}
+        ),
+        error_messages={"required": "Type the expiry date, e.g. 08/29."},
+    )
+    cvc = forms.CharField(
+        label="Security code (CVC)",
+        max_length=4,
+        help_text="The 3 digits on the back (4 on the front for American Express).",
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "cc-csc"}, render_value=False
+        ),
+        error_messages={"required": "Type the security code."},
+    )
+
+    def clean_number(self) -> str:
+        digits = "".join(self.cleaned_data["number"].split()).replace("-", "")
+        if not digits.isdigit() or not 12 <= len(digits) <= 19:
+            raise forms.ValidationError("A card number is 12 to 19 digits.")
+        if not luhn_valid(digits):
+            raise forms.ValidationError("This card number is not valid: check it.")
+        return digits
+
+    def clean_expiry(self) -> tuple[int, int]:
+        text = self.cleaned_data["expiry"].replace(" ", "")
+        month, _, year = text.partition("/")
+        if not (month.isdigit() and year.isdigit() and len(year) in (2, 4)):
+            raise forms.ValidationError("Type the expiry as MM/YY, e.g. 08/29.")
+        month, year = int(month), int(year) + (2000 if len(year) == 2 else 0)
+        if not 1 <= month <= 12:
+            raise forms.ValidationError("Type the expiry as MM/YY, e.g. 08/29.")
+        today = dt.date.today()
+        if (year, month) < (today.year, today.month):
+            raise forms.ValidationError("This card has expired.")
+        return month, year
+
+    def clean_cvc(self) -> str:
+        cvc = self.cleaned_data["cvc"].strip()
+        if not cvc.isdigit() or len(cvc) not in (3, 4):
+            raise forms.ValidationError("The security code is 3 or 4 digits.")
+        return cvc
+
+    def card(self):
+        month, year = self.cleaned_data["expiry"]
+        return Card(self.cleaned_data["number"], month, year, self.cleaned_data["cvc"])
+
+
+class VoucherForm(forms.Form):
+    idempotency_key = forms.RegexField(
+        regex=r"^[A-Za-z0-9-]{8,64}$", help_text=KEY_HELP, widget=forms.HiddenInput
+    )
+    pin = forms.CharField(
+        label="Voucher PIN",
+        max_length=30,
+        help_text="The 16 digits under the scratch panel.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": "Type the PIN under the scratch panel."},
+    )
+
+
+class AutoTopUpForm(forms.Form):
+    threshold = forms.CharField(
+        label="When my balance falls below (€)",
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={"required": "Type the balance, e.g. 5."},
+    )
+    amount = forms.CharField(
+        label="Add (€)",
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={"required": "Type the amount, e.g. 10."},
     )

@@ -2,7 +2,7 @@ from django.urls import path
 
 from selfcare import converters  # noqa: F401 (registers <id:...>)
 
-from .views import account, activity, addons, cart, controls, dashboard, inbox, offers
+from .views import account, activity, addons, cart, controls, dashboard, inbox, offers, topup
 
 app_name = "selfcare"
 
@@ -36,5 +36,10 @@ urlpatterns = [
     path("orders/<id:order_id>/resend-code/", controls.order_resend_code, name="order_resend_code"),
     path("account/", account.account_history, name="account"),
     path("gifts/", account.gifts, name="gifts"),
+    path("topup/", topup.topup_page, name="topup"),
+    path("topup/card/", topup.topup_card, name="topup_card"),
+    path("topup/voucher/", topup.topup_voucher, name="topup_voucher"),
+    path("topup/auto/", topup.topup_auto, name="topup_auto"),
+    path("topup/<id:topup_id>/", topup.topup_receipt, name="topup_receipt"),
     path("gifts/<id:gift_id>/accept/", account.gift_accept, name="gift_accept"),
 ]

@@ -17,19 +17,29 @@ from ..selectors import account_balance
 
 
 class InsufficientBalanceError(Exception):
-    pass
+    """Her balance cannot pay: `shortfall` is what is missing (the portal's "top up" link fills
+    it in)."""
+
+    def __init__(self, message: str, *, shortfall: Decimal | None = None, currency: str = ""):
+        super().__init__(message)
+        self.shortfall = shortfall
+        self.currency = currency
 
 
-def account_balance_check(*, account: Account, amount: Decimal) -> None:
-    """Raise InsufficientBalanceError if a prepaid account cannot pay `amount`."""
+def account_balance_check(*, account: Account, amount: Decimal) -> Decimal | None:
+    """Raise InsufficientBalanceError if a prepaid account cannot pay `amount`; return the
+    balance it has (None for postpaid)."""
     if account.kind != Account.Kind.PREPAID:
-        return
+        return None
     balance = account_balance(account=account)
     if balance < amount:
         raise InsufficientBalanceError(
             f"Your balance is {account.currency} {balance}; this costs {account.currency} "
-            f"{amount}. Top up and try again."
+            f"{amount}. Top up and try again.",
+            shortfall=amount - balance,
+            currency=account.currency,
         )
+    return balance
 
 
 def account_charge(
@@ -40,14 +50,20 @@ def account_charge(
     charging the same cause twice raises IntegrityError instead of paying twice."""
     if amount <= 0:
         raise ValueError("A charge is a positive amount.")
-    account_balance_check(account=account, amount=amount)
-    return LedgerEntry.objects.create(
+    balance = account_balance_check(account=account, amount=amount)
+    entry = LedgerEntry.objects.create(
         account=account,
         kind=LedgerEntry.Kind.CHARGE,
         amount=-amount,
         description=description,
         reference=reference,
     )
+    if balance is not None:
+        below = account.auto_topup_below
+        if below is not None and balance - amount < below:
+            # Her auto top-up: the charge took her below her threshold (once committed).
+            auto_topup_maybe_on_commit(customer_id=account.customer_id, balance=balance - amount)
+    return entry
 
 
 def account_credit(
@@ -145,6 +161,12 @@ def customer_create(
 
 
 # Messages are their own module; re-exported so callers import every service from one place.
+from .auto_topup import (  # noqa: E402
+    auto_topup_maybe,
+    auto_topup_maybe_on_commit,
+    auto_topup_run,
+    auto_topup_set,
+)
 from .messages import (  # noqa: E402
     NOTIFICATION_TEMPLATES,
     notification_deliver,
@@ -156,19 +178,46 @@ from .messages import (  # noqa: E402
     tracked_link_click,
     tracked_link_for_purchase,
 )
+from .topup import (  # noqa: E402
+    TopUpAmountError,
+    TopUpDeclinedError,
+    TopUpError,
+    TopUpNotConfirmedError,
+    topup_amount_check,
+    topup_amount_suggested,
+    topup_by_card,
+    topup_settle_pending,
+)
 from .usage import (  # noqa: E402
     IngestResult,
     service_bar_lift,
     usage_ingest,
+)
+from .vouchers import (  # noqa: E402
+    VoucherError,
+    VoucherLockedError,
+    topup_by_agent_voucher,
+    topup_by_voucher,
+    voucher_create,
 )
 
 __all__ = [
     "NOTIFICATION_TEMPLATES",
     "IngestResult",
     "InsufficientBalanceError",
+    "TopUpAmountError",
+    "TopUpDeclinedError",
+    "TopUpError",
+    "TopUpNotConfirmedError",
+    "VoucherError",
+    "VoucherLockedError",
     "account_balance_check",
     "account_charge",
     "account_credit",
+    "auto_topup_maybe",
+    "auto_topup_maybe_on_commit",
+    "auto_topup_run",
+    "auto_topup_set",
     "customer_create",
     "interaction_record",
     "notification_deliver",
@@ -179,7 +228,14 @@ __all__ = [
     "notification_send",
     "offer_view_record",
     "service_bar_lift",
+    "topup_amount_check",
+    "topup_amount_suggested",
+    "topup_by_agent_voucher",
+    "topup_by_card",
+    "topup_by_voucher",
+    "topup_settle_pending",
     "tracked_link_click",
     "tracked_link_for_purchase",
     "usage_ingest",
+    "voucher_create",
 ]

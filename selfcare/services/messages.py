@@ -46,6 +46,8 @@ NOTIFICATION_TEMPLATES = (
     "gift_returned",
     "cart_shared",
     "promotion",
+    "topup_receipt",
+    "topup_auto_failed",
 )
 
 

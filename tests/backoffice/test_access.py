@@ -26,6 +26,7 @@ ROUTES = {
     "addon_suspend": ("post", 400),
     "addon_resume": ("post", 400),
     "addon_cancel": ("get", 200),
+    "topup_voucher_apply": ("post", 400),
 }
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from orders.models import Cart, CartItem, Order, ProductInstance
 from orders.services import cart_item_add, product_instance_purchase
-from selfcare.models import Interaction, LedgerEntry, Notification
+from selfcare.models import Interaction, LedgerEntry, Notification, TopUp
 from selfcare.portal import urls as portal_urls
 from selfcare.services import notification_send
 from tests.factories import CustomerFactory, OfferFactory, UserFactory
@@ -51,9 +51,14 @@ ROUTES = {
     "account": (GET, None),
     "gifts": (GET, None),
     "gift_accept": (POST, "gift"),
+    "topup": (GET, None),
+    "topup_card": (POST, None),
+    "topup_voucher": (POST, None),
+    "topup_auto": (POST, None),
+    "topup_receipt": (GET, "topup"),
 }
 PUBLIC = {"link_open"}
-OWNED = {"item", "notification", "instance", "order", "gift"}
+OWNED = {"item", "notification", "instance", "order", "gift", "topup"}
 
 
 @pytest.fixture
@@ -77,7 +82,11 @@ def others(db):
         recipient_line=line,
         expires_at=order.created_at,
     )
+    topup = TopUp.objects.create(
+        customer=other, amount=5, method="card", idempotency_key="other-1", channel="portal"
+    )
     return {
+        "topup": topup.pk,
         "offer": offer.pk,
         "item": cart.items.get().pk,
         "notification": message.pk,

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from selfcare.models import Interaction, Line, Notification, TrackedLink
+from selfcare.models import Interaction, Line, Notification, TopUp, TrackedLink
 from selfcare.notifications import DeliveryError, EmailBackend, backend_for, inbox_media
 from selfcare.services import (
     NOTIFICATION_TEMPLATES,
@@ -79,6 +79,8 @@ def test_every_template_writes_a_short_subject_and_body(customer, template):
         "refund": Decimal("6.13"),
         "price": Decimal("9.99"),
         "balance": Decimal("5.01"),
+        "amount": Decimal("10.00"),
+        "top_up": TopUp(pk=1, method="card", card_brand="Visa", card_last4="4242"),
     }
     message = send(customer, template, context=values, link_target="/offers/")
 

@@ -44,7 +44,7 @@ def render_switch(
     request,
     switch,
     *,
-    error: str = "",
+    error: str | Exception = "",
     announce: bool = False,
     status: int = 200,
     price_changed=None,
@@ -103,7 +103,8 @@ def addon_on(request, offer_id: int):
         switch = switch_get(request, offer_id)
         return render_switch(request, switch, price_changed=exc, status=409)
     except (order_services.OrderError, InsufficientBalanceError) as exc:
-        return render_switch(request, switch_get(request, offer_id), error=str(exc), status=409)
+        # The refusal itself: its words, and what her balance is short for the top-up link.
+        return render_switch(request, switch_get(request, offer_id), error=exc, status=409)
     # The tap's answer is built from what the purchase wrote, not read again from scratch.
     return render_switch(request, addon_switch_for_order(order=order), announce=True)
 

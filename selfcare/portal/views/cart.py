@@ -20,7 +20,7 @@ from .common import customer_required
 INVALID = "That request was not complete: reload the page and try again."
 
 
-def render_cart(request, *, error: str = "", status: int = 200):
+def render_cart(request, *, error: str | Exception = "", status: int = 200):
     customer = request.customer
     return render(
         request,
@@ -97,7 +97,7 @@ def cart_checkout(request):
             actor_user=request.user,
         )
     except (order_services.OrderError, InsufficientBalanceError) as exc:
-        return render_cart(request, error=str(exc), status=409)
+        return render_cart(request, error=exc, status=409)
     waiting = [order for order in orders if order.status == Order.Status.PENDING]
     count = len(orders) - len(waiting)
     if count:

@@ -141,7 +141,7 @@ def addon_configure(request, offer_id: int):
         form.add_error("starts_at", str(exc))
         return _render_configure(request, switch, form, status=400)
     except (order_services.OrderError, InsufficientBalanceError) as exc:
-        return _render_configure(request, switch, form, status=409, error=str(exc))
+        return _render_configure(request, switch, form, status=409, error=exc)
     if _as_page(request):
         # Back to the offer's page, which shows the add-on as it is now.
         return redirect("selfcare:offer_detail", offer_id)
@@ -185,7 +185,9 @@ def order_confirm(request, order_id: int):
             code=form.cleaned_data["code"].strip(),
             actor_user=request.user,
         )
-    except (order_services.OrderError, InsufficientBalanceError) as exc:
+    except InsufficientBalanceError as exc:
+        return _render_code(request, order, form, status=409, error=exc)
+    except order_services.OrderError as exc:
         form.add_error("code", str(exc))
         return _render_code(request, order, form, status=409)
     offer_id = order.items.get().offer_id
@@ -286,5 +288,5 @@ def addon_change(request, instance_id: int):
             actor_user=request.user,
         )
     except (order_services.OrderError, InsufficientBalanceError) as exc:
-        return _render_change(request, instance, form, status=409, error=str(exc))
+        return _render_change(request, instance, form, status=409, error=exc)
     return render_switch(request, switch_get(request, offer.pk), announce=True)

@@ -47,24 +47,27 @@ def notification_retry_stuck_task() -> dict:
     return notification_retry_stuck()
 
 
-@shared_task
-def topup_settle_task(topup_id: int) -> None:
-    """Ask the payment gateway what became of a card top-up it did not answer for."""
-    from .services.topup import topup_settle_pending
+@shared_task(bind=True, max_retries=5)
+def event_dispatch_task(self, event_ids: list[int]) -> int:
+    """Hand a batch of new events to their subscribers (usage alerts, ...); a failure is retried,
+    and the stuck sweep publishes again what is still not dispatched."""
+    from .services.events import event_dispatch
 
-    topup_settle_pending(topup_id=topup_id)
-
-
-@shared_task
-def topup_settle_pending_task() -> int:
-    from .services.topup import topup_settle_pending_due
-
-    return topup_settle_pending_due()
+    try:
+        return event_dispatch(event_ids=event_ids)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 60)) from exc
 
 
 @shared_task
-def topup_auto_task(customer_id: int) -> None:
-    """Her balance fell below her auto top-up threshold: top her up from her saved card."""
-    from .services.auto_topup import auto_topup_run
+def event_dispatch_stuck_task() -> int:
+    from .services.events import event_dispatch_stuck
 
-    auto_topup_run(customer_id=customer_id)
+    return event_dispatch_stuck()
+
+
+@shared_task
+def contract_anniversary_record_task() -> int:
+    from .services.events import contract_anniversary_record
+
+    return contract_anniversary_record()

@@ -22,6 +22,7 @@ from selfcare.services import account_charge, notification_send
 from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
 from ..tasks import product_instance_activate_task
 from .order_steps import OrderError, lock_account_and_line, order_set_status
+from .product_events import product_purchased_record
 
 CODE_VALID_FOR = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -117,6 +118,7 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
             record.used_at = now
             record.save(update_fields=["used_at"])
             order.start()
+            product_purchased_record(order=order, instance=item.product_instance, at=now)
             order_set_status(
                 order=order,
                 from_status=Order.Status.PENDING,

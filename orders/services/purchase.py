@@ -31,6 +31,7 @@ from .order_steps import (
     order_set_status,
     order_start,
 )
+from .product_events import product_purchased_record
 
 # What eligibility reads of the offers a purchase's rules name: their id and name.
 RULES = [
@@ -260,6 +261,7 @@ def product_instance_purchase(
         order_start(order=order)
         if instance.status == ProductInstance.Status.PENDING_ACTIVE:
             job_publish_on_commit(product_instance_activate_task, instance.pk)
+        product_purchased_record(order=order, instance=instance, at=now)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ORDER_PLACED,

@@ -34,6 +34,7 @@ from ..tasks import (
     product_instance_renew_task,
     product_instance_start_task,
 )
+from .product_events import product_expiring_record
 
 
 def product_instance_expire_due(*, at: dt.datetime | None = None) -> int:
@@ -148,4 +149,5 @@ def product_instance_remind(*, product_instance_id: int, at: dt.datetime | None 
         template="addon_renewing_soon" if instance.renews else "addon_ending_soon",
         context=context,
     )
+    product_expiring_record(instance=instance, at=at or timezone.now())
     return True

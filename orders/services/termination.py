@@ -29,6 +29,7 @@ from .order_steps import (
     control_order_run,
     order_complete,
 )
+from .product_events import product_ended_record
 from .suspension import redundant_services_resume
 
 TERMINATION_FIELDS = ["status", "status_reason", "status_changed_at", "renews", "ends_at"]
@@ -293,6 +294,7 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
             summary=body,
             data={"product_instance_id": instance.pk},
         )
+        product_ended_record(instance=instance, at=now, switched_off=item is not None)
         notification_send(
             customer=instance.customer,
             template="addon_off" if item is not None else "addon_ended",

@@ -46,8 +46,7 @@ NOTIFICATION_TEMPLATES = (
     "gift_returned",
     "cart_shared",
     "promotion",
-    "topup_receipt",
-    "topup_auto_failed",
+    "usage_alert",
 )
 
 

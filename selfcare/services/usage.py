@@ -27,6 +27,7 @@ from catalog.policies import money_round
 from catalog.selectors import base_plan_map
 from selfcare.celery import app as celery_app
 from selfcare.jobs import job_publish_on_commit
+from selfcare.services.events import usage_events_record
 
 from ..models import (
     BYTES_PER_MB,
@@ -104,6 +105,9 @@ class IngestResult:
     rejected: list[Rejection] = field(default_factory=list)
     buckets: dict[int, BucketChange] = field(default_factory=dict)
     lines: dict[int, LineChange] = field(default_factory=dict)
+    # The batch positions (`UsageEvent.seq`) of the rated events that may have moved a line to
+    # another country or zone (every rated one, or a superset of the changes), for the events log.
+    located: set[int] = field(default_factory=set)
 
     def add(self, other: IngestResult) -> None:
         """Fold a later batch's result into this one (the command's running summary)."""
@@ -226,6 +230,8 @@ def usage_ingest(
             with transaction.atomic():
                 _rate(events=valid, result=result, fast=fast)
                 _out_of_bundle_charge(result=result, now=now or timezone.now())
+                # What changed for campaigns and alerts, in the same transaction (events.py).
+                usage_events_record(result=result, events=valid, now=now or timezone.now())
         except IntegrityError as exc:
             # Another feed committed one of these ids after this batch looked for ids seen
             # before: rated again from the start, those ids are seen and counted as duplicates.
@@ -282,6 +288,7 @@ def usage_rate_write(*, events: list[UsageEvent], result: IngestResult) -> None:
         result.buckets[bucket.pk] = BucketChange(
             bucket.pk, bucket.line_id, drawn, bucket.used, bucket.initial
         )
+    result.located.update(e.seq for e in events)
     for record in records:
         out_of_bundle_add(
             result=result, line_id=record.line_id, unit=record.unit, quantity=record.out_of_bundle
@@ -441,15 +448,6 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
                     )
                 )
     LedgerEntry.objects.bulk_create(entries)
-    # Imported here: auto top-up builds on the top-up services, which build on this module.
-    from .auto_topup import auto_topup_maybe_on_commit
-
-    for entry in entries:
-        below = entry.account.auto_topup_below
-        if below is not None and balances[entry.account.pk] < below:
-            auto_topup_maybe_on_commit(
-                customer_id=entry.account.customer_id, balance=balances[entry.account.pk]
-            )
     OutOfBundleTally.objects.bulk_create(new_tallies)
     _tallies_update([t for t in tallies.values() if t.line_id in result.lines])
     for bar in ServiceBar.objects.bulk_create(bars):

@@ -66,6 +66,18 @@ WHERE NOT b.suspended AND (
 )
 """
 
+# The events that may move a line to another country or zone, for the event log: the first and
+# last of each line's events, and those whose country or (given) zone differ from the one before.
+LOCATED = """
+SELECT seq FROM (
+    SELECT seq, country, zone, lag(country) OVER w AS prev_country, lag(zone) OVER w AS prev_zone,
+           lead(seq) OVER w AS next_seq
+    FROM usage_stage WINDOW w AS (PARTITION BY line_id ORDER BY at, seq)
+) s
+WHERE prev_country IS NULL OR next_seq IS NULL OR country <> prev_country
+   OR (zone <> '' AND zone <> prev_zone)
+"""
+
 LOCK_BUCKETS = """
 SELECT count(*) FROM (
     SELECT id FROM selfcare_bucket WHERE line_id IN (SELECT line_id FROM usage_stage)
@@ -165,6 +177,8 @@ def usage_rate_set_based(*, events: list[UsageEvent], result: IngestResult) -> N
             )
             seqs = {row[0] for row in cursor.fetchall()}
             usage_rate_write(events=[e for e in events if e.seq in seqs], result=result)
+        cursor.execute(LOCATED)
+        result.located.update(row[0] for row in cursor.fetchall())
         cursor.execute(LOCK_BUCKETS)
         cursor.execute(DRAW)
         cursor.execute(DRAW_BUCKETS)

@@ -236,7 +236,8 @@ def test_the_tap_costs_a_bounded_number_of_queries(
     for n in range(5):
         buy(customer, OfferFactory(price=Decimal("1.00")), key=f"other-{n}")
 
-    with django_assert_max_num_queries(20):  # and the helper finding her line, the savepoint
+    # and the helper finding her line, the savepoint, the event log's ProductPurchased
+    with django_assert_max_num_queries(21):
         buy(customer, data_offer, key="tap")
     instance = ProductInstance.objects.get(offer=data_offer)
     with django_assert_max_num_queries(16):  # with the savepoint of its transaction

@@ -183,7 +183,8 @@ def test_expiring_early_or_twice_does_nothing(
         product_instance_expire(product_instance_id=active_data.pk)
         product_instance_expire(product_instance_id=active_data.pk)
 
-    assert len(callbacks) == 2  # one deprovisioning job, then its "is off" message
+    # one deprovisioning job, then its ProductEnded's dispatch and its "has ended" message
+    assert len(callbacks) == 3
 
     active_data.refresh_from_db()
     assert active_data.status == "terminated"

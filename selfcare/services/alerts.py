@@ -1,0 +1,151 @@
+"""Usage alerts she sets: at which % of an allowance she is told, and how. The settings are
+written here (her, or an agent for her, each change in the setting's history); the alerts are
+sent by `alerts_send_for_events`, a subscriber of the event log (`selfcare.services.events`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import (
+    AlertSetting,
+    AlertSettingChange,
+    Bucket,
+    DomainEvent,
+    Line,
+    Notification,
+)
+from .events import BUCKET_THRESHOLDS
+from .messages import notification_send
+
+# Without a setting of hers: told at 80 % and 100 %, the way she prefers.
+DEFAULT_THRESHOLDS = (80, 100)
+MEDIUMS = ("", *Notification.Medium.values)
+
+
+class AlertSettingError(ValueError):
+    """What she asked for cannot be set; the message says why. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class AlertChoice:
+    """The alerts in force for a line (or one of its allowances): thresholds and medium ("" for
+    her preferred one), and whether they are her own choice or the default."""
+
+    thresholds: tuple[int, ...]
+    medium: str
+    chosen: bool
+
+
+def alert_choice_for(*, line: Line, bucket: Bucket | None = None) -> AlertChoice:
+    """The alerts in force: the allowance's own setting, else the line's, else the default."""
+    mine = Q(bucket__isnull=True) | (Q(bucket=bucket) if bucket is not None else Q(pk__in=[]))
+    settings = {s.bucket_id: s for s in AlertSetting.objects.filter(mine, line=line)}
+    setting = settings.get(bucket.pk if bucket is not None else None) or settings.get(None)
+    return _choice(setting)
+
+
+def _choice(setting: AlertSetting | None) -> AlertChoice:
+    if setting is None:
+        return AlertChoice(DEFAULT_THRESHOLDS, "", chosen=False)
+    return AlertChoice(tuple(setting.thresholds), setting.medium, chosen=True)
+
+
+def alert_setting_clean(*, thresholds, medium: str) -> tuple[list[int], str]:
+    """Her choice checked: thresholds among BUCKET_THRESHOLDS (none: no alerts), a known medium
+    or "" for her preferred one. Raises AlertSettingError."""
+    try:
+        chosen = sorted({int(t) for t in thresholds})
+    except (TypeError, ValueError) as exc:
+        raise AlertSettingError("Pick the alerts among 50 %, 80 % and 100 %.") from exc
+    if any(t not in BUCKET_THRESHOLDS for t in chosen):
+        raise AlertSettingError("Pick the alerts among 50 %, 80 % and 100 %.")
+    if medium not in MEDIUMS:
+        raise AlertSettingError("Pick how to be told: SMS, e-mail, in-app, or as you prefer.")
+    return chosen, medium
+
+
+def alert_setting_save(
+    *,
+    line: Line,
+    thresholds,
+    medium: str,
+    channel: str,
+    changed_by=None,
+    by_agent: bool = False,
+    bucket: Bucket | None = None,
+    at: dt.datetime | None = None,
+) -> AlertSetting:
+    """Set the alerts of `line` (or of one of its allowances, `bucket`): her thresholds and
+    medium, checked first (AlertSettingError: nothing changes). Writes a history row with who
+    changed it (her, or the agent `changed_by` when `by_agent`) if anything changed. Locks the
+    line, so two changes at once are applied one after the other."""
+    chosen, medium = alert_setting_clean(thresholds=thresholds, medium=medium)
+    if bucket is not None and bucket.line_id != line.pk:
+        raise AlertSettingError("That allowance is not on this line.")
+    at = at or timezone.now()
+    with transaction.atomic():
+        Line.objects.select_for_update(no_key=True).filter(pk=line.pk).first()
+        setting, created = AlertSetting.objects.get_or_create(
+            line=line, bucket=bucket, defaults={"thresholds": chosen, "medium": medium}
+        )
+        if not created and (setting.thresholds, setting.medium) == (chosen, medium):
+            return setting
+        setting.thresholds, setting.medium = chosen, medium
+        setting.save(update_fields=["thresholds", "medium", "updated_at"])
+        AlertSettingChange.objects.create(
+            setting=setting,
+            thresholds=chosen,
+            medium=medium,
+            channel=channel,
+            changed_by=changed_by,
+            by_agent=by_agent,
+            changed_at=at,
+        )
+    return setting
+
+
+def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
+    """The event log's subscriber: for each allowance crossing a threshold, a `usage_alert`
+    message if the alerts in force for it (its own setting, the line's, or the default) include
+    that threshold, by their medium or else the one she prefers. Runs in the dispatch's
+    transaction, which marks the events dispatched, so each is alerted once. Returns how many
+    messages were queued. Two queries, and one message's writes per alert."""
+    crossed = [e for e in events if e.kind == DomainEvent.Kind.BUCKET_THRESHOLD_CROSSED]
+    if not crossed:
+        return 0
+    settings = {
+        (s.line_id, s.bucket_id): s
+        for s in AlertSetting.objects.filter(line_id__in={e.line_id for e in crossed})
+    }
+    sent = 0
+    for event in crossed:
+        facts = event.facts
+        setting = settings.get((event.line_id, facts.get("bucket_id"))) or settings.get(
+            (event.line_id, None)
+        )
+        choice = _choice(setting)
+        if facts.get("threshold") not in choice.thresholds:
+            continue
+        notification_send(
+            customer=event.customer,
+            template="usage_alert",
+            medium=choice.medium or None,
+            context={
+                "threshold": facts["threshold"],
+                "bucket_name": facts["bucket_name"],
+                "unit": facts["unit"],
+                "remaining": max(facts["initial"] - facts["used"], 0),
+                "valid_until": (
+                    dt.datetime.fromisoformat(facts["valid_until"])
+                    if facts.get("valid_until")
+                    else None
+                ),
+            },
+        )
+        sent += 1
+    return sent

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from . import services
-from .models import LifecycleStatus, Offer, OfferTemplate, SalesChannel
+from .models import BasePlan, LifecycleStatus, Offer, OfferTemplate, SalesChannel
 from .policies import COMMERCIAL_FIELDS, offer_problems, terms_warnings
 
 POLICY_FIELDSETS = [
@@ -218,3 +218,33 @@ class OfferAdmin(admin.ModelAdmin):
                 self.message_user(request, str(exc), messages.WARNING)
             else:
                 self.message_user(request, f"“{offer.name}” is retired.", messages.SUCCESS)
+
+
+class BasePlanForm(forms.ModelForm):
+    class Meta:
+        model = BasePlan
+        fields = ["name", "currency", "rate_per_mb", "rate_per_minute", "rate_per_sms"]
+
+    def clean(self):
+        cleaned = super().clean()
+        rates = {name: cleaned.get(name) for name in self.Meta.fields if name.startswith("rate_")}
+        for field, problem in services.base_plan_problems(BasePlan(**rates)).items():
+            self.add_error(field, problem)
+        return cleaned
+
+
+@admin.register(BasePlan)
+class BasePlanAdmin(admin.ModelAdmin):
+    """Base plans and their out-of-bundle rates, which customers see on their dashboard and pay
+    for what no allowance covers. Product managers add and change them (as offers); nobody
+    deletes one here: lines name their plan, and a plan gone would be rated at the defaults."""
+
+    form = BasePlanForm
+    list_display = ["name", "currency", "rate_per_mb", "rate_per_minute", "rate_per_sms"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.base_plan_save(plan=obj)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import CatalogVersion, Offer, OfferTemplate, OfferTerms
+from .models import BasePlan, CatalogVersion, Offer, OfferTemplate, OfferTerms
 from .pack import TEMPLATE_PACK
 from .policies import COMMERCIAL_FIELDS, offer_problems
 
@@ -25,6 +25,35 @@ class OfferPublishError(Exception):
 
 class OfferTransitionError(Exception):
     pass
+
+
+class BasePlanError(Exception):
+    """The plan's rates cannot be saved as they are; `problems` says what to fix, per field."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+def base_plan_problems(plan: BasePlan) -> dict[str, str]:
+    """What is wrong with a plan's rates, by field: a rate is never negative."""
+    return {
+        name: "A rate cannot be negative (0 makes it free)."
+        for name in ("rate_per_mb", "rate_per_minute", "rate_per_sms")
+        if getattr(plan, name) is not None and getattr(plan, name) < 0
+    }
+
+
+@transaction.atomic
+def base_plan_save(*, plan: BasePlan) -> BasePlan:
+    """Save a product manager's base plan. Its rates apply to out-of-bundle use rated from the
+    next batch on, and her dashboard shows them at its next load; what was charged stays.
+    Raises BasePlanError, saving nothing, for a negative rate."""
+    problems = base_plan_problems(plan)
+    if problems:
+        raise BasePlanError(problems)
+    plan.save()
+    return plan
 
 
 def catalog_version_bump() -> None:

@@ -14,9 +14,14 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import LifecycleStatus, Offer, OfferTemplate
-from catalog.services import offer_create_from_template, offer_publish, offer_template_load_pack
-from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, Voucher
+from catalog.models import BasePlan, LifecycleStatus, Offer, OfferTemplate
+from catalog.services import (
+    base_plan_save,
+    offer_create_from_template,
+    offer_publish,
+    offer_template_load_pack,
+)
+from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, UsageRecord, Voucher
 from selfcare.services import customer_create, voucher_create
 
 DEMO_PASSWORD = "selfcare-demo"
@@ -61,6 +66,20 @@ VOUCHERS = [
     ("DEMO-10-2", "3333 4444 5555 6666", Decimal("10.00")),
     ("DEMO-20-1", "4444 5555 6666 7777", Decimal("20.00")),
 ]
+
+# The demo's base plans and their out-of-bundle rates (per MB, per minute, per SMS).
+BASE_PLANS = [
+    ("Family Bundle M", Decimal("0.0080"), Decimal("0.0800"), Decimal("0.0600")),
+    ("Prepaid Go", Decimal("0.0100"), Decimal("0.1000"), Decimal("0.0800")),
+]
+
+# What the demo's lines used over the 12 days of their plan's month so far, a day each, oldest
+# first, so her dashboard's chart has a history: MB of data (3,180 in all, as the plan's usage
+# bar says) and seconds of calls (95 minutes).
+USAGE_HISTORY = [
+    (180, 600), (320, 420), (210, 0), (400, 900), (150, 300), (260, 480),
+    (330, 720), (190, 0), (280, 660), (240, 540), (310, 480), (310, 600),
+]  # fmt: skip
 
 STAFF = [
     ("agent", "Alex Agent", ["Call-centre agents"]),
@@ -176,6 +195,13 @@ def demo_data_load() -> list[str]:
     created = []
     if offer_template_load_pack():
         created.append("offer templates")
+    for name, per_mb, per_minute, per_sms in BASE_PLANS:
+        if not BasePlan.objects.filter(name=name).exists():
+            plan = BasePlan(
+                name=name, rate_per_mb=per_mb, rate_per_minute=per_minute, rate_per_sms=per_sms
+            )
+            base_plan_save(plan=plan)
+            created.append(f"base plan {name}")
     today = timezone.localdate()
     for spec in CUSTOMERS:
         user, was_created = _user(spec["username"], spec["name"])
@@ -220,10 +246,11 @@ def demo_data_load() -> list[str]:
 
 
 def _base_plan_allowances(line) -> None:
-    """The base plan's monthly allowances, part used, so the dashboard shows real usage bars."""
+    """The base plan's monthly allowances, part used, so the dashboard shows real usage bars,
+    and the use that drew them, a day at a time (USAGE_HISTORY)."""
     now = timezone.now()
     month_end = now + dt.timedelta(days=18)
-    Bucket.objects.bulk_create(
+    data, minutes = Bucket.objects.bulk_create(
         [
             Bucket(
                 line=line,
@@ -245,3 +272,23 @@ def _base_plan_allowances(line) -> None:
             ),
         ]
     )
+    records = []
+    for n, (mb, seconds) in enumerate(USAGE_HISTORY):
+        at = now - dt.timedelta(days=len(USAGE_HISTORY) - n, hours=-6)
+        for service, bucket, quantity in (
+            (UsageRecord.Service.DATA, data, mb * BYTES_PER_MB),
+            (UsageRecord.Service.VOICE, minutes, seconds),
+        ):
+            if quantity:
+                records.append(
+                    UsageRecord(
+                        line=line,
+                        event_id=f"demo-{line.msisdn}-{service}-{n}",
+                        service=service,
+                        quantity=quantity,
+                        unit=bucket.unit,
+                        at=at,
+                        rated_against={str(bucket.pk): quantity},
+                    )
+                )
+    UsageRecord.objects.bulk_create(records)

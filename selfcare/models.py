@@ -67,6 +67,10 @@ class Account(models.Model):
     customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="account")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PREPAID)
     currency = models.CharField(max_length=3, default="EUR")
+    # Her auto top-up's threshold while it is on (its consent is `AutoTopUp`, which alone writes
+    # this copy): a charge reads it from the account row it already holds, so a purchase pays no
+    # query to learn whether it takes her below it.
+    auto_topup_below = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.customer} ({self.get_kind_display()})"
@@ -356,6 +360,8 @@ class Interaction(models.Model):
         MESSAGE_FAILED = "message_failed", "Message not delivered"
         LINK_CLICKED = "link_clicked", "Clicked a link"
         NOTE = "note", "Agent note"
+        TOP_UP = "top_up", "Topped up"
+        AUTO_TOP_UP = "auto_top_up", "Auto top-up changed"
 
     class Actor(models.TextChoices):
         CUSTOMER = "customer", "Customer"
@@ -489,6 +495,160 @@ class TrackedLink(models.Model):
 
     def __str__(self) -> str:
         return f"Link to {self.target}"
+
+
+class TopUp(FSMModelMixin, models.Model):
+    """Money she added to her balance, and for a card the payment attempt behind it: `pending`
+    while the gateway has not answered, then `succeeded` (credited on the ledger under
+    `top-up:<id>`), `declined` or `failed` (nothing charged). One per key per customer, so a
+    double submit is one top-up. A card is kept only as its brand, last 4 digits and the
+    gateway's token."""
+
+    class Method(models.TextChoices):
+        CARD = "card", "Card"
+        VOUCHER = "voucher", "Voucher"
+        AUTO = "auto", "Auto top-up"
+        AGENT = "agent", "Voucher by an agent"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        DECLINED = "declined", "Declined"
+        FAILED = "failed", "Failed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="top_ups")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    status = FSMField(max_length=10, choices=Status.choices, default=Status.PENDING, protected=True)
+    idempotency_key = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    gateway_reference = models.CharField(max_length=80, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    # The gateway's token for charging this card again (auto top-up); never the card's number.
+    card_token = models.CharField(max_length=80, blank=True)
+    voucher = models.OneToOneField(
+        "Voucher", null=True, blank=True, on_delete=models.PROTECT, related_name="top_up"
+    )
+    # The agent who applied it for her (method `agent`).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"], name="top_up_key_unique_per_customer"
+            ),
+            models.CheckConstraint(name="top_up_amount_positive", condition=Q(amount__gt=0)),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(status="pending"), name="top_up_pending_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount} ({self.status})"
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"top-up:{self.pk}"
+
+    @transition(field=status, source=Status.PENDING, target=Status.SUCCEEDED)
+    def succeed(self, *, at, reference: str = "") -> None:
+        self.completed_at = at
+        self.gateway_reference = reference or self.gateway_reference
+        self.error = ""
+
+    @transition(field=status, source=Status.PENDING, target=Status.DECLINED)
+    def decline(self, *, at, reason: str) -> None:
+        self.completed_at = at
+        self.error = reason[:255]
+
+    @transition(field=status, source=Status.PENDING, target=Status.FAILED)
+    def fail(self, *, at, reason: str) -> None:
+        self.completed_at = at
+        self.error = reason[:255]
+
+
+class Voucher(models.Model):
+    """A scratch card: its PIN is kept only as a keyed hash, and it is used once."""
+
+    pin_hash = models.CharField(max_length=64, unique=True)
+    # What is printed beside the PIN, to talk about a card without its PIN.
+    serial = models.CharField(max_length=20, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    valid_until = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers_used"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["serial"]
+        constraints = [
+            models.CheckConstraint(name="voucher_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="voucher_used_together",
+                condition=Q(used_by__isnull=True, used_at__isnull=True)
+                | Q(used_by__isnull=False, used_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Voucher {self.serial} ({self.amount})"
+
+
+class VoucherPinFailure(models.Model):
+    """A wrong PIN typed for a customer: a few an hour, then vouchers are locked for her."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="voucher_pin_failures"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["customer", "at"])]
+
+    def __str__(self) -> str:
+        return f"Wrong voucher PIN for {self.customer_id} at {self.at}"
+
+
+class AutoTopUp(models.Model):
+    """Her consent to auto top-up: when her balance falls below `threshold`, add `amount` from
+    the saved card (a gateway token from one of her card top-ups), at most a few times a month.
+    Turning it on or off is in her history."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="auto_top_up")
+    enabled = models.BooleanField(default=False)
+    threshold = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    card_token = models.CharField(max_length=80)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="auto_top_up_amounts_positive",
+                condition=Q(threshold__gt=0, amount__gt=0),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Auto top-up of {self.customer} ({'on' if self.enabled else 'off'})"
 
 
 # The event log and usage alerts live in their own module; imported here so they are this app's.

@@ -1,13 +1,27 @@
 """Reads of the customer domain that are more than a `get`."""
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Q, Sum, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from catalog.policies import money_round
 
-from .models import Account, AutoTopUp, Bucket, Customer, Interaction, Line, TopUp
+from .models import (
+    Account,
+    AutoTopUp,
+    Bucket,
+    Customer,
+    Interaction,
+    LedgerEntry,
+    Line,
+    TopUp,
+    UsageRecord,
+)
 
 
 def account_balance(*, account: Account) -> Decimal:
@@ -65,6 +79,71 @@ def bucket_list_current(*, line: Line, at: dt.datetime) -> list[Bucket]:
         Bucket.objects.filter(line=line, valid_from__lte=at)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
         .order_by("valid_until", "id")
+    )
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    """Her use on one day (operator's time zone): service -> quantity in its unit (bytes,
+    seconds, messages); a service she did not use that day is absent."""
+
+    day: dt.date
+    used: dict[str, int]
+
+
+def usage_list_daily(*, line: Line, at: dt.datetime, days: int = 30) -> list[UsageDay]:
+    """Her use on each of the `days` days up to `at`'s (today included), oldest first, every
+    day there even without use. One query, summed by the database per day and service."""
+    today = timezone.localdate(at)
+    first = today - dt.timedelta(days=days - 1)
+    rows = (
+        UsageRecord.objects.filter(
+            line=line, at__gte=timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+        )
+        .annotate(day=TruncDate("at"))
+        .values("day", "service")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    used = defaultdict(dict)
+    for row in rows:
+        if row["day"] <= today:
+            used[row["day"]][row["service"]] = row["total"]
+    return [
+        UsageDay(day=day, used=used.get(day, {}))
+        for day in (first + dt.timedelta(days=n) for n in range(days))
+    ]
+
+
+@dataclass(frozen=True)
+class AccountMoney:
+    balance: Decimal
+    # What out-of-bundle use was charged since the 1st of `at`'s month (operator's time zone).
+    out_of_bundle_this_month: Decimal
+
+
+# The ledger reference of every out-of-bundle charge starts so (selfcare.services.usage).
+OUT_OF_BUNDLE_REFERENCE = "usage:"
+
+
+def account_money_get(*, account: Account, at: dt.datetime) -> AccountMoney:
+    """Her balance and her out-of-bundle spend this calendar month, in one query."""
+    month_start = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate(at).replace(day=1), dt.time.min)
+    )
+    out_of_bundle = Q(
+        kind=LedgerEntry.Kind.CHARGE,
+        reference__startswith=OUT_OF_BUNDLE_REFERENCE,
+        created_at__gte=month_start,
+    )
+    totals = account.entries.aggregate(
+        balance=Sum("amount"), out_of_bundle=Sum("amount", filter=out_of_bundle)
+    )
+    return AccountMoney(
+        balance=money_round(totals["balance"] or Decimal(0), currency=account.currency),
+        out_of_bundle_this_month=money_round(
+            abs(totals["out_of_bundle"] or Decimal(0)), currency=account.currency
+        ),
     )
 
 

@@ -260,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.service_bar_retry_stuck_task",
         "schedule": STUCK_SWEEP_SECONDS,
     },
+    "settle-pending-top-ups": {
+        "task": "selfcare.tasks.topup_settle_pending_task",
+        "schedule": 60.0,
+    },
     "remind-product-instances-ending-soon": {
         "task": "orders.tasks.product_instance_remind_due_task",
         "schedule": 300.0,
@@ -290,6 +294,21 @@ ACTIVATION_RETRY_BACKOFF_SECONDS = env.int("ACTIVATION_RETRY_BACKOFF_SECONDS", d
 # stuck sweep. Longer than a network call may take (the adapter's timeout): a job still talking
 # to the network would otherwise get a twin (harmless, but a second call).
 PENDING_DEADLINE_SECONDS = env.int("PENDING_DEADLINE_SECONDS", default=15)
+
+# --- Top-up ---------------------------------------------------------------------------------------
+# The payment gateway (dotted path; see selfcare/payments.py for the simulated one's test cards).
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="selfcare.payments.SimulatedPaymentGateway")
+# What one top-up may be, in the operator's currency, and the amounts the portal offers first.
+TOPUP_MIN_AMOUNT = env.str("TOPUP_MIN_AMOUNT", default="1.00")
+TOPUP_MAX_AMOUNT = env.str("TOPUP_MAX_AMOUNT", default="100.00")
+TOPUP_PRESETS = env.list("TOPUP_PRESETS", default=["5.00", "10.00", "20.00"])
+# Auto top-up: at most this many a calendar month (operator's time zone) per customer.
+AUTO_TOPUP_MAX_PER_MONTH = env.int("AUTO_TOPUP_MAX_PER_MONTH", default=3)
+# Wrong voucher PINs a customer may type in an hour before vouchers are locked for her.
+VOUCHER_MAX_WRONG_PINS = env.int("VOUCHER_MAX_WRONG_PINS", default=5)
+# A card top-up whose gateway did not answer is settled (the gateway asked what became of it)
+# once it is this old, by a sweep every minute.
+TOPUP_PENDING_SETTLE_SECONDS = env.int("TOPUP_PENDING_SETTLE_SECONDS", default=60)
 
 # --- Notifications --------------------------------------------------------------------------------
 # The backend that carries each medium (dotted paths; see selfcare/notifications.py). Embedded:

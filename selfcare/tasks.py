@@ -47,6 +47,29 @@ def notification_retry_stuck_task() -> dict:
     return notification_retry_stuck()
 
 
+@shared_task
+def topup_settle_task(topup_id: int) -> None:
+    """Ask the payment gateway what became of a card top-up it did not answer for."""
+    from .services.topup import topup_settle_pending
+
+    topup_settle_pending(topup_id=topup_id)
+
+
+@shared_task
+def topup_settle_pending_task() -> int:
+    from .services.topup import topup_settle_pending_due
+
+    return topup_settle_pending_due()
+
+
+@shared_task
+def topup_auto_task(customer_id: int) -> None:
+    """Her balance fell below her auto top-up threshold: top her up from her saved card."""
+    from .services.auto_topup import auto_topup_run
+
+    auto_topup_run(customer_id=customer_id)
+
+
 @shared_task(bind=True, max_retries=5)
 def event_dispatch_task(self, event_ids: list[int]) -> int:
     """Hand a batch of new events to their subscribers (usage alerts, ...); a failure is retried,

@@ -63,6 +63,11 @@ def account_charge(
         if below is not None and balance - amount < below:
             # Her auto top-up: the charge took her below her threshold (once committed).
             auto_topup_maybe_on_commit(customer_id=account.customer_id, balance=balance - amount)
+        # The event log's BalanceLow, if it takes her below LOW_BALANCE_THRESHOLD.
+        balance_low_record(
+            account=account, before=balance, after=balance - amount, entry_id=entry.pk,
+            at=entry.created_at,
+        )  # fmt: skip
     return entry
 
 
@@ -167,6 +172,7 @@ from .auto_topup import (  # noqa: E402
     auto_topup_run,
     auto_topup_set,
 )
+from .events import balance_low_record, event_record, events_record  # noqa: E402
 from .messages import (  # noqa: E402
     NOTIFICATION_TEMPLATES,
     notification_deliver,
@@ -218,7 +224,10 @@ __all__ = [
     "auto_topup_maybe_on_commit",
     "auto_topup_run",
     "auto_topup_set",
+    "balance_low_record",
     "customer_create",
+    "event_record",
+    "events_record",
     "interaction_record",
     "notification_deliver",
     "notification_fail",

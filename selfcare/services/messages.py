@@ -47,6 +47,8 @@ NOTIFICATION_TEMPLATES = (
     "cart_shared",
     "promotion",
     "usage_alert",
+    "topup_receipt",
+    "topup_auto_failed",
 )
 
 

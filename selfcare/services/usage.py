@@ -448,6 +448,15 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
                     )
                 )
     LedgerEntry.objects.bulk_create(entries)
+    # Imported here: auto top-up builds on the top-up services, which build on this module.
+    from .auto_topup import auto_topup_maybe_on_commit
+
+    for entry in entries:
+        below = entry.account.auto_topup_below
+        if below is not None and balances[entry.account.pk] < below:
+            auto_topup_maybe_on_commit(
+                customer_id=entry.account.customer_id, balance=balances[entry.account.pk]
+            )
     OutOfBundleTally.objects.bulk_create(new_tallies)
     _tallies_update([t for t in tallies.values() if t.line_id in result.lines])
     for bar in ServiceBar.objects.bulk_create(bars):

@@ -83,3 +83,35 @@ def test_the_demo_campaign_loads_once():
     assert demo_campaigns_load() == ["Summer data promotion"]
     assert demo_campaigns_load() == []
     assert Campaign.objects.get().offer.code == "summer-data-20gb"
+
+
+def test_the_demo_plans_have_their_rates_and_her_chart_a_history_matching_her_usage_bars():
+    from django.db.models import Sum
+
+    from catalog.models import BasePlan
+    from selfcare.models import Bucket, UsageRecord
+
+    demo_data_load()
+
+    assert sorted(
+        BasePlan.objects.values_list("name", "rate_per_mb", "rate_per_minute", "rate_per_sms")
+    ) == [
+        ("Family Bundle M", Decimal("0.0080"), Decimal("0.0800"), Decimal("0.0600")),
+        ("Prepaid Go", Decimal("0.0100"), Decimal("0.1000"), Decimal("0.0800")),
+    ]
+    line = Customer.objects.get(user__username="stacy").lines.get()
+    for bucket in Bucket.objects.filter(line=line):
+        drawn = UsageRecord.objects.filter(line=line, unit=bucket.unit).aggregate(
+            total=Sum("quantity")
+        )["total"]
+        assert drawn == bucket.used
+    # a product manager's change survives the next load
+    BasePlan.objects.filter(name="Prepaid Go").update(rate_per_mb=Decimal("0.0200"))
+    demo_data_load()
+    assert BasePlan.objects.get(name="Prepaid Go").rate_per_mb == Decimal("0.0200")
+    assert pm_may_change_plans()
+
+
+def pm_may_change_plans() -> bool:
+    pm = authenticate(username="pm", password=DEMO_PASSWORD)
+    return pm.has_perm("catalog.change_baseplan") and not pm.has_perm("catalog.delete_baseplan")

@@ -34,7 +34,7 @@ from selfcare.services.events import (
     event_dispatch_stuck,
     event_record,
 )
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, OfferFactory
 from tests.orders.helpers import buy
 from tests.selfcare.test_usage import bucket, event
 
@@ -184,6 +184,31 @@ def test_an_out_of_bundle_charge_taking_the_balance_below_the_threshold_records_
         "threshold": "2.00",
         "currency": "EUR",
     }
+
+
+def test_a_purchase_taking_the_balance_below_the_threshold_records_it_once(settings):
+    settings.LOW_BALANCE_THRESHOLD = "2.00"
+    customer = CustomerFactory(balance=Decimal("12.00"))
+    offer = OfferFactory(price=Decimal("10.50"))
+
+    order = buy(customer, offer)
+    buy(customer, offer)  # a replay of the same tap: no second charge, no second event
+
+    assert [e.facts["balance"] for e in DomainEvent.objects.filter(kind=Kind.BALANCE_LOW)] == [
+        "1.50"
+    ]
+    assert events(Kind.PRODUCT_PURCHASED) == [
+        (Kind.PRODUCT_PURCHASED, f"order:{order.pk}:purchased")
+    ]
+
+
+def test_a_charge_that_stays_above_the_threshold_records_no_balance_low(settings):
+    settings.LOW_BALANCE_THRESHOLD = "2.00"
+    customer = CustomerFactory(balance=Decimal("12.00"))
+
+    buy(customer, OfferFactory(price=Decimal("10.00")))  # exactly €2.00 left: not below
+
+    assert events(Kind.BALANCE_LOW) == []
 
 
 # Add-ons

@@ -9,15 +9,28 @@ register = template.Library()
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 
 
+def _amount(amount: Decimal, currency: str, places: int) -> str:
+    sign = "-" if amount < 0 else ""
+    symbol = SYMBOLS.get(currency)
+    value = f"{abs(amount):,.{places}f}"
+    return f"{sign}{symbol}{value}" if symbol else f"{sign}{currency} {value}"
+
+
 @register.filter
 def money(amount: Decimal | None, currency: str = "EUR") -> str:
     """€6.13, -€2.00; unknown currencies as "CHF 6.13"."""
     if amount is None:
         return ""
-    sign = "-" if amount < 0 else ""
-    symbol = SYMBOLS.get(currency)
-    value = f"{abs(amount):,.2f}"
-    return f"{sign}{symbol}{value}" if symbol else f"{sign}{currency} {value}"
+    return _amount(amount, currency, 2)
+
+
+@register.filter
+def rate(amount: Decimal | None, currency: str = "EUR") -> str:
+    """A price per unit, to as many decimals as it has, at least two: €0.10, €0.008 (`money`
+    would say €0.01 for that)."""
+    if amount is None:
+        return ""
+    return _amount(amount, currency, max(2, -amount.normalize().as_tuple().exponent))
 
 
 @register.filter

@@ -1,25 +1,31 @@
-"""Her dashboard: balance, allowances and the add-ons she has."""
+"""Her dashboard: balance and out-of-bundle spend, her plan's rates, allowances, her use of the
+last 30 days, and the add-ons she has."""
 
 from django.shortcuts import render
 from django.utils import timezone
 
+from catalog.selectors import base_plan_get
 from orders.selectors import addon_switch_list_owned
-from selfcare.selectors import bucket_list_current, customer_balance
+from selfcare.selectors import account_money_get, bucket_list_current, usage_list_daily
 
 from .common import customer_required
 
 
 @customer_required
 def dashboard(request):
-    customer, line = request.customer, request.line
+    customer, line, now = request.customer, request.line, timezone.now()
+    money = account_money_get(account=customer.account, at=now)
     return render(
         request,
         "selfcare/dashboard/page.html",
         {
             "customer": customer,
             "line": line,
-            "balance": customer_balance(customer=customer),
-            "buckets": bucket_list_current(line=line, at=timezone.now()),
+            "balance": money.balance,
+            "out_of_bundle_this_month": money.out_of_bundle_this_month,
+            "plan": base_plan_get(name=line.base_plan),
+            "buckets": bucket_list_current(line=line, at=now),
+            "usage_days": usage_list_daily(line=line, at=now),
             "switches": addon_switch_list_owned(line=line),
         },
     )

@@ -653,3 +653,6 @@ class AutoTopUp(models.Model):
 
 # The event log and usage alerts live in their own module; imported here so they are this app's.
 from .models_events import AlertSetting, AlertSettingChange, DomainEvent  # noqa: E402, F401
+
+# Sign-in codes and reset links (selfcare/auth.py, selfcare/services/signin.py).
+from .models_signin import SignInCode  # noqa: E402, F401

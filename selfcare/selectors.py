@@ -22,6 +22,7 @@ from .models import (
     TopUp,
     UsageRecord,
 )
+from .phones import msisdn_normalise
 
 
 def account_balance(*, account: Account) -> Decimal:
@@ -186,3 +187,42 @@ def topup_saved_card_get(*, customer: Customer):
 def auto_topup_get(*, customer: Customer):
     """Her auto top-up setting, or None if she never set one."""
     return AutoTopUp.objects.filter(customer=customer).first()
+
+
+def login_is_email(login: str) -> bool:
+    """Whether a login is an e-mail address (else a number or a username)."""
+    return "@" in (login or "")
+
+
+def customer_get_by_msisdn(*, msisdn: str) -> Customer | None:
+    """The customer whose home line (`line_get_home`) is `msisdn` (E.164 digits), or None: her
+    own number, active or suspended, never a Travel Line nor a terminated line."""
+    line = (
+        Line.objects.select_related("customer__user")
+        .filter(msisdn=msisdn, temporary=False)
+        .exclude(status=Line.Status.TERMINATED)
+        .first()
+    )
+    if line is None:
+        return None
+    home = line_get_home(customer=line.customer)
+    return line.customer if home is not None and home.pk == line.pk else None
+
+
+def customer_get_by_email(*, email: str) -> Customer | None:
+    """The one customer with this e-mail address (any case), or None: an address two customers
+    share names neither."""
+    found = list(Customer.objects.select_related("user").filter(email__iexact=email.strip())[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def customer_get_by_login(*, login: str) -> Customer | None:
+    """The customer a login names: an e-mail address, or a mobile number in any spelling (see
+    selfcare/phones.py). The one rule for signing in, codes and password resets."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    if login_is_email(login):
+        return customer_get_by_email(email=login)
+    msisdn = msisdn_normalise(login)
+    return customer_get_by_msisdn(msisdn=msisdn) if msisdn else None

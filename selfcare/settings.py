@@ -5,6 +5,7 @@ Everything that differs between a laptop, CI and production comes from environme
 transport under `var/`, so `make run` needs no server.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Brute-force lockout on every sign-in (portal, console, admin): "Signing in" below.
+    "axes",
     "rest_framework",
     "django_htmx",
     "template_partials",
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the portal's "Too many wrong tries" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "selfcare.urls"
@@ -130,6 +135,37 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "selfcare:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Signing in -----------------------------------------------------------------------------------
+# Axes first: it refuses a locked-out login before any backend checks it. Then her mobile number
+# (any spelling) or e-mail and password, a one-time code by SMS, and usernames (staff).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "selfcare.auth.PhoneOrEmailBackend",
+    "selfcare.auth.SignInCodeBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Numbers typed without a country code are read as this country's (ISO 3166 alpha-2).
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="PT")
+# The header the proxy in front sets to the client's address (e.g. HTTP_X_REAL_IP), for the
+# lockout and the code rate limits; empty: the connection's own address (no proxy).
+CLIENT_IP_HEADER = env("DJANGO_CLIENT_IP_HEADER", default="")
+# A password-reset link by e-mail works this long (seconds), and once.
+PASSWORD_RESET_TIMEOUT = env.int("DJANGO_PASSWORD_RESET_TIMEOUT", default=3600)
+# django-axes: after LOGIN_FAILURE_LIMIT wrong passwords or codes for one account (however its
+# login is spelt) or from one address, further tries are refused for LOGIN_COOLOFF_MINUTES
+# after the last wrong one. Unlock: admin's "Access attempts", or `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "selfcare.auth.login_key"
+AXES_CLIENT_IP_CALLABLE = "selfcare.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "selfcare.portal.views.auth.locked_out"
+# A try while locked out does not restart the cool-off: "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# What the attempt records never keep in clear.
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "new_password1", "new_password2"]
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 # The operator's time zone: "until 04:00" and calendar months are counted in it.

@@ -76,7 +76,7 @@ def _signed_in_page(browser: Browser, base_url: str, viewport: dict) -> Iterator
         ),
     )
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(DEMO_USERNAME)
+    page.get_by_label("Mobile number or e-mail").fill(DEMO_USERNAME)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/$"))

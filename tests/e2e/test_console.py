@@ -37,7 +37,7 @@ def test_the_agent_finds_her_as_he_types_and_puts_an_offer_in_her_cart(browser, 
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto("/backoffice/")
-        page.get_by_label("Username").fill("alex")
+        page.get_by_label("Mobile number or e-mail").fill("alex")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         expect(page).to_have_url(re.compile(r"/backoffice/$"))

@@ -25,7 +25,7 @@ def _new_page(browser: Browser, base_url: str, errors: list[str]) -> Page:
 def _log_in(page: Page, username: str) -> None:
     from orders.demo import DEMO_PASSWORD
 
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Mobile number or e-mail").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
 

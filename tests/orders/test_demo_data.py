@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
+from django.test import RequestFactory
 
 from catalog.models import Offer
 from orders.demo import DEMO_PASSWORD, demo_data_load
@@ -9,6 +10,11 @@ from selfcare.models import Customer, LedgerEntry
 from selfcare.selectors import customer_balance
 
 pytestmark = pytest.mark.django_db
+
+
+def authenticate(**credentials):
+    """Sign in as the login page does: with its request (the lockout needs the client's)."""
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_the_demo_data_has_the_readmes_users_and_offers():

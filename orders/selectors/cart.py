@@ -17,6 +17,7 @@ from catalog.models import Offer, SalesChannel
 from catalog.options import configuration, options_validate
 from catalog.policies import channel_price
 from selfcare.models import Customer
+from selfcare.phones import msisdn_format
 
 from ..models import Cart, CartItem, ProductInstance
 from .pricing import offer_price
@@ -175,7 +176,7 @@ def _owned_offer_ids(items: list[CartItem]) -> dict[int, set[int]]:
 def _item_problem(*, item: CartItem, context, at: dt.datetime) -> str:
     offer = item.offer
     if offer.pk in context.owned_offer_ids:
-        return f"already on for {item.line.msisdn}."
+        return f"already on for {msisdn_format(item.line.msisdn)}."
     decision = offer_decide(offer=offer, context=context)
     if not decision.eligible:
         return " ".join(decision.reasons)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from catalog.eligibility import offer_decide
 from catalog.models import Offer
 from selfcare.models import Account, Customer, Interaction, Line
+from selfcare.phones import msisdn_format
 from selfcare.selectors import line_get_home
 from selfcare.services import interaction_record, notification_send
 
@@ -135,7 +136,7 @@ def cart_item_add(
     now = timezone.now()
     context = customer_context_build(customer=customer, line=line, channel=channel, at=now)
     if offer.pk in context.owned_offer_ids:
-        raise CartError(f"{offer.name} is already on for {line.msisdn}.")
+        raise CartError(f"{offer.name} is already on for {msisdn_format(line.msisdn)}.")
     decision = offer_decide(offer=offer, context=context)
     if not decision.eligible:
         raise CartError(" ".join(decision.reasons))

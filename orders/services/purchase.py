@@ -11,6 +11,7 @@ from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Line
+from selfcare.phones import msisdn_format
 from selfcare.services import (
     account_balance_check,
     account_charge,
@@ -188,7 +189,8 @@ def product_instance_purchase(
     now = timezone.now()
     offer = Offer.objects.prefetch_related(*RULES).get(pk=offer_id)
     if line.status != Line.Status.ACTIVE:
-        raise NotEligibleError([f"Line {line.msisdn} is {line.get_status_display().lower()}."])
+        status = line.get_status_display().lower()
+        raise NotEligibleError([f"Line {msisdn_format(line.msisdn)} is {status}."])
     context = customer_context_build(customer=customer, line=line, channel=channel, at=now)
     if offer.pk in context.owned_offer_ids:
         raise AlreadyOwnedError(f"{offer.name} is already on.")

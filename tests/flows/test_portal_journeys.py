@@ -31,7 +31,7 @@ def test_stacy_logs_in_and_sees_her_line_balance_and_allowances(login):
 
     assert response.status_code == 200
     assert "Hello, Stacy Martin" in response.text
-    assert "351910000001" in response.text
+    assert "+351 910 000 001" in response.text
     assert '<span id="balance">€30.00</span>' in response.text
     assert "1.9 GB left of 5 GB" in response.text  # 5120 - 3180 MB of plan data
     assert re.search(rf'<progress max="{5120 * MB}"\s+value="{3180 * MB}"', response.text)

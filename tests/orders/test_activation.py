@@ -12,6 +12,7 @@ from orders.services import product_instance_activate, product_instance_fail_act
 from orders.tasks import product_instance_activate_task
 from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, LedgerEntry, Notification
+from selfcare.phones import msisdn_format
 from selfcare.selectors import customer_balance
 from tests.factories import OfferFactory
 from tests.orders.helpers import buy
@@ -71,7 +72,7 @@ def test_activation_makes_it_active_grants_allowances_completes_the_order_and_te
         "sms",
         instance.line.msisdn,
         "Data 15GB is active",
-        f"Data 15GB is now active on {instance.line.msisdn} until {until}.",
+        f"Data 15GB is now active on {msisdn_format(instance.line.msisdn)} until {until}.",
         "sent",
     )
     assert len(callbacks) == 1  # the notification leaves after commit

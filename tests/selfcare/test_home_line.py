@@ -47,7 +47,7 @@ def test_a_temporary_line_is_never_her_home_even_when_it_came_first(client, agen
     assert line_get_home(customer=customer) == home
     assert line_get_home(user=customer.user) == home
     client.force_login(customer.user)
-    assert "351960000777" in client.get("/").text
+    assert "+351 960 000 777" in client.get("/").text
     cart_item_add(customer=customer, offer_id=offer.pk, channel="portal")
     assert CartItem.objects.get().line == home
     CartItem.objects.all().delete()
@@ -68,7 +68,7 @@ def test_a_suspended_home_line_is_still_hers_and_nothing_goes_to_her_travel_line
     assert line_get_home(user=customer.user).pk == home_id
     # She still sees her own line, and cannot add to her cart for it, nor for her travel line.
     client.force_login(customer.user)
-    assert "351960000111" in client.get("/").text
+    assert "+351 960 000 111" in client.get("/").text
     response = client.post(f"/cart/add/{offer.pk}/")
     assert response.status_code == 409
     assert NO_ACTIVE_LINE in response.text
@@ -103,7 +103,7 @@ def test_with_every_own_line_terminated_she_still_sees_her_first(client, offer):
 
     assert line_get_home(customer=customer) == first
     client.force_login(customer.user)
-    assert "351960000333" in client.get("/").text
+    assert "+351 960 000 333" in client.get("/").text
     with pytest.raises(CartError, match=NO_ACTIVE_LINE):
         cart_item_add(customer=customer, offer_id=offer.pk, channel="portal")
 

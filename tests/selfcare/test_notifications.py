@@ -96,7 +96,7 @@ def test_a_message_is_plain_text_nothing_is_html_escaped(customer):
     message = send(customer, context={"offer_name": "TV & Games 'Plus'", "msisdn": "351960000001"})
 
     assert message.subject == "TV & Games 'Plus' is active"
-    assert message.body == "TV & Games 'Plus' is now active on 351960000001."
+    assert message.body == "TV & Games 'Plus' is now active on +351 960 000 001."
 
 
 def test_an_unknown_template_is_refused_and_nothing_is_written(customer):
@@ -219,7 +219,7 @@ def test_the_console_backend_logs_the_message_and_it_is_recorded_as_sent(custome
         delivered = notification_deliver(notification_id=message.pk)
 
     assert [r.getMessage() for r in caplog.records] == [
-        f"SMS to {line.msisdn}: Data 15GB is active — Data 15GB is now active on 351960000001."
+        f"SMS to {line.msisdn}: Data 15GB is active — Data 15GB is now active on +351 960 000 001."
     ]
     assert (delivered.status, delivered.attempts, delivered.error) == ("sent", 1, "")
     assert delivered.sent_at is not None
@@ -246,7 +246,7 @@ def test_the_file_backend_writes_exactly_one_json_line_per_message(
         "template": "addon_active",
         "campaign_id": None,
         "subject": "Data 15GB is active",
-        "body": "Data 15GB is now active on 351960000001.",
+        "body": "Data 15GB is now active on +351 960 000 001.",
     }
     second = send(customer, context={"offer_name": "Games Club", "msisdn": line.msisdn})
     notification_deliver(notification_id=second.pk)
@@ -278,7 +278,7 @@ def test_the_email_backend_sends_through_djangos_mail(mailoutbox, settings):
     assert [(m.subject, m.body, m.to, m.from_email) for m in mailoutbox] == [
         (
             "Data 15GB is active",
-            "Data 15GB is now active on 351960000001.",
+            "Data 15GB is now active on +351 960 000 001.",
             ["ana@example.com"],
             "Selfcare Mobile <noreply@example.com>",
         )
@@ -385,7 +385,7 @@ def test_the_gateway_gets_to_from_and_text_with_a_bearer_token(customer, line, g
     assert request["json"] == {
         "to": line.msisdn,
         "from": "Selfcare",
-        "text": "Data 15GB is now active on 351960000001.",
+        "text": "Data 15GB is now active on +351 960 000 001.",
     }
     assert (delivered.status, delivered.attempts, delivered.error) == ("sent", 1, "")
     assert messages_recorded(customer) == [("message_sent", "SMS sent: Data 15GB is active")]

@@ -7,6 +7,7 @@ from django import template
 from django.utils import dateformat, timezone
 
 from orders.models import ProductInstance
+from selfcare.phones import msisdn_format
 
 register = template.Library()
 
@@ -48,8 +49,8 @@ def switch_note(switch) -> str:
     instance = switch.instance
     if switch.is_gift_waiting:
         return (
-            f"Waiting for {instance.options.get('friend_msisdn')} to accept; it comes back "
-            "to you if not accepted within 7 days."
+            f"Waiting for {msisdn_format(instance.options.get('friend_msisdn'))} to accept; it "
+            "comes back to you if not accepted within 7 days."
         )
     if switch.state == Status.SCHEDULED and instance.starts_at:
         return f"Starts {when(instance.starts_at)}."

@@ -59,6 +59,7 @@ system-deps:
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/events.py
 
 # Not in CI: kills the worker and restarts the Redis on 127.0.0.1:6379 (bench/README.md, "Faults").
 bench-faults: install-dev

@@ -25,8 +25,19 @@ from orders.selectors import (
     offer_needs_input,
     product_instance_actions,
 )
-from selfcare.models import Bucket, Channel, Customer, Interaction, Line, Notification
+from selfcare.models import (
+    AlertSettingChange,
+    Bucket,
+    Channel,
+    Customer,
+    DomainEvent,
+    Interaction,
+    Line,
+    Notification,
+)
 from selfcare.selectors import customer_balance, interaction_list_for_customer, line_get_home
+from selfcare.selectors_alerts import alert_change_list, alert_choice_for, event_list_for_customer
+from selfcare.services.alerts import AlertChoice
 
 SEARCH_LIMIT = 20
 # A query made only of these is a phone number, typed the way people type them.
@@ -132,6 +143,12 @@ class Customer360:
     orders: tuple[Order, ...]
     notifications: tuple[Notification, ...]
     interactions: tuple[Interaction, ...]
+    # The event log's latest facts about her (a list of its own beside her history), and the
+    # usage alerts of her home line with their latest changes.
+    events: tuple[DomainEvent, ...] = ()
+    alert_line: Line | None = None
+    alert_choice: AlertChoice | None = None
+    alert_changes: tuple[AlertSettingChange, ...] = ()
 
     @property
     def currency(self) -> str:
@@ -205,7 +222,7 @@ def customer_360(*, customer: Customer, at: dt.datetime, history: int = 100) -> 
     history on every channel (internal notes included). A fixed number of queries."""
     cart = cart_get_open(customer=customer)
     lines = _lines_with_allowances(customer=customer, at=at)
-    home = line_get_home(customer=customer)
+    home = alert_line = line_get_home(customer=customer)
     if home is not None and home.status != Line.Status.ACTIVE:
         home = None  # suspended: nothing can be added to her cart for it
     products = ProductInstance.objects.filter(customer=customer).select_related("offer", "line")
@@ -232,4 +249,8 @@ def customer_360(*, customer: Customer, at: dt.datetime, history: int = 100) -> 
         interactions=tuple(
             interaction_list_for_customer(customer=customer, public=False, limit=history)
         ),
+        events=tuple(event_list_for_customer(customer=customer)),
+        alert_line=alert_line,
+        alert_choice=alert_choice_for(line=alert_line) if alert_line else None,
+        alert_changes=tuple(alert_change_list(line=alert_line)) if alert_line else (),
     )

@@ -1,6 +1,7 @@
 """The call-centre agent console: find a customer, see everything about her, act for her."""
 
 from .addons import addon_cancel, addon_resume, addon_suspend
+from .alerts import alerts_set
 from .cart import cart_add, cart_add_offer, cart_configure, cart_remove, cart_share
 from .common import agent_required
 from .customers import customer_detail, note_add
@@ -12,6 +13,7 @@ __all__ = [
     "addon_resume",
     "addon_suspend",
     "agent_required",
+    "alerts_set",
     "cart_add",
     "cart_add_offer",
     "cart_configure",

@@ -2,7 +2,18 @@ from django.urls import path
 
 from selfcare import converters  # noqa: F401 (registers <id:...>)
 
-from .views import account, activity, addons, cart, controls, dashboard, inbox, offers, topup
+from .views import (
+    account,
+    activity,
+    addons,
+    alerts,
+    cart,
+    controls,
+    dashboard,
+    inbox,
+    offers,
+    topup,
+)
 
 app_name = "selfcare"
 
@@ -35,6 +46,8 @@ urlpatterns = [
     path("orders/<id:order_id>/confirm/", controls.order_confirm, name="order_confirm"),
     path("orders/<id:order_id>/resend-code/", controls.order_resend_code, name="order_resend_code"),
     path("account/", account.account_history, name="account"),
+    path("account/alerts/", alerts.alerts, name="alerts"),
+    path("account/location/", alerts.location_consent, name="location_consent"),
     path("gifts/", account.gifts, name="gifts"),
     path("topup/", topup.topup_page, name="topup"),
     path("topup/card/", topup.topup_card, name="topup_card"),

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ..models import (
@@ -40,16 +39,18 @@ class AlertChoice:
     medium: str
     chosen: bool
 
+    @property
+    def on(self) -> bool:
+        return bool(self.thresholds)
 
-def alert_choice_for(*, line: Line, bucket: Bucket | None = None) -> AlertChoice:
-    """The alerts in force: the allowance's own setting, else the line's, else the default."""
-    mine = Q(bucket__isnull=True) | (Q(bucket=bucket) if bucket is not None else Q(pk__in=[]))
-    settings = {s.bucket_id: s for s in AlertSetting.objects.filter(mine, line=line)}
-    setting = settings.get(bucket.pk if bucket is not None else None) or settings.get(None)
-    return _choice(setting)
+    @property
+    def options(self) -> list[tuple[int, bool]]:
+        """Each threshold one may choose, and whether this choice has it."""
+        return [(t, t in self.thresholds) for t in BUCKET_THRESHOLDS]
 
 
-def _choice(setting: AlertSetting | None) -> AlertChoice:
+def alert_choice_from(setting: AlertSetting | None) -> AlertChoice:
+    """What a setting (or none: the default) means."""
     if setting is None:
         return AlertChoice(DEFAULT_THRESHOLDS, "", chosen=False)
     return AlertChoice(tuple(setting.thresholds), setting.medium, chosen=True)
@@ -128,7 +129,7 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
         setting = settings.get((event.line_id, facts.get("bucket_id"))) or settings.get(
             (event.line_id, None)
         )
-        choice = _choice(setting)
+        choice = alert_choice_from(setting)
         if facts.get("threshold") not in choice.thresholds:
             continue
         notification_send(

@@ -27,6 +27,7 @@ ROUTES = {
     "addon_resume": ("post", 400),
     "addon_cancel": ("get", 200),
     "topup_voucher_apply": ("post", 400),
+    "alerts_set": ("post", 400),
 }
 
 

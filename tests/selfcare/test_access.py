@@ -49,6 +49,8 @@ ROUTES = {
     "order_confirm": (POST, "order"),
     "order_resend_code": (POST, "order"),
     "account": (GET, None),
+    "alerts": (GET, None),
+    "location_consent": (POST, None),
     "gifts": (GET, None),
     "gift_accept": (POST, "gift"),
     "topup": (GET, None),

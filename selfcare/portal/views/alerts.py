@@ -1,0 +1,84 @@
+"""Her usage alerts (at which % of an allowance, and how she is told) and her location
+consent. Both work without JavaScript; with it, the alerts' effect in words follows her choice
+as she makes it."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from selfcare.models import Channel
+from selfcare.portal.alert_forms import AlertSettingForm, LocationConsentForm
+from selfcare.selectors_alerts import alert_change_list, alert_choice_for
+from selfcare.services.alerts import AlertChoice, AlertSettingError, alert_setting_save
+from selfcare.services.consents import customer_location_consent_set
+
+from .common import customer_required
+
+PAGE = "selfcare/alerts/page.html"
+
+
+def _context(request, form, *, preview: AlertChoice | None = None) -> dict:
+    line = request.line
+    return {
+        "customer": request.customer,
+        "line": line,
+        "form": form,
+        "current": alert_choice_for(line=line),
+        "preview": preview,
+        "changes": alert_change_list(line=line),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def alerts(request):
+    """GET: the form as set. POST `preview` (the no-JavaScript button, or htmx on each change):
+    the effect in words, nothing saved. POST: saved, with her as who changed it."""
+    line = request.line
+    if request.method == "GET":
+        current = alert_choice_for(line=line)
+        form = AlertSettingForm(
+            initial={"thresholds": list(current.thresholds), "medium": current.medium}
+        )
+        return render(request, PAGE, _context(request, form))
+    form = AlertSettingForm(request.POST)
+    if not form.is_valid():
+        return render(request, PAGE, _context(request, form), status=400)
+    choice = AlertChoice(
+        tuple(form.cleaned_data["thresholds"]), form.cleaned_data["medium"], chosen=True
+    )
+    if "preview" in request.POST:
+        if request.htmx:
+            return render(
+                request, f"{PAGE}#effect", {"choice": choice, "customer": request.customer}
+            )
+        return render(request, PAGE, _context(request, form, preview=choice))
+    try:
+        alert_setting_save(
+            line=line,
+            thresholds=choice.thresholds,
+            medium=choice.medium,
+            channel=Channel.PORTAL,
+            changed_by=request.user,
+        )
+    except AlertSettingError as exc:
+        form.add_error(None, str(exc))
+        return render(request, PAGE, _context(request, form), status=400)
+    messages.success(request, "Saved: your usage alerts are as shown.")
+    return redirect("selfcare:alerts")
+
+
+@require_POST
+@customer_required
+def location_consent(request):
+    form = LocationConsentForm(request.POST)
+    form.is_valid()  # a checkbox: absent is "no"
+    consent = bool(form.cleaned_data.get("location_consent"))
+    customer_location_consent_set(customer=request.customer, consent=consent)
+    messages.success(
+        request,
+        "Saved: we use the network area your phone is in."
+        if consent
+        else "Saved: we do not use the network area your phone is in.",
+    )
+    return redirect("selfcare:account")

@@ -57,7 +57,7 @@ def test_on_a_phone_without_javascript_the_chart_and_its_figures_are_there(brows
     )
     page = context.new_page()
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(DEMO_USERNAME)
+    page.get_by_label("Mobile number or e-mail").fill(DEMO_USERNAME)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto("/")

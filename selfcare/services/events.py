@@ -19,10 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -223,6 +225,20 @@ def balance_low_record(
 # The usage feed
 
 
+class _LinePlace(NamedTuple):
+    """What the events of a rated batch need of a line, read as values (no model instances: a
+    batch touches thousands of lines)."""
+
+    customer_id: int
+    location_consent: bool
+    last_country: str
+    last_zone: str
+    located_at: dt.datetime | None
+    account_id: int | None
+    account_kind: str | None
+    currency: str | None
+
+
 def usage_events_record(*, result, events: list, now: dt.datetime) -> list[int]:
     """Record what a rated batch changed, inside its transaction (the caller holds the
     accounts', lines' and allowances' locks): each allowance crossing 50, 80 or 100 % used (all
@@ -245,15 +261,36 @@ def usage_events_record(*, result, events: list, now: dt.datetime) -> list[int]:
     )
     if not line_ids:
         return []
-    lines = {
-        line.pk: line
-        for line in Line.objects.filter(pk__in=line_ids).select_related("customer__account")
-    }
+    lines = _lines_places(line_ids)
     rows = _bucket_rows(result=result, lines=lines, last_at=last_at)
     rows += _out_of_bundle_rows(result=result, lines=lines, last_at=last_at)
     rows += _balance_rows(result=result, lines=lines, now=now)
     rows += _location_rows(rated=rated, lines=lines)
     return events_record(rows=rows, at=now)
+
+
+def _lines_places(line_ids: set[int]) -> dict[int, _LinePlace]:
+    """The lines of `line_ids`, with their customer's consent and account, in one query. On
+    PostgreSQL the ids go as one array: `pk__in` with a list makes a parameter per id (9,000 a
+    batch), which psycopg takes longer to bind than the database to answer."""
+    ids = list(line_ids)
+    match = (
+        RawSQL("SELECT unnest(%s::bigint[])", [ids]) if connection.vendor == "postgresql" else ids
+    )
+    return {
+        pk: _LinePlace(*place)
+        for pk, *place in Line.objects.filter(pk__in=match).values_list(
+            "pk",
+            "customer_id",
+            "customer__location_consent",
+            "last_country",
+            "last_zone",
+            "located_at",
+            "customer__account__id",
+            "customer__account__kind",
+            "customer__account__currency",
+        )
+    }
 
 
 def _crossed(before: int, after: int, initial: int) -> list[int]:
@@ -273,7 +310,8 @@ def _bucket_rows(*, result, lines, last_at) -> list[EventRow]:
         "pk", "line_id", "name", "unit", "valid_until"
     ):
         change, crossed = crossing[bucket.pk]
-        line = lines[change.line_id]
+        line_id = change.line_id
+        line = lines[line_id]
         facts = {
             "bucket_id": bucket.pk,
             "bucket_name": bucket.name,
@@ -282,7 +320,7 @@ def _bucket_rows(*, result, lines, last_at) -> list[EventRow]:
             "initial": change.initial,
             "valid_until": bucket.valid_until.isoformat() if bucket.valid_until else None,
         }
-        at = last_at[line.pk]
+        at = last_at[line_id]
         for threshold in crossed:
             rows.append(
                 EventRow(
@@ -291,7 +329,7 @@ def _bucket_rows(*, result, lines, last_at) -> list[EventRow]:
                     f"bucket:{bucket.pk}:{threshold}",
                     at,
                     {**facts, "threshold": threshold},
-                    line.pk,
+                    line_id,
                 )
             )
         if 100 in crossed:
@@ -302,7 +340,7 @@ def _bucket_rows(*, result, lines, last_at) -> list[EventRow]:
                     f"bucket:{bucket.pk}:depleted",
                     at,
                     facts,
-                    line.pk,
+                    line_id,
                 )
             )
     return rows
@@ -330,16 +368,21 @@ def _out_of_bundle_rows(*, result, lines, last_at) -> list[EventRow]:
     return rows
 
 
-def _balance_rows(*, result, lines, now) -> list[EventRow]:
+def _balance_rows(*, result, lines: dict[int, _LinePlace], now) -> list[EventRow]:
     """Balances the batch's out-of-bundle charges took below the threshold: the balance now and
     what was charged give the balance before."""
     charged: dict[int, Decimal] = defaultdict(Decimal)
-    accounts = {}
+    accounts: dict[int, Account] = {}
     for line_id, change in result.lines.items():
-        if change.charged > 0:
-            account = lines[line_id].customer.account
-            accounts[account.pk] = account
-            charged[account.pk] += change.charged
+        line = lines[line_id]
+        if change.charged > 0 and line.account_id is not None:
+            accounts[line.account_id] = Account(
+                pk=line.account_id,
+                customer_id=line.customer_id,
+                kind=line.account_kind,
+                currency=line.currency,
+            )
+            charged[line.account_id] += change.charged
     if not accounts:
         return []
     rows = []
@@ -361,7 +404,7 @@ def _balance_rows(*, result, lines, now) -> list[EventRow]:
     return rows
 
 
-def _location_rows(*, rated: list, lines: dict[int, Line]) -> list[EventRow]:
+def _location_rows(*, rated: list, lines: dict[int, _LinePlace]) -> list[EventRow]:
     """Walk each line's rated events in time order from its last known place: a country other
     than the last one is roaming started (none when back home); a zone other than the last one
     is a zone entered, only for a customer who consented (and only then is a zone kept). Events
@@ -372,7 +415,7 @@ def _location_rows(*, rated: list, lines: dict[int, Line]) -> list[EventRow]:
     rows, changed = [], []
     for line_id, line_events in per_line.items():
         line = lines[line_id]
-        consent = line.customer.location_consent
+        consent = line.location_consent
         country, zone, located_at = line.last_country, line.last_zone, line.located_at
         for e in sorted(line_events, key=lambda e: (e.at, e.seq)):
             if located_at is not None and e.at < located_at:
@@ -403,33 +446,32 @@ def _location_rows(*, rated: list, lines: dict[int, Line]) -> list[EventRow]:
                 zone = e.zone
             located_at = e.at
         if (country, zone, located_at) != (line.last_country, line.last_zone, line.located_at):
-            line.last_country, line.last_zone, line.located_at = country, zone, located_at
-            changed.append(line)
+            changed.append((line_id, country, zone, located_at))
     _lines_locate(changed)
     return rows
 
 
-def _lines_locate(lines: list[Line]) -> None:
-    """Save the lines' last country, zone and time. On PostgreSQL one UPDATE from arrays:
-    `bulk_update` builds a CASE per row, which PostgreSQL walks for every row it updates, so a
-    batch touching 9,000 lines took over a minute (the usage benchmark's 10,000-event batches)."""
+def _lines_locate(places: list[tuple[int, str, str, dt.datetime | None]]) -> None:
+    """Save the lines' last country, zone and time (`places`: id, country, zone, time). On
+    PostgreSQL one UPDATE from arrays: `bulk_update` builds a CASE per row, which PostgreSQL
+    walks for every row it updates, so a batch touching 9,000 lines took over a minute (the
+    usage benchmark's 10,000-event batches)."""
+    if not places:
+        return
     if connection.vendor != "postgresql":
-        Line.objects.bulk_update(lines, ["last_country", "last_zone", "located_at"])
+        Line.objects.bulk_update(
+            [Line(pk=pk, last_country=c, last_zone=z, located_at=at) for pk, c, z, at in places],
+            ["last_country", "last_zone", "located_at"],
+        )
         return
-    if not lines:
-        return
+    ids, countries, zones, times = (list(column) for column in zip(*places, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE selfcare_line l"
             " SET last_country = v.country, last_zone = v.zone, located_at = v.at"
             " FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[])"
             " AS v(id, country, zone, at) WHERE l.id = v.id",
-            [
-                [line.pk for line in lines],
-                [line.last_country for line in lines],
-                [line.last_zone for line in lines],
-                [line.located_at for line in lines],
-            ],
+            [ids, countries, zones, times],
         )
 
 

@@ -26,6 +26,7 @@ from ..models import (
     Account,
     Channel,
     Customer,
+    DomainEvent,
     Interaction,
     LedgerEntry,
     ServiceBar,
@@ -41,6 +42,7 @@ from ..payments import (
 )
 from ..selectors import account_balance
 from ..tasks import topup_settle_task
+from .events import balance_low_record, event_record
 from .messages import notification_send
 from .usage import out_of_bundle_settle, service_bar_lift
 
@@ -130,14 +132,24 @@ def _bars_lift_covered(*, customer: Customer, topup: TopUp, at: dt.datetime) -> 
     lifted = []
     available = account_balance(account=customer.account)
     for bar in bars:
+        reference = f"{topup.ledger_reference}:owed:{bar.pk}"
         paid = out_of_bundle_settle(
-            line=bar.line,
-            service=bar.service,
-            available=available,
-            reference=f"{topup.ledger_reference}:owed:{bar.pk}",
+            line=bar.line, service=bar.service, available=available, reference=reference
         )
         if paid is None:
             continue
+        if paid:
+            # A charge like any other: BalanceLow if it takes her below LOW_BALANCE_THRESHOLD.
+            entry_id, charged_at = LedgerEntry.objects.values_list("pk", "created_at").get(
+                reference=reference
+            )
+            balance_low_record(
+                account=customer.account,
+                before=available,
+                after=available - paid,
+                entry_id=entry_id,
+                at=charged_at,
+            )
         available -= paid
         service_bar_lift(line=bar.line, service=bar.service, now=at)
         lifted.append(bar.service)
@@ -146,7 +158,9 @@ def _bars_lift_covered(*, customer: Customer, topup: TopUp, at: dt.datetime) -> 
 
 def topup_complete(*, topup: TopUp, at: dt.datetime, reference: str = "", token: str = "") -> None:
     """Credit a locked pending top-up and everything that goes with it, in the caller's
-    transaction: her account is locked (as a purchase locks it) before the balance moves."""
+    transaction: her account is locked (as a purchase locks it) before the balance moves.
+    Records `TopUpCompleted` (once per top-up) and, when paying what her bars owe takes her
+    below LOW_BALANCE_THRESHOLD, `BalanceLow`, in that transaction."""
     # Imported here: the package re-exports this module, so importing it at the top would be
     # an import circle.
     from . import account_credit, interaction_record
@@ -178,6 +192,7 @@ def topup_complete(*, topup: TopUp, at: dt.datetime, reference: str = "", token:
         },
         **_customer_actor(topup),
     )
+    balance = account_balance(account=customer.account)
     notification_send(
         customer=customer,
         template="topup_receipt",
@@ -185,12 +200,26 @@ def topup_complete(*, topup: TopUp, at: dt.datetime, reference: str = "", token:
             "top_up": topup,
             "amount": topup.amount,
             "currency": topup.currency,
-            "balance": account_balance(account=customer.account),
+            "balance": balance,
             "lifted": [ServiceBar.Service(s).label for s in lifted],
             "auto": getattr(customer, "auto_top_up", None),
         },
     )
-    # The domain event log (TopUpCompleted) is recorded here once it lands.
+    event_record(
+        kind=DomainEvent.Kind.TOP_UP_COMPLETED,
+        customer_id=customer.pk,
+        cause=f"top-up:{topup.pk}:completed",
+        occurred_at=at,
+        facts={
+            "top_up_id": topup.pk,
+            "method": topup.method,
+            "channel": topup.channel,
+            "amount": str(topup.amount),
+            "currency": topup.currency,
+            "balance": str(balance),
+            "bars_lifted": lifted,
+        },
+    )
 
 
 # By card

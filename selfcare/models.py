@@ -251,12 +251,14 @@ class OutOfBundleTally(models.Model):
     """What a line used beyond its allowances, per unit (bytes of data, seconds of voice, SMS),
     and what of it was charged. The charge is worked out on the running total, rounded once, so
     a million tiny events cost exactly what their sum costs; what the balance could not pay is
-    the rounded total less `charged`."""
+    the rounded total less `charged` and `waived`."""
 
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="out_of_bundle")
     unit = models.CharField(max_length=10, choices=Bucket.Unit.choices)
     quantity = models.PositiveBigIntegerField(default=0)
     charged = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # What her limits (stop, or the monthly cap) let go uncharged: neither charged nor owed.
+    waived = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
         constraints = [
@@ -274,13 +276,21 @@ SERVICE_BAR_UNSYNCED = Q(lifted_at__isnull=True, network_barred_at__isnull=True)
 
 
 class ServiceBar(models.Model):
-    """A service the network was told to bar on a line (her balance could not pay its out-of-
-    bundle use), until it is lifted (after a top-up). One open bar per line and service."""
+    """A service the network was told to bar on a line, until it is lifted: her balance could
+    not pay its out-of-bundle use (lifted after a top-up), she asked to stop when her allowance
+    is used up (lifted when she turns it off or a new allowance arrives), or her monthly spend
+    cap was reached (lifted at the month's start or when she raises it). One open bar per line
+    and service."""
 
     class Service(models.TextChoices):
         DATA = "data", "Data"
         VOICE = "voice", "Voice"
         SMS = "sms", "SMS"
+
+    class Cause(models.TextChoices):
+        BALANCE = "balance", "Balance too low"
+        STOP = "stop", "Allowance used up (she asked to stop)"
+        SPEND_CAP = "spend_cap", "Monthly spend limit reached"
 
     # The bar that stops each unit's use.
     FOR_UNIT = {
@@ -292,6 +302,7 @@ class ServiceBar(models.Model):
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="bars")
     service = models.CharField(max_length=10, choices=Service.choices)
     reason = models.CharField(max_length=200)
+    cause = models.CharField(max_length=10, choices=Cause.choices, default=Cause.BALANCE)
     barred_at = models.DateTimeField()
     lifted_at = models.DateTimeField(null=True, blank=True)
     # When the network confirmed each: a job run twice makes no second call.
@@ -653,6 +664,9 @@ class AutoTopUp(models.Model):
 
 # The event log and usage alerts live in their own module; imported here so they are this app's.
 from .models_events import AlertSetting, AlertSettingChange, DomainEvent  # noqa: E402, F401
+
+# The limits she sets on out-of-bundle use (selfcare/services/limits.py).
+from .models_limits import UsageLimit, UsageLimitChange  # noqa: E402, F401
 
 # Sign-in codes and reset links (selfcare/auth.py, selfcare/services/signin.py).
 from .models_signin import SignInCode  # noqa: E402, F401

@@ -32,6 +32,8 @@ class DomainEvent(models.Model):
         CONTRACT_ANNIVERSARY = "ContractAnniversary", "Contract anniversary"
         ROAMING_STARTED = "RoamingStarted", "Roaming started"
         ZONE_ENTERED = "ZoneEntered", "Zone entered"
+        SPEND_CAP_NEAR = "SpendCapNear", "Monthly spend limit nearly reached"
+        SPEND_CAP_REACHED = "SpendCapReached", "Monthly spend limit reached"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     customer = models.ForeignKey(

@@ -309,6 +309,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "selfcare.tasks.event_dispatch_stuck_task",
         "schedule": STUCK_SWEEP_SECONDS,
     },
+    # Bars a monthly spend cap made, lifted when the month starts (operator's time zone): one
+    # cheap query when there is nothing to lift.
+    "lift-spend-cap-bars": {
+        "task": "selfcare.tasks.spend_cap_bars_lift_due_task",
+        "schedule": 300.0,
+    },
     # Daily, just after midnight in the operator's time zone (CELERY_TIMEZONE); a missed day is
     # caught up by the next run.
     "record-contract-anniversaries": {

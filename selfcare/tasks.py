@@ -48,6 +48,14 @@ def notification_retry_stuck_task() -> dict:
 
 
 @shared_task
+def spend_cap_bars_lift_due_task() -> int:
+    """The month's start: the bars her monthly spend cap made are lifted."""
+    from .services.limits import spend_cap_bars_lift_due
+
+    return spend_cap_bars_lift_due()
+
+
+@shared_task
 def topup_settle_task(topup_id: int) -> None:
     """Ask the payment gateway what became of a card top-up it did not answer for."""
     from .services.topup import topup_settle_pending

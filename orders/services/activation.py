@@ -10,6 +10,7 @@ from catalog.policies import period_end
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, Interaction
 from selfcare.services import account_credit, interaction_record, notification_send
+from selfcare.services.limits import limit_bars_lift_for_allowances
 
 from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
@@ -102,7 +103,7 @@ def buckets_grant(instance: ProductInstance, *, at, ends_at) -> list[Bucket]:
         allowances.append(
             (Bucket.Unit.BYTES, offer.service_scope, offer.service_data_mb * BYTES_PER_MB, label)
         )
-    return Bucket.objects.bulk_create(
+    granted = Bucket.objects.bulk_create(
         Bucket(
             line=instance.line,
             name=f"{offer.name} {label}",
@@ -116,6 +117,9 @@ def buckets_grant(instance: ProductInstance, *, at, ends_at) -> list[Bucket]:
         for unit, scope, amount, label in allowances
         if amount
     )
+    # A "stop when used up" bar ends when an allowance of its unit arrives.
+    limit_bars_lift_for_allowances(buckets=granted)
+    return granted
 
 
 def product_instance_activate(*, product_instance_id: int) -> ProductInstance | None:

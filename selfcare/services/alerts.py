@@ -115,10 +115,15 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
     message if the alerts in force for it (its own setting, the line's, or the default) include
     that threshold, by their medium or else the one she prefers. Runs in the dispatch's
     transaction, which marks the events dispatched, so each is alerted once. Returns how many
-    messages were queued. Two queries, and one message's writes per alert."""
+    messages were queued. Two queries, and one message's writes per alert. Her spend-cap
+    warnings go out here too (`limits.spend_cap_alerts_send`)."""
+    # Imported here: limits builds on the rating, which this module's package imports first.
+    from .limits import spend_cap_alerts_send
+
+    capped = spend_cap_alerts_send(events=events)
     crossed = [e for e in events if e.kind == DomainEvent.Kind.BUCKET_THRESHOLD_CROSSED]
     if not crossed:
-        return 0
+        return capped
     settings = {
         (s.line_id, s.bucket_id): s
         for s in AlertSetting.objects.filter(line_id__in={e.line_id for e in crossed})
@@ -149,4 +154,4 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
             },
         )
         sent += 1
-    return sent
+    return sent + capped

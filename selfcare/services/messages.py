@@ -50,6 +50,7 @@ NOTIFICATION_TEMPLATES = (
     "cart_shared",
     "promotion",
     "usage_alert",
+    "spend_cap_alert",
     "topup_receipt",
     "topup_auto_failed",
 )

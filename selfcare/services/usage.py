@@ -27,7 +27,7 @@ from catalog.policies import money_round
 from catalog.selectors import base_plan_map
 from selfcare.celery import app as celery_app
 from selfcare.jobs import job_publish_on_commit
-from selfcare.services.events import usage_events_record
+from selfcare.services.events import events_record, usage_events_record
 
 from ..models import (
     BYTES_PER_MB,
@@ -377,13 +377,28 @@ def _price(plan, unit: str, quantity: int) -> Decimal:
 
 
 UNIT_WORDS = {Bucket.Unit.BYTES: "data", Bucket.Unit.SECONDS: "calls", Bucket.Unit.MESSAGES: "SMS"}
+# The bars her limits make: lifted by the limits' own rules, never by a top-up.
+LIMIT_CAUSES = (ServiceBar.Cause.STOP, ServiceBar.Cause.SPEND_CAP)
+BAR_REASONS = {
+    ServiceBar.Cause.BALANCE: "Balance too low for out-of-bundle {what}",
+    ServiceBar.Cause.STOP: "Allowance used up: she asked to stop, not to pay for {what}",
+    ServiceBar.Cause.SPEND_CAP: "Monthly out-of-bundle limit reached ({what})",
+}
 
 
 def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
     """Charge each line's new out-of-bundle use at its plan's rates, on the running total per
-    unit rounded once; what a prepaid balance cannot pay stays owed and bars the service."""
+    unit rounded once, within her limits (`selfcare.services.limits`): with "stop when my
+    allowance is used up" none of it is charged and the service is barred; with a monthly cap
+    it is charged up to the cap and the service barred once the cap is reached, her warnings
+    recorded as events. What her limits let go is `waived` (neither charged nor owed). What a
+    prepaid balance cannot pay stays owed and bars the service. Runs under the lines' locks
+    (the rating's), so two batches near a cap are charged one after the other."""
     if not result.lines:
         return
+    # Imported here: the limits' lifts build on this module's bar sync.
+    from .limits import spend_cap_rows, spend_this_month, usage_limits_map
+
     lines = {
         line.pk: line
         for line in Line.objects.filter(pk__in=result.lines).select_related("customer__account")
@@ -404,24 +419,46 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
             "line_id", "service"
         )
     )
+    limits = usage_limits_map(line_ids=result.lines)
+    capped = [pk for pk, limit in limits.items() if limit.monthly_cap is not None]
+    spent = spend_this_month(line_ids=capped, at=now)
     batch = uuid.uuid4().hex[:12]
-    entries, new_tallies, bars = [], [], []
+    entries, new_tallies, bars, warnings = [], [], [], []
     for line_id, change in sorted(result.lines.items()):
         line = lines[line_id]
         account = line.customer.account
+        plan = plans[line.base_plan]
+        limit = limits.get(line_id)
+        stop = limit is not None and limit.stop_when_used_up
+        cap = limit.monthly_cap if limit is not None else None
         for unit, quantity in sorted(change.out_of_bundle.items()):
             tally = tallies.get((line_id, unit))
             if tally is None:
                 tally = OutOfBundleTally(line_id=line_id, unit=unit)
                 new_tallies.append(tally)
+            # Owed before this batch (what a balance could not pay), then this batch's cost.
+            before = money_round(_price(plan, unit, tally.quantity), currency=account.currency)
+            owed = before - tally.charged - tally.waived
             tally.quantity += quantity
-            total = money_round(
-                _price(plans[line.base_plan], unit, tally.quantity), currency=account.currency
-            )
-            due = total - tally.charged
+            total = money_round(_price(plan, unit, tally.quantity), currency=account.currency)
+            new = total - before
+            cause = None
+            if stop:
+                allowed, cause = Decimal("0.00"), ServiceBar.Cause.STOP
+            elif cap is not None:
+                room = max(cap - spent[line_id] - owed, Decimal("0.00"))
+                allowed = min(new, room)
+                if new >= room:
+                    cause = ServiceBar.Cause.SPEND_CAP
+            else:
+                allowed = new
+            tally.waived += new - allowed
+            due = owed + allowed
             payable = due
+            if cap is not None:
+                payable = min(payable, max(cap - spent[line_id], Decimal("0.00")))
             if account.kind == Account.Kind.PREPAID:
-                payable = min(due, max(balances.get(account.pk, Decimal(0)), Decimal(0)))
+                payable = min(payable, max(balances.get(account.pk, Decimal(0)), Decimal(0)))
             if payable > 0:
                 entries.append(
                     LedgerEntry(
@@ -435,18 +472,29 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
                 balances[account.pk] = balances.get(account.pk, Decimal(0)) - payable
                 tally.charged += payable
                 change.charged += payable
+                if cap is not None:
+                    spent[line_id] += payable
+            if cause is None and payable < due:
+                cause = ServiceBar.Cause.BALANCE
             service = ServiceBar.FOR_UNIT[unit]
-            if payable < due and (line_id, service) not in open_bars:
+            if cause is not None and (line_id, service) not in open_bars:
                 open_bars.add((line_id, service))
                 change.barred.append(service)
                 bars.append(
                     ServiceBar(
                         line_id=line_id,
                         service=service,
+                        cause=cause,
                         barred_at=now,
-                        reason=f"Balance too low for out-of-bundle {UNIT_WORDS[unit]}",
+                        reason=BAR_REASONS[cause].format(what=UNIT_WORDS[unit]),
                     )
                 )
+        if cap is not None:
+            warnings.extend(
+                spend_cap_rows(
+                    line=line, cap=cap, spent=spent[line_id], at=now, currency=account.currency
+                )
+            )
     LedgerEntry.objects.bulk_create(entries)
     # Imported here: auto top-up builds on the top-up services, which build on this module.
     from .auto_topup import auto_topup_maybe_on_commit
@@ -461,23 +509,31 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
     _tallies_update([t for t in tallies.values() if t.line_id in result.lines])
     for bar in ServiceBar.objects.bulk_create(bars):
         _bar_sync_on_commit(bar)
+    if warnings:
+        events_record(rows=warnings, at=now)
 
 
 def _tallies_update(tallies: list[OutOfBundleTally]) -> None:
     """Save the tallies' new totals. On PostgreSQL one UPDATE from arrays: `bulk_update` builds
     a CASE per row in Python, which cost more than the rest of the charge on a large batch."""
     if connection.vendor != "postgresql":
-        OutOfBundleTally.objects.bulk_update(tallies, ["quantity", "charged"])
+        OutOfBundleTally.objects.bulk_update(tallies, ["quantity", "charged", "waived"])
         return
     if not tallies:
         return
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE selfcare_outofbundletally t"
-            " SET quantity = v.quantity, charged = v.charged"
-            " FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(id, quantity, charged)"
+            " SET quantity = v.quantity, charged = v.charged, waived = v.waived"
+            " FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[])"
+            " AS v(id, quantity, charged, waived)"
             " WHERE t.id = v.id",
-            [[t.pk for t in tallies], [t.quantity for t in tallies], [t.charged for t in tallies]],
+            [
+                [t.pk for t in tallies],
+                [t.quantity for t in tallies],
+                [t.charged for t in tallies],
+                [t.waived for t in tallies],
+            ],
         )
 
 
@@ -488,11 +544,13 @@ def _bar_sync_on_commit(bar: ServiceBar) -> None:
 
 @transaction.atomic
 def service_bar_lift(*, line: Line, service: str, now: dt.datetime | None = None) -> bool:
-    """Lift the open bar on `line`'s `service` (after a top-up) and, on commit, tell the network.
-    Returns False if nothing was barred. Locks the bar's row; safe to call twice."""
+    """Lift the open bar her balance caused on `line`'s `service` (after a top-up) and, on
+    commit, tell the network. Returns False if nothing was barred, or if her limits barred it
+    (money does not lift those: `selfcare.services.limits`). Locks the bar's row; safe to call
+    twice."""
     bar = (
         ServiceBar.objects.select_for_update()
-        .filter(line=line, service=service, lifted_at__isnull=True)
+        .filter(line=line, service=service, lifted_at__isnull=True, cause=ServiceBar.Cause.BALANCE)
         .first()
     )
     if bar is None:
@@ -509,8 +567,12 @@ def out_of_bundle_settle(
     """Pay what `line`'s out-of-bundle use barred as `service` still owes (what the balance could
     not pay when it was rated), if `available` covers it: one charge under `reference`, and the
     tally marked paid. Returns what was charged (zero when nothing was owed), or None when
-    `available` is not enough (nothing written). The caller holds her account's lock; this
-    locks the tally."""
+    `available` is not enough, or when her limits barred it, which no payment lifts (nothing
+    written). The caller holds her account's lock; this locks the tally."""
+    if ServiceBar.objects.filter(
+        line=line, service=service, lifted_at__isnull=True, cause__in=LIMIT_CAUSES
+    ).exists():
+        return None
     unit = next(u for u, s in ServiceBar.FOR_UNIT.items() if s == service)
     tally = OutOfBundleTally.objects.select_for_update().filter(line=line, unit=unit).first()
     if tally is None:
@@ -518,7 +580,7 @@ def out_of_bundle_settle(
     account = line.customer.account
     plan = base_plan_map(names={line.base_plan})[line.base_plan]
     total = money_round(_price(plan, unit, tally.quantity), currency=account.currency)
-    owed = max(total - tally.charged, Decimal("0.00"))
+    owed = max(total - tally.charged - tally.waived, Decimal("0.00"))
     if owed > available:
         return None
     if owed:

@@ -81,6 +81,9 @@ def test_every_template_writes_a_short_subject_and_body(customer, template):
         "balance": Decimal("5.01"),
         "amount": Decimal("10.00"),
         "top_up": TopUp(pk=1, method="card", card_brand="Visa", card_last4="4242"),
+        "cap": Decimal("5.00"),
+        "spent": Decimal("4.10"),
+        "month_end": timezone.now().date(),
     }
     message = send(customer, template, context=values, link_target="/offers/")
 

@@ -3,6 +3,7 @@
 from django import forms
 
 from selfcare.services.alerts import BUCKET_THRESHOLDS
+from selfcare.services.limits import UsageLimitError, spend_cap_clean
 
 MEDIUM_CHOICES = [
     ("", "The way I prefer to be told"),
@@ -40,3 +41,27 @@ class LocationConsentForm(forms.Form):
         label="Use the network area my phone is in",
         required=False,
     )
+
+
+class UsageLimitForm(forms.Form):
+    """Her limits on out-of-bundle use. The cap is checked by the service's own rule
+    (`spend_cap_clean`), so the page and the service refuse the same things in the same words."""
+
+    stop_when_used_up = forms.BooleanField(
+        label="Stop when my allowance is used up",
+        required=False,
+        help_text="Nothing is charged beyond your allowances: the service stops instead.",
+    )
+    monthly_cap = forms.CharField(
+        label="Monthly limit beyond my allowances (€)",
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="Leave empty for no limit. We warn you at 80 %.",
+    )
+
+    def clean_monthly_cap(self):
+        try:
+            return spend_cap_clean(self.cleaned_data.get("monthly_cap"))
+        except UsageLimitError as exc:
+            raise forms.ValidationError(str(exc)) from exc

@@ -47,6 +47,7 @@ urlpatterns = [
     path("orders/<id:order_id>/resend-code/", controls.order_resend_code, name="order_resend_code"),
     path("account/", account.account_history, name="account"),
     path("account/alerts/", alerts.alerts, name="alerts"),
+    path("account/limits/", alerts.limits, name="limits"),
     path("account/location/", alerts.location_consent, name="location_consent"),
     path("gifts/", account.gifts, name="gifts"),
     path("topup/", topup.topup_page, name="topup"),

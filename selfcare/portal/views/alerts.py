@@ -4,20 +4,40 @@ as she makes it."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from selfcare.models import Channel
-from selfcare.portal.alert_forms import AlertSettingForm, LocationConsentForm
+from selfcare.portal.alert_forms import AlertSettingForm, LocationConsentForm, UsageLimitForm
 from selfcare.selectors_alerts import alert_change_list, alert_choice_for
+from selfcare.selectors_limits import limit_change_list, limit_choice_for, limit_spent_this_month
 from selfcare.services.alerts import AlertChoice, AlertSettingError, alert_setting_save
 from selfcare.services.consents import customer_location_consent_set
+from selfcare.services.limits import LimitChoice, UsageLimitError, usage_limit_save
 
 from .common import customer_required
 
 PAGE = "selfcare/alerts/page.html"
 
 
-def _context(request, form, *, preview: AlertChoice | None = None) -> dict:
+def _limit_form(line) -> UsageLimitForm:
+    current = limit_choice_for(line=line)
+    return UsageLimitForm(
+        initial={
+            "stop_when_used_up": current.stop_when_used_up,
+            "monthly_cap": current.monthly_cap or "",
+        }
+    )
+
+
+def _context(
+    request,
+    form,
+    *,
+    preview: AlertChoice | None = None,
+    limit_form: UsageLimitForm | None = None,
+    limit_preview: LimitChoice | None = None,
+) -> dict:
     line = request.line
     return {
         "customer": request.customer,
@@ -26,6 +46,11 @@ def _context(request, form, *, preview: AlertChoice | None = None) -> dict:
         "current": alert_choice_for(line=line),
         "preview": preview,
         "changes": alert_change_list(line=line),
+        "limit_form": limit_form or _limit_form(line),
+        "limits": limit_choice_for(line=line),
+        "limit_preview": limit_preview,
+        "limit_changes": limit_change_list(line=line),
+        "spent": limit_spent_this_month(line=line, at=timezone.now()),
     }
 
 
@@ -66,6 +91,50 @@ def alerts(request):
         return render(request, PAGE, _context(request, form), status=400)
     messages.success(request, "Saved: your usage alerts are as shown.")
     return redirect("selfcare:alerts")
+
+
+@require_POST
+@customer_required
+def limits(request):
+    """Her limits on out-of-bundle use, on the alerts page. POST `preview`: the effect in words,
+    nothing saved. POST: saved, with her as who changed them. A bad cap: the page again with
+    the reason next to it (400), nothing changed."""
+    line = request.line
+    form = UsageLimitForm(request.POST)
+    if not form.is_valid():
+        alert_form = AlertSettingForm(initial=_alert_initial(line))
+        return render(request, PAGE, _context(request, alert_form, limit_form=form), status=400)
+    choice = LimitChoice(form.cleaned_data["stop_when_used_up"], form.cleaned_data["monthly_cap"])
+    if "preview" in request.POST:
+        if request.htmx:
+            return render(
+                request,
+                f"{PAGE}#limit_effect",
+                {"limit": choice, "spent": limit_spent_this_month(line=line, at=timezone.now())},
+            )
+        alert_form = AlertSettingForm(initial=_alert_initial(line))
+        return render(
+            request, PAGE, _context(request, alert_form, limit_form=form, limit_preview=choice)
+        )
+    try:
+        usage_limit_save(
+            line=line,
+            stop_when_used_up=choice.stop_when_used_up,
+            monthly_cap=choice.monthly_cap,
+            channel=Channel.PORTAL,
+            changed_by=request.user,
+        )
+    except UsageLimitError as exc:
+        form.add_error(exc.field, str(exc))
+        alert_form = AlertSettingForm(initial=_alert_initial(line))
+        return render(request, PAGE, _context(request, alert_form, limit_form=form), status=400)
+    messages.success(request, "Saved: your limits are as shown.")
+    return redirect("selfcare:alerts")
+
+
+def _alert_initial(line) -> dict:
+    current = alert_choice_for(line=line)
+    return {"thresholds": list(current.thresholds), "medium": current.medium}
 
 
 @require_POST

@@ -14,6 +14,7 @@ urlpatterns = [
     path(CUSTOMER, views.customer_detail, name="customer"),
     path(f"{CUSTOMER}notes/", views.note_add, name="note_add"),
     path(f"{CUSTOMER}alerts/", views.alerts_set, name="alerts_set"),
+    path(f"{CUSTOMER}limits/", views.limits_set, name="limits_set"),
     path(f"{CUSTOMER}cart/add/", views.cart_add_offer, name="cart_add_offer"),
     path(f"{CUSTOMER}cart/add/<id:offer_id>/", views.cart_add, name="cart_add"),
     path(

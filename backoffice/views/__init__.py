@@ -5,6 +5,7 @@ from .alerts import alerts_set
 from .cart import cart_add, cart_add_offer, cart_configure, cart_remove, cart_share
 from .common import agent_required
 from .customers import customer_detail, note_add
+from .limits import limits_set
 from .search import console, search
 from .topups import topup_voucher_apply
 
@@ -21,6 +22,7 @@ __all__ = [
     "cart_share",
     "console",
     "customer_detail",
+    "limits_set",
     "note_add",
     "search",
     "topup_voucher_apply",

@@ -53,14 +53,21 @@ def is_supervisor(user) -> bool:
 def render_customer(request, customer: Customer, *, error: str = "", status: int = 200, **extra):
     """The 360 page; with `error` (a refused action) shown at the top, next to what is true now."""
     # Imported here: the top-up section's view module builds on this one.
+    from .limits import limits_context
     from .topups import topups_context
 
+    customer360 = customer_360(customer=customer, at=timezone.now())
     context = {
-        "customer360": customer_360(customer=customer, at=timezone.now()),
+        "customer360": customer360,
         "customer": customer,
         "key": uuid.uuid4(),
         "error": error,
         **topups_context(customer=customer, voucher_form=extra.pop("voucher_form", None)),
+        **limits_context(
+            line=customer360.alert_line,
+            form=extra.pop("limit_form", None),
+            preview=extra.pop("limit_preview", None),
+        ),
         **extra,
     }
     return render(request, CUSTOMER_PAGE, context, status=status)

@@ -60,6 +60,15 @@ class UsageLimitForm(forms.Form):
         help_text="Leave empty for no limit. We warn you at 80 %.",
     )
 
+    def clean(self):
+        # An empty box is a choice (no cap); a post without the box, which the page always
+        # sends, is not a form she filled in: it changes nothing.
+        if "monthly_cap" not in self.data:
+            raise forms.ValidationError(
+                "That request was not complete: reload the page and try again."
+            )
+        return super().clean()
+
     def clean_monthly_cap(self):
         try:
             return spend_cap_clean(self.cleaned_data.get("monthly_cap"))

@@ -28,6 +28,7 @@ ROUTES = {
     "addon_cancel": ("get", 200),
     "topup_voucher_apply": ("post", 400),
     "alerts_set": ("post", 400),
+    "limits_set": ("post", 400),
 }
 
 

@@ -5,8 +5,10 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from selfcare.models import UsageLimit, UsageLimitChange
+from tests.backoffice.conftest import agent, agent_client  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,47 @@ def test_a_bad_cap_is_refused_next_to_the_field_and_changes_nothing(customer_cli
     assert re.search(r'id="id_monthly_cap-error" role="alert">' + re.escape(message), html)
     assert not UsageLimit.objects.exists()
     assert not UsageLimitChange.objects.exists()
+
+
+# The console
+
+
+def test_the_agent_sets_her_limits_recorded_with_his_name(agent_client, agent, customer, line):  # noqa: F811
+    url = f"/backoffice/customers/{customer.pk}/limits/"
+    preview = agent_client.post(url, {"monthly_cap": "10", "preview": "1"})
+    assert (
+        "Once saved: use beyond her allowances is charged up to €10.00 a month, with a warning "
+        "at €8.00" in text(preview)
+    )
+    assert not UsageLimit.objects.exists()
+
+    refused = agent_client.post(url, {"monthly_cap": "-1"})
+    assert refused.status_code == 400
+    assert "The limit must be more than €0.00." in text(refused)
+    assert not UsageLimit.objects.exists()
+
+    response = agent_client.post(url, {"monthly_cap": "10"})
+
+    assert response.status_code == 302
+    change = UsageLimitChange.objects.get()
+    assert (change.changed_by, change.by_agent, change.channel) == (agent, True, "agent")
+    assert "Agent Alex Agent: no stop, limit €10.00 a month" in text(
+        agent_client.get(f"/backoffice/customers/{customer.pk}/")
+    )
+    assert "by our call centre (Alex Agent): no stop, limit €10.00 a month" in text(
+        _customer_client_for(customer).get("/account/alerts/")
+    )
+
+
+def _customer_client_for(customer):
+    client = Client()
+    client.force_login(customer.user)
+    return client
+
+
+def test_a_post_that_is_not_the_form_changes_nothing(customer_client, line):
+    response = customer_client.post("/account/limits/", {})
+
+    assert response.status_code == 400
+    assert "That request was not complete" in text(response)
+    assert not UsageLimit.objects.exists()

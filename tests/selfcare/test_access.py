@@ -51,6 +51,7 @@ ROUTES = {
     "account": (GET, None),
     "alerts": (GET, None),
     "location_consent": (POST, None),
+    "limits": (POST, None),
     "gifts": (GET, None),
     "gift_accept": (POST, "gift"),
     "topup": (GET, None),

@@ -128,7 +128,9 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
         (s.line_id, s.bucket_id): s
         for s in AlertSetting.objects.filter(line_id__in={e.line_id for e in crossed})
     }
-    sent = 0
+    # One message per allowance: when one feed takes it past 80 % and 100 % at once, she is told
+    # the highest threshold she is alerted at, not "80 % used: 0 MB left" beside "all used".
+    alerted: dict[tuple, tuple[DomainEvent, AlertChoice]] = {}
     for event in crossed:
         facts = event.facts
         setting = settings.get((event.line_id, facts.get("bucket_id"))) or settings.get(
@@ -137,6 +139,12 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
         choice = alert_choice_from(setting)
         if facts.get("threshold") not in choice.thresholds:
             continue
+        key = (event.line_id, facts.get("bucket_id"))
+        if key not in alerted or facts["threshold"] > alerted[key][0].facts["threshold"]:
+            alerted[key] = (event, choice)
+    sent = 0
+    for event, choice in alerted.values():
+        facts = event.facts
         notification_send(
             customer=event.customer,
             template="usage_alert",

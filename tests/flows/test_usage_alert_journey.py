@@ -73,18 +73,18 @@ def test_a_file_that_takes_stacy_past_80_percent_of_data_15gb_sends_her_the_aler
     alerts = Notification.objects.filter(customer=stacy, template="usage_alert").order_by("id")
     ends = timezone.localtime(data.valid_until, operator_zone())
     until = f"{ends:%a} {ends.day} {ends:%b}"
-    # her alerts are the default ones, 80 % and 100 %: the add-on's 50 % sends nothing
+    # her alerts are the default ones, 80 % and 100 %: the add-on's 50 % sends nothing, and her
+    # plan's data, past 80 and 100 % at once, is one message: all used
     assert [(a.medium, a.recipient, a.status, a.subject) for a in alerts] == [
-        ("sms", "351910000001", "sent", "80 % of Plan data used"),
         ("sms", "351910000001", "sent", "100 % of Plan data used"),
         ("sms", "351910000001", "sent", "80 % of Data 15GB data used"),
     ]
     assert data.initial - data.used == 2800 * MB
-    assert alerts[2].body == f"You have used 80 % of Data 15GB data: 2.7 GB left until {until}."
+    assert alerts[1].body == f"You have used 80 % of Data 15GB data: 2.7 GB left until {until}."
     assert published  # the jobs went after the batch's commit
 
     # the same file again: a duplicate, no event and no message twice
     with django_capture_on_commit_callbacks(execute=True):
         call_command("ingest_usage", str(feed), stdout=io.StringIO())
     assert crossed.count() == 4
-    assert alerts.count() == 3
+    assert alerts.count() == 2

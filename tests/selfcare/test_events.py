@@ -21,6 +21,7 @@ from selfcare.models import (
     BYTES_PER_MB,
     AlertSetting,
     AlertSettingChange,
+    Bucket,
     DomainEvent,
     Line,
     Notification,
@@ -385,8 +386,9 @@ def test_the_dispatch_is_queued_on_commit_one_job_per_batch(
     for callback in callbacks:
         callback()
     assert DomainEvent.objects.filter(dispatched_at__isnull=True).count() == 0
-    # 80 % and 100 % of each of the three allowances (the default alerts)
-    assert Notification.objects.filter(template="usage_alert").count() == 6
+    # each of the three allowances past 80 % and 100 % at once: one message each, "all used"
+    alerts = Notification.objects.filter(template="usage_alert")
+    assert [a.subject.split(" ")[0] for a in alerts] == ["100", "100", "100"]
 
 
 def test_a_dispatch_run_twice_alerts_once(line, django_capture_on_commit_callbacks):
@@ -443,6 +445,25 @@ def test_the_alert_says_what_is_used_and_what_is_left_until_when(
     assert (alert.medium, alert.recipient) == ("sms", line.msisdn)
     assert alert.subject == "80 % of Data 15GB used"
     assert alert.body == "You have used 80 % of Data 15GB: 3 GB left until Sat 5 Dec."
+
+
+def test_past_80_and_100_percent_at_once_she_is_told_once_that_it_is_all_used(
+    stacy, django_capture_on_commit_callbacks
+):
+    line = stacy.lines.get()
+    bucket(line, "Data", 1000)
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest([event(line, 400, id="a")])
+        ingest([event(line, 600, id="b")])  # 40 % -> 100 %: past 50, 80 and 100 at once
+
+    (alert,) = Notification.objects.filter(template="usage_alert")
+    ends = timezone.localtime(Bucket.objects.get(line=line, name="Data").valid_until)
+    assert (alert.subject, alert.body) == (
+        "100 % of Data used",
+        f"You have used all of Data (valid until {ends:%a} {ends.day} {ends:%b}). What you use "
+        "now is charged at your plan's rates, or add more in the portal.",
+    )
+    assert DomainEvent.objects.filter(kind="BucketThresholdCrossed").count() == 3
 
 
 def test_alerts_follow_her_thresholds_and_medium(stacy, django_capture_on_commit_callbacks):

@@ -42,12 +42,15 @@ def account_balance_check(*, account: Account, amount: Decimal) -> Decimal | Non
     return balance
 
 
+@transaction.atomic(savepoint=False)
 def account_charge(
     *, account: Account, amount: Decimal, description: str, reference: str
 ) -> LedgerEntry:
     """Take `amount` from the account. A prepaid account must hold enough; the caller holds a lock
     that serialises the customer's purchases, so the check cannot race. `reference` is unique:
-    charging the same cause twice raises IntegrityError instead of paying twice."""
+    charging the same cause twice raises IntegrityError instead of paying twice. In the caller's
+    transaction, or one of its own when called alone: the entry and the events it causes are
+    written together or not at all."""
     if amount <= 0:
         raise ValueError("A charge is a positive amount.")
     balance = account_balance_check(account=account, amount=amount)

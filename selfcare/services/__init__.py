@@ -42,35 +42,38 @@ def account_balance_check(*, account: Account, amount: Decimal) -> Decimal | Non
     return balance
 
 
-@transaction.atomic(savepoint=False)
 def account_charge(
     *, account: Account, amount: Decimal, description: str, reference: str
 ) -> LedgerEntry:
     """Take `amount` from the account. A prepaid account must hold enough; the caller holds a lock
     that serialises the customer's purchases, so the check cannot race. `reference` is unique:
-    charging the same cause twice raises IntegrityError instead of paying twice. In the caller's
-    transaction, or one of its own when called alone: the entry and the events it causes are
-    written together or not at all."""
+    charging the same cause twice raises IntegrityError instead of paying twice. The entry and
+    the events it causes are written together, in the caller's transaction or, called alone, in
+    one of their own. A refusal (`InsufficientBalanceError`) comes before any write, so a caller
+    that catches it goes on with its transaction intact."""
     if amount <= 0:
         raise ValueError("A charge is a positive amount.")
     balance = account_balance_check(account=account, amount=amount)
-    entry = LedgerEntry.objects.create(
-        account=account,
-        kind=LedgerEntry.Kind.CHARGE,
-        amount=-amount,
-        description=description,
-        reference=reference,
-    )
-    if balance is not None:
-        below = account.auto_topup_below
-        if below is not None and balance - amount < below:
-            # Her auto top-up: the charge took her below her threshold (once committed).
-            auto_topup_maybe_on_commit(customer_id=account.customer_id, balance=balance - amount)
-        # The event log's BalanceLow, if it takes her below LOW_BALANCE_THRESHOLD.
-        balance_low_record(
-            account=account, before=balance, after=balance - amount, entry_id=entry.pk,
-            at=entry.created_at,
-        )  # fmt: skip
+    with transaction.atomic(savepoint=False):
+        entry = LedgerEntry.objects.create(
+            account=account,
+            kind=LedgerEntry.Kind.CHARGE,
+            amount=-amount,
+            description=description,
+            reference=reference,
+        )
+        if balance is not None:
+            below = account.auto_topup_below
+            if below is not None and balance - amount < below:
+                # Her auto top-up: the charge took her below her threshold (once committed).
+                auto_topup_maybe_on_commit(
+                    customer_id=account.customer_id, balance=balance - amount
+                )
+            # The event log's BalanceLow, if it takes her below LOW_BALANCE_THRESHOLD.
+            balance_low_record(
+                account=account, before=balance, after=balance - amount, entry_id=entry.pk,
+                at=entry.created_at,
+            )  # fmt: skip
     return entry
 
 

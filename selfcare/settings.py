@@ -321,7 +321,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "selfcare.tasks.contract_anniversary_record_task",
         "schedule": crontab(minute=5, hour=0),
     },
+    # Sign-in codes and wrong voucher PINs older than SECURITY_RECORDS_DAYS are deleted.
+    "prune-security-records": {
+        "task": "selfcare.tasks.security_records_prune_task",
+        "schedule": crontab(minute=35, hour=3),
+    },
 }
+# Sign-in codes and wrong voucher PINs count for an hour; they are kept this long for a fraud
+# review, then deleted.
+SECURITY_RECORDS_DAYS = env.int("SECURITY_RECORDS_DAYS", default=30)
 
 # --- Provisioning ---------------------------------------------------------------------------------
 NETWORK_ADAPTER = env("NETWORK_ADAPTER", default="orders.provisioning.SimulatedNetworkAdapter")

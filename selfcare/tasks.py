@@ -102,3 +102,10 @@ def contract_anniversary_record_task() -> int:
     from .services.events import contract_anniversary_record
 
     return contract_anniversary_record()
+
+
+@shared_task
+def security_records_prune_task() -> dict:
+    from .services.retention import security_records_prune
+
+    return security_records_prune()

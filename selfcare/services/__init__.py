@@ -1,5 +1,7 @@
-"""Every write to the customer domain: money on the ledger, the interaction history, and
-outgoing notifications. Callers own the transaction; these functions never commit on their own."""
+"""Every write to the customer domain, re-exported from one place. Here: money on the ledger and
+the interaction history, written in the caller's transaction (`account_charge` opens one only
+when called alone). In their own modules, owning their transactions: messages, the usage feed,
+top-up and vouchers, auto top-up, the event log, alerts and limits, sign-in codes."""
 
 from __future__ import annotations
 

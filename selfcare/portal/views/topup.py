@@ -29,6 +29,7 @@ from selfcare.services import (
     topup_by_card,
     topup_by_voucher,
 )
+from selfcare.services.topup import money_words, topup_limits
 
 from .common import customer_required
 
@@ -37,7 +38,7 @@ MALFORMED = "That request was not complete: reload the page and try again."
 
 
 def _presets() -> list[tuple[str, str]]:
-    return [(str(Decimal(p)), f"€{Decimal(p):,.2f}") for p in settings.TOPUP_PRESETS]
+    return [(str(Decimal(p)), money_words(Decimal(p))) for p in settings.TOPUP_PRESETS]
 
 
 def _asked_amount(request) -> dict:
@@ -57,7 +58,7 @@ def _asked_amount(request) -> dict:
 
 def _render(request, *, card_form=None, voucher_form=None, auto_form=None, status=200, **extra):
     customer = request.customer
-    low, high = Decimal(settings.TOPUP_MIN_AMOUNT), Decimal(settings.TOPUP_MAX_AMOUNT)
+    low, high = topup_limits()
     auto = auto_topup_get(customer=customer)
     context = {
         "customer": customer,

@@ -25,13 +25,7 @@ def limits_context(*, line: Line | None, form=None, preview: LimitChoice | None 
     return {
         "limit_line": line,
         "limits": current,
-        "limit_form": form
-        or UsageLimitForm(
-            initial={
-                "stop_when_used_up": current.stop_when_used_up,
-                "monthly_cap": current.monthly_cap or "",
-            }
-        ),
+        "limit_form": form or UsageLimitForm.showing(current),
         "limit_preview": preview,
         "limit_changes": limit_change_list(line=line),
         "limit_spent": limit_spent_this_month(line=line, at=timezone.now()),

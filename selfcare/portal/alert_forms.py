@@ -2,8 +2,8 @@
 
 from django import forms
 
-from selfcare.services.alerts import BUCKET_THRESHOLDS
-from selfcare.services.limits import UsageLimitError, spend_cap_clean
+from selfcare.services.alerts import BUCKET_THRESHOLDS, AlertChoice
+from selfcare.services.limits import LimitChoice, UsageLimitError, spend_cap_clean
 
 MEDIUM_CHOICES = [
     ("", "The way I prefer to be told"),
@@ -25,6 +25,11 @@ class AlertSettingForm(forms.Form):
     medium = forms.ChoiceField(
         label="Tell me by", choices=MEDIUM_CHOICES, required=False, widget=forms.RadioSelect
     )
+
+    @classmethod
+    def showing(cls, choice: AlertChoice) -> "AlertSettingForm":
+        """The unbound form, filled in with the alerts in force."""
+        return cls(initial={"thresholds": list(choice.thresholds), "medium": choice.medium})
 
     def clean(self):
         # No box ticked is a choice (no alerts); a post without the medium's radio, which the
@@ -59,6 +64,16 @@ class UsageLimitForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         help_text="Leave empty for no limit. We warn you at 80 %.",
     )
+
+    @classmethod
+    def showing(cls, choice: LimitChoice) -> "UsageLimitForm":
+        """The unbound form, filled in with the limits in force."""
+        return cls(
+            initial={
+                "stop_when_used_up": choice.stop_when_used_up,
+                "monthly_cap": choice.monthly_cap or "",
+            }
+        )
 
     def clean(self):
         # An empty box is a choice (no cap); a post without the box, which the page always

@@ -20,34 +20,28 @@ from .common import customer_required
 PAGE = "selfcare/alerts/page.html"
 
 
-def _limit_form(line) -> UsageLimitForm:
-    current = limit_choice_for(line=line)
-    return UsageLimitForm(
-        initial={
-            "stop_when_used_up": current.stop_when_used_up,
-            "monthly_cap": current.monthly_cap or "",
-        }
-    )
-
-
 def _context(
     request,
-    form,
+    form: AlertSettingForm | None = None,
     *,
     preview: AlertChoice | None = None,
     limit_form: UsageLimitForm | None = None,
     limit_preview: LimitChoice | None = None,
 ) -> dict:
+    """The page: the alerts and the limits in force, each form as given or else filled in with
+    them, the previews and the changes."""
     line = request.line
+    current = alert_choice_for(line=line)
+    limits = limit_choice_for(line=line)
     return {
         "customer": request.customer,
         "line": line,
-        "form": form,
-        "current": alert_choice_for(line=line),
+        "form": form or AlertSettingForm.showing(current),
+        "current": current,
         "preview": preview,
         "changes": alert_change_list(line=line),
-        "limit_form": limit_form or _limit_form(line),
-        "limits": limit_choice_for(line=line),
+        "limit_form": limit_form or UsageLimitForm.showing(limits),
+        "limits": limits,
         "limit_preview": limit_preview,
         "limit_changes": limit_change_list(line=line),
         "spent": limit_spent_this_month(line=line, at=timezone.now()),
@@ -61,11 +55,7 @@ def alerts(request):
     the effect in words, nothing saved. POST: saved, with her as who changed it."""
     line = request.line
     if request.method == "GET":
-        current = alert_choice_for(line=line)
-        form = AlertSettingForm(
-            initial={"thresholds": list(current.thresholds), "medium": current.medium}
-        )
-        return render(request, PAGE, _context(request, form))
+        return render(request, PAGE, _context(request))
     form = AlertSettingForm(request.POST)
     if not form.is_valid():
         return render(request, PAGE, _context(request, form), status=400)
@@ -102,8 +92,7 @@ def limits(request):
     line = request.line
     form = UsageLimitForm(request.POST)
     if not form.is_valid():
-        alert_form = AlertSettingForm(initial=_alert_initial(line))
-        return render(request, PAGE, _context(request, alert_form, limit_form=form), status=400)
+        return render(request, PAGE, _context(request, limit_form=form), status=400)
     choice = LimitChoice(form.cleaned_data["stop_when_used_up"], form.cleaned_data["monthly_cap"])
     if "preview" in request.POST:
         if request.htmx:
@@ -112,10 +101,7 @@ def limits(request):
                 f"{PAGE}#limit_effect",
                 {"limit": choice, "spent": limit_spent_this_month(line=line, at=timezone.now())},
             )
-        alert_form = AlertSettingForm(initial=_alert_initial(line))
-        return render(
-            request, PAGE, _context(request, alert_form, limit_form=form, limit_preview=choice)
-        )
+        return render(request, PAGE, _context(request, limit_form=form, limit_preview=choice))
     try:
         usage_limit_save(
             line=line,
@@ -126,15 +112,9 @@ def limits(request):
         )
     except UsageLimitError as exc:
         form.add_error(exc.field, str(exc))
-        alert_form = AlertSettingForm(initial=_alert_initial(line))
-        return render(request, PAGE, _context(request, alert_form, limit_form=form), status=400)
+        return render(request, PAGE, _context(request, limit_form=form), status=400)
     messages.success(request, "Saved: your limits are as shown.")
     return redirect("selfcare:alerts")
-
-
-def _alert_initial(line) -> dict:
-    current = alert_choice_for(line=line)
-    return {"thresholds": list(current.thresholds), "medium": current.medium}
 
 
 @require_POST

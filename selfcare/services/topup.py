@@ -240,8 +240,7 @@ def _outcome(topup: TopUp) -> TopUp:
         return topup
     if topup.status == TopUp.Status.DECLINED:
         raise TopUpDeclinedError(f"{topup.error}. Nothing was charged.")
-    if topup.status == TopUp.Status.FAILED:
-        raise TopUpNotConfirmedError(NOT_CONFIRMED)
+    # Failed (never taken), or pending (no answer yet): either way nothing confirmed.
     raise TopUpNotConfirmedError(NOT_CONFIRMED)
 
 

@@ -150,10 +150,11 @@ def auto_topup_run(*, customer_id: int, now: dt.datetime | None = None) -> TopUp
         if pending is None:
             if account_balance(account=account) >= setting.threshold:
                 return None
+            month_start = topup_month_start(at=now)
             this_month = TopUp.objects.filter(
                 customer_id=customer_id,
                 method=TopUp.Method.AUTO,
-                created_at__gte=topup_month_start(at=now),
+                created_at__gte=month_start,
             )
             done = this_month.filter(status=TopUp.Status.SUCCEEDED).count()
             if done >= settings.AUTO_TOPUP_MAX_PER_MONTH:
@@ -164,7 +165,7 @@ def auto_topup_run(*, customer_id: int, now: dt.datetime | None = None) -> TopUp
                 currency=account.currency,
                 method=TopUp.Method.AUTO,
                 # Numbered within the month, under her account's lock: one per run.
-                idempotency_key=f"auto-{topup_month_start(at=now):%Y%m}-{this_month.count() + 1}",
+                idempotency_key=f"auto-{month_start:%Y%m}-{this_month.count() + 1}",
                 channel=Channel.SYSTEM,
                 card_brand=setting.card_brand,
                 card_last4=setting.card_last4,

@@ -61,6 +61,16 @@ class LostAnswerGateway(SimulatedPaymentGateway):
         raise PaymentTimeoutError("no answer")
 
 
+class CountingGateway(SimulatedPaymentGateway):
+    """Counts the charges it is asked to make, to prove a settled attempt is not sent again."""
+
+    asked: list[str] = []
+
+    def charge(self, request):
+        CountingGateway.asked.append(request.key)
+        return super().charge(request)
+
+
 def _written(customer):
     """What a top-up writes, to assert nothing was."""
     return {
@@ -176,6 +186,18 @@ def test_the_same_submit_twice_is_one_top_up(customer):
     assert TopUp.objects.filter(customer=customer).count() == 1
     assert customer_balance(customer=customer) == Decimal("60.00")
     assert Notification.objects.filter(customer=customer).count() == 1
+
+
+def test_a_second_submit_of_a_settled_key_never_reaches_the_gateway(customer, settings):
+    settings.PAYMENT_GATEWAY = "tests.selfcare.test_topup.CountingGateway"
+    CountingGateway.asked = []
+
+    first = topup_by_card(customer=customer, amount="10.00", card=VISA, idempotency_key="dbl-2")
+    second = topup_by_card(customer=customer, amount="10.00", card=VISA, idempotency_key="dbl-2")
+
+    assert first.pk == second.pk
+    assert CountingGateway.asked == [f"top-up-{first.pk}"]
+    assert customer_balance(customer=customer) == Decimal("60.00")
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,11 @@ class OfferKind:
 
     # Purchase (`product_instance_purchase`, the cart)
 
+    def needs_input(self, *, offer: OfferTerms) -> bool:
+        """Whether buying the offer asks her for something first (what `options_clean` checks):
+        the portal opens its form, the console its options page (`offer_needs_input`)."""
+        return False
+
     def options_clean(self, *, customer: Customer, offer: OfferTerms, options: dict) -> dict:
         """Check what she typed for this offer; return what the product keeps of it. Raises
         `OptionsError(field, message)`."""

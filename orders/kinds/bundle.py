@@ -5,9 +5,9 @@ pricing selector's (`offer_price`)."""
 
 from __future__ import annotations
 
-from catalog.options import configuration, options_validate
+from catalog.options import configuration
 
-from ..services.purchase import OptionsError
+from ..services.purchase import bundle_options_clean
 from .base import Allowances, OfferKind
 
 
@@ -17,12 +17,11 @@ class BundleKind(OfferKind):
     def matches(self, offer) -> bool:
         return bool(offer.option_groups)
 
+    def needs_input(self, *, offer) -> bool:
+        return True
+
     def options_clean(self, *, customer, offer, options: dict) -> dict:
-        errors = options_validate(offer.option_groups, options)
-        if errors:
-            field, message = next(iter(errors.items()))
-            raise OptionsError(field, message)
-        return {group["key"]: options[group["key"]] for group in offer.option_groups}
+        return bundle_options_clean(offer=offer, options=options)
 
     def allowances(self, instance, *, at) -> Allowances:
         offer = instance.offer

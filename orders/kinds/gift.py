@@ -19,6 +19,9 @@ class GiftKind(OfferKind):
     def matches(self, offer) -> bool:
         return offer.is_gift
 
+    def needs_input(self, *, offer) -> bool:
+        return True
+
     def options_clean(self, *, customer, offer, options: dict) -> dict:
         number = "".join(ch for ch in str(options.get("friend_msisdn") or "") if ch.isdigit())
         if not number:

@@ -79,6 +79,9 @@ class CombinedKind(OfferKind):
             cleaned.update(part.options_clean(customer=customer, offer=offer, options=options))
         return cleaned
 
+    def needs_input(self, *, offer) -> bool:
+        return any(part.needs_input(offer=offer) for part in self.parts)
+
     def scheduled_at_purchase(self, *, offer) -> bool:
         return any(part.scheduled_at_purchase(offer=offer) for part in self.parts)
 

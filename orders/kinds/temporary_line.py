@@ -17,6 +17,9 @@ class TemporaryLineKind(OfferKind):
     def matches(self, offer) -> bool:
         return offer.creates_temporary_line
 
+    def needs_input(self, *, offer) -> bool:
+        return True
+
     def options_clean(self, *, customer, offer, options: dict) -> dict:
         problem = iccid_problem(options.get("iccid", ""))
         if problem:

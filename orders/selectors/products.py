@@ -16,6 +16,7 @@ from catalog.options import configuration
 from catalog.policies import money_round, operator_zone, refund_due
 from selfcare.models import Bucket, Customer, Line
 
+from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
 from .pricing import offer_price
 
@@ -66,8 +67,8 @@ def customer_context_build(
 def offer_needs_input(*, offer: Offer) -> bool:
     """The offer asks for something before it can be bought (her options, a SIM card, a
     friend's number): the portal's switch opens its form instead of buying, the console asks
-    for it before it goes in her cart. The one place that says so."""
-    return bool(offer.option_groups or offer.creates_temporary_line or offer.is_gift)
+    for it before it goes in her cart. The one place that says so, from its kind."""
+    return kind_for(offer).needs_input(offer=offer)
 
 
 def product_instance_get_for_customer(*, customer: Customer, pk: int) -> ProductInstance:

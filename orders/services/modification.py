@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from catalog.options import options_validate
 from selfcare.models import Bucket, Customer, Interaction
 from selfcare.services import account_charge, account_credit
 
@@ -16,7 +15,7 @@ from ..selectors import product_instance_modify_quote
 from ..selectors.actions import AddonAction
 from .activation import buckets_grant
 from .order_steps import ControlDone, ControlStep, OrderError, control_order_run
-from .purchase import OptionsError
+from .purchase import bundle_options_clean
 
 
 class ModifyChangedError(OrderError):
@@ -49,11 +48,7 @@ def product_instance_modify(
         # Locked with her and her line: no need to read them again.
         instance.line, instance.customer = step.line, customer
         offer = instance.offer
-        errors = options_validate(offer.option_groups, options)
-        if errors:
-            field, message = next(iter(errors.items()))
-            raise OptionsError(field, message)
-        chosen = {group["key"]: options[group["key"]] for group in offer.option_groups}
+        chosen = bundle_options_clean(offer=offer, options=options)
         quote = product_instance_modify_quote(
             product_instance=instance, options=chosen, at=step.at, channel=channel
         )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
+from catalog.options import options_validate
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Line
 from selfcare.phones import msisdn_format
@@ -75,6 +76,16 @@ class OfferPriceChangedError(OrderError):
         self.price = price
         self.expected = expected
         self.currency = currency
+
+
+def bundle_options_clean(*, offer: Offer, options: dict) -> dict:
+    """A configurable bundle's choices: one in each of its option groups, as picked at purchase
+    and at a change of options. Raises OptionsError on the first group not picked right."""
+    errors = options_validate(offer.option_groups, options)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise OptionsError(field, message)
+    return {group["key"]: options[group["key"]] for group in offer.option_groups}
 
 
 def purchase_options_clean(*, customer: Customer, offer: Offer, options: dict) -> dict:

@@ -16,6 +16,7 @@ from catalog.policies import channel_price
 from catalog.selectors import offer_list_published
 from selfcare.models import Customer, Line
 
+from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
 from .actions import AddonActions, product_instance_actions
 from .pricing import offer_price
@@ -110,13 +111,17 @@ class AddonSwitch:
         """A postponed start she has paid for already (at purchase), waiting to start."""
         return (
             self.state == ProductInstance.Status.SCHEDULED
-            and not self.offer.is_gift
+            and not self.is_gift_waiting
             and bool(self.instance.paid_amount)
         )
 
     @property
     def is_gift_waiting(self) -> bool:
-        return self.offer.is_gift and self.state == ProductInstance.Status.SCHEDULED
+        """Her share of a gift, waiting for her friend: the kind that waits at purchase, with
+        no start of its own, until something else starts it."""
+        return self.state == ProductInstance.Status.SCHEDULED and kind_for(
+            self.offer
+        ).scheduled_at_purchase(offer=self.offer)
 
     @property
     def needs_input(self) -> bool:

@@ -76,6 +76,8 @@ def order_open(
     instance,
     charge_amount=0,
     refund_amount=0,
+    cart=None,
+    attributed_link=None,
 ):
     """Write a new order with its one item acting on `instance`. Returns (order, item)."""
     order = order_create(
@@ -84,6 +86,8 @@ def order_open(
         channel=channel,
         idempotency_key=idempotency_key,
         placed_by=actor_user,
+        cart=cart,
+        attributed_link=attributed_link,
     )
     item = OrderItem.objects.create(
         order=order,

@@ -28,7 +28,7 @@ from .confirmation import confirmation_code_send
 from .order_steps import (
     OrderError,
     lock_account_and_line,
-    order_create,
+    order_open,
     order_replayed,
     order_set_status,
     order_start,
@@ -130,25 +130,23 @@ def product_instance_grant(
         raise AlreadyOwnedError(
             f"You already have {offer.name}: accept this gift once yours has ended."
         )
-    now = timezone.now()
-    order = order_create(
-        customer=customer,
-        line=line,
-        channel="system",
-        idempotency_key=idempotency_key,
-        placed_by=None,
-    )
     instance = ProductInstance.objects.create(
         customer=customer,
         line=line,
         offer=offer,
         price=0,
         paid_amount=0,
-        status_changed_at=now,
+        status_changed_at=timezone.now(),
         options=options,
     )
-    OrderItem.objects.create(
-        order=order, action=OrderItem.Action.ADD, offer=offer, product_instance=instance
+    order, _ = order_open(
+        customer=customer,
+        line=line,
+        channel="system",
+        idempotency_key=idempotency_key,
+        actor_user=None,
+        action=OrderItem.Action.ADD,
+        instance=instance,
     )
     order_start(order=order)
     job_publish_on_commit(product_instance_activate_task, instance.pk)
@@ -223,15 +221,6 @@ def product_instance_purchase(
     link = tracked_link_for_purchase(
         customer=customer, offer_id=offer.pk, at=now, from_cart=cart is not None
     )
-    order = order_create(
-        customer=customer,
-        line=line,
-        channel=channel,
-        idempotency_key=idempotency_key,
-        placed_by=actor_user,
-        cart=cart,
-        attributed_link=link,
-    )
     instance = ProductInstance.objects.create(
         customer=customer,
         line=line,
@@ -248,12 +237,17 @@ def product_instance_purchase(
         if starts_at or kind_for(offer).scheduled_at_purchase(offer=offer)
         else ProductInstance.Status.PENDING_ACTIVE,
     )
-    item = OrderItem.objects.create(
-        order=order,
+    order, item = order_open(
+        customer=customer,
+        line=line,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        actor_user=actor_user,
         action=OrderItem.Action.ADD,
-        offer=offer,
-        product_instance=instance,
+        instance=instance,
         charge_amount=price,
+        cart=cart,
+        attributed_link=link,
     )
     if offer.requires_confirmation:
         # Charged only once confirmed; her balance is checked now so she learns early.

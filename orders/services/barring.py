@@ -23,7 +23,9 @@ def service_bar_sync(*, service_bar_id: int) -> None:
     bar; records each answer, so a job run twice calls the network once. A bar lifted before the
     network heard of it is never sent. Raises the adapter's errors (the task retries)."""
     bar = (
-        ServiceBar.objects.select_for_update()
+        # The bar's row only: the line is read, not locked (it is locked account first, then
+        # line, by every service that writes it).
+        ServiceBar.objects.select_for_update(of=("self",))
         .select_related("line")
         .filter(pk=service_bar_id)
         .first()

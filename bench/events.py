@@ -107,6 +107,7 @@ def run(*, env: dict) -> dict:
     """Start a worker, measure ROUNDS batches of LINES lines, stop the worker. Needs Django set
     up on a migrated benchmark database."""
     from bench import data, processes
+    from bench.measure import worker_wait_ready
     from selfcare.celery import app
 
     customers = data.customers_create(count=LINES, prefix="alert", balance=Decimal("20.00"))
@@ -121,7 +122,7 @@ def run(*, env: dict) -> dict:
         concurrency=CONCURRENCY,
     )
     try:
-        _wait_for_worker(worker)
+        worker_wait_ready(worker)
         latencies = []
         for number in range(1, ROUNDS + 1):
             batch = _round(lines=lines, number=number)
@@ -142,22 +143,6 @@ def _queue() -> str:
     from django.conf import settings
 
     return settings.CELERY_TASK_DEFAULT_QUEUE
-
-
-def _wait_for_worker(worker, timeout: float = 30.0) -> None:
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
-    from bench.measure import noop_round_trips
-
-    deadline = time.monotonic() + timeout
-    while True:
-        worker.check()
-        try:
-            noop_round_trips(count=1, timeout=1.0)
-            return
-        except CeleryTimeout:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"The worker did not answer; see {worker.log_path}") from None
 
 
 def report(figures: dict) -> str:

@@ -155,6 +155,22 @@ def noop_round_trips(*, count: int, timeout: float = 10.0) -> list[float]:
     return times
 
 
+def worker_wait_ready(worker, *, timeout: float = 30.0) -> None:
+    """Wait until the Celery `worker` answers a no-op round trip; raise if it exits or does not
+    answer within `timeout` seconds."""
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    deadline = time.monotonic() + timeout
+    while True:
+        worker.check()
+        try:
+            noop_round_trips(count=1, timeout=1.0)
+            return
+        except CeleryTimeout:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The worker did not answer; see {worker.log_path}") from None
+
+
 def page_check(*, port: int, path: str, cookie: str, expect: str) -> str:
     """A page must answer 200 with its content before wrk counts it: a redirect to the login
     page would be fast and meaningless. Returns `cookie` with the cookies the page set (the CSRF

@@ -71,6 +71,7 @@ def main() -> int:
     say(f"migrated in {time.monotonic() - started:.1f} s")
 
     from bench import processes
+    from bench.measure import worker_wait_ready
     from bench.report import table
 
     worker = web = None
@@ -97,7 +98,7 @@ def main() -> int:
         )
         reference_path = f"/bench/reference/{fixtures['tap_offer'].pk}/"
         processes.wait_for_http(web, port=port, path=reference_path)
-        _wait_for_worker(worker)
+        worker_wait_ready(worker)
         say(f"worker and web server up at {time.monotonic() - started:.1f} s")
 
         figures = _measure(fixtures, port=port, dsn=libpq_dsn(database_url), worker=worker, web=web)
@@ -149,22 +150,6 @@ def _fixtures() -> dict:
         "many": many,
         "tap_query": tap_query,
     }
-
-
-def _wait_for_worker(worker, timeout: float = 30.0) -> None:
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
-    from bench.measure import noop_round_trips
-
-    deadline = time.monotonic() + timeout
-    while True:
-        worker.check()
-        try:
-            noop_round_trips(count=1, timeout=1.0)
-            return
-        except CeleryTimeout:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"The worker did not answer; see {worker.log_path}") from None
 
 
 def _measure(fixtures: dict, *, port: int, dsn: str, worker, web) -> dict:

@@ -227,3 +227,12 @@ def test_a_code_that_is_not_6_digits_is_said_and_tries_nothing(client, stacy):
 
     assert "The code is the 6 digits in the SMS." in response.text
     assert SignInCode.objects.get().attempts == 0
+
+
+def test_a_next_with_its_own_query_arrives_whole(client, stacy):
+    response = _ask(client, "910000001", QUERY_STRING="next=%2Ftopup%2F%3Famount%3D3.50%26x%3D1")
+    assert response["Location"] == "/accounts/code/enter/?next=/topup/%3Famount%3D3.50%26x%3D1"
+
+    response = client.post(response["Location"], {"number": "910000001", "code": _code_sent(stacy)})
+
+    assert response["Location"] == "/topup/?amount=3.50&x=1"

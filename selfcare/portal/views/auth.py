@@ -5,6 +5,8 @@ locked-out sign-in gets. Every page is a plain form post and redirect: no JavaSc
 Codes and passwords are checked through `authenticate()`, so django-axes counts every wrong one
 and refuses a locked-out login (its middleware shows `locked_out`)."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
@@ -103,7 +105,10 @@ class SignInCodeRequestView(FormView):
         messages.info(self.request, SENT_TO_NUMBER)
         target = reverse("signin_code_enter")
         next_url = _next_url(self.request)
-        return redirect(f"{target}?next={next_url}" if next_url else target)
+        # Encoded, so a `next` with its own query (`/topup/?amount=3.50&x=1`) arrives whole.
+        return redirect(
+            f"{target}?{urlencode({'next': next_url}, safe='/')}" if next_url else target
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=_next_url(self.request), **kwargs)

@@ -9,7 +9,7 @@ from django.db.models import Case, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from catalog.policies import money_round
+from catalog.policies import money_round, operator_zone
 
 from .models import (
     Account,
@@ -123,19 +123,24 @@ class AccountMoney:
     out_of_bundle_this_month: Decimal
 
 
-# The ledger reference of every out-of-bundle charge starts so (selfcare.services.usage).
+# The ledger reference of every out-of-bundle charge the rating writes starts so:
+# `usage:<batch>:<line id>:<unit>` (selfcare.services.usage).
 OUT_OF_BUNDLE_REFERENCE = "usage:"
+
+
+def month_start(at: dt.datetime) -> dt.datetime:
+    """The start of the calendar month `at` is in, in the operator's time zone: when a monthly
+    spend cap, her spend this month and the auto top-ups a month count from."""
+    local = timezone.localtime(at, operator_zone())
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def account_money_get(*, account: Account, at: dt.datetime) -> AccountMoney:
     """Her balance and her out-of-bundle spend this calendar month, in one query."""
-    month_start = timezone.make_aware(
-        dt.datetime.combine(timezone.localdate(at).replace(day=1), dt.time.min)
-    )
     out_of_bundle = Q(
         kind=LedgerEntry.Kind.CHARGE,
         reference__startswith=OUT_OF_BUNDLE_REFERENCE,
-        created_at__gte=month_start,
+        created_at__gte=month_start(at),
     )
     totals = account.entries.aggregate(
         balance=Sum("amount"), out_of_bundle=Sum("amount", filter=out_of_bundle)

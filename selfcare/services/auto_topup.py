@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ..jobs import job_publish
 from ..models import Account, AutoTopUp, Channel, Customer, Interaction, TopUp
-from ..selectors import account_balance, topup_saved_card_get
+from ..selectors import account_balance, month_start, topup_saved_card_get
 from ..tasks import topup_auto_task
 from .messages import notification_send
 from .topup import (
@@ -28,7 +28,6 @@ from .topup import (
     money_words,
     topup_amount_check,
     topup_charge,
-    topup_month_start,
 )
 
 
@@ -150,11 +149,11 @@ def auto_topup_run(*, customer_id: int, now: dt.datetime | None = None) -> TopUp
         if pending is None:
             if account_balance(account=account) >= setting.threshold:
                 return None
-            month_start = topup_month_start(at=now)
+            month = month_start(now)
             this_month = TopUp.objects.filter(
                 customer_id=customer_id,
                 method=TopUp.Method.AUTO,
-                created_at__gte=month_start,
+                created_at__gte=month,
             )
             done = this_month.filter(status=TopUp.Status.SUCCEEDED).count()
             if done >= settings.AUTO_TOPUP_MAX_PER_MONTH:
@@ -165,7 +164,7 @@ def auto_topup_run(*, customer_id: int, now: dt.datetime | None = None) -> TopUp
                 currency=account.currency,
                 method=TopUp.Method.AUTO,
                 # Numbered within the month, under her account's lock: one per run.
-                idempotency_key=f"auto-{month_start:%Y%m}-{this_month.count() + 1}",
+                idempotency_key=f"auto-{month:%Y%m}-{this_month.count() + 1}",
                 channel=Channel.SYSTEM,
                 card_brand=setting.card_brand,
                 card_last4=setting.card_last4,

@@ -29,15 +29,13 @@ from ..models import (
     UsageLimitChange,
 )
 from ..models_limits import SPEND_CAP_MAX
+from ..selectors import OUT_OF_BUNDLE_REFERENCE, month_start
 from .events import EventRow
 from .messages import notification_send
 
 # Her warnings, in % of her monthly cap: "near" before it is reached, "reached" when it is.
 SPEND_CAP_NEAR_AT = 80
 SPEND_CAP_REACHED_AT = 100
-# The ledger reference of every out-of-bundle charge the rating writes:
-# `usage:<batch>:<line id>:<unit>` (selfcare.services.usage).
-USAGE_REFERENCE = "usage:"
 
 
 class UsageLimitError(ValueError):
@@ -103,12 +101,6 @@ def spend_cap_clean(value) -> Decimal | None:
     return cap.quantize(Decimal("0.01"))
 
 
-def month_start(at: dt.datetime) -> dt.datetime:
-    """The start of the calendar month `at` is in, in the operator's time zone."""
-    local = timezone.localtime(at)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 def month_key(at: dt.datetime) -> str:
     return timezone.localtime(at).strftime("%Y-%m")
 
@@ -122,7 +114,7 @@ def spend_this_month(*, line_ids, at: dt.datetime) -> dict[int, Decimal]:
         return spent
     rows = LedgerEntry.objects.filter(
         kind=LedgerEntry.Kind.CHARGE,
-        reference__startswith=USAGE_REFERENCE,
+        reference__startswith=OUT_OF_BUNDLE_REFERENCE,
         created_at__gte=month_start(at),
         account__in=Account.objects.filter(customer__lines__id__in=line_ids),
     ).values_list("reference", "amount")

@@ -364,9 +364,3 @@ def topup_settle_pending_due(*, now: dt.datetime | None = None) -> int:
 
 def local_time_words(at: dt.datetime) -> str:
     return timezone.localtime(at, operator_zone()).strftime("%H:%M")
-
-
-def topup_month_start(*, at: dt.datetime) -> dt.datetime:
-    """The start of the calendar month `at` is in, in the operator's time zone."""
-    local = timezone.localtime(at, operator_zone())
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

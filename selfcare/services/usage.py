@@ -40,6 +40,7 @@ from ..models import (
     ServiceBar,
     UsageRecord,
 )
+from ..selectors import OUT_OF_BUNDLE_REFERENCE
 
 Service = UsageRecord.Service
 # Looked up once: `Service.values` builds a new list on every call, a cost per event.
@@ -466,7 +467,7 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
                         kind=LedgerEntry.Kind.CHARGE,
                         amount=-payable,
                         description=f"Out-of-bundle {UNIT_WORDS[unit]}",
-                        reference=f"usage:{batch}:{line_id}:{unit}",
+                        reference=f"{OUT_OF_BUNDLE_REFERENCE}{batch}:{line_id}:{unit}",
                     )
                 )
                 balances[account.pk] = balances.get(account.pk, Decimal(0)) - payable

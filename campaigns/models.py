@@ -1,36 +1,362 @@
-"""Campaigns and gifts. A campaign here is a promotion sent by hand; triggers, segments and
-deliveries arrive with the automated campaigns.
+"""Lifecycle campaigns and gifts. A campaign decides, for each event of its trigger's kind (or
+each run of its schedule), whether to contact the customer, and records every decision as a
+`Delivery` (`campaigns.engine`); marketers start, pause, resume and end it (`campaigns.services`).
 
 A gift's status only changes through its transitions, called by `campaigns.services` on a locked
 row, which also write its status history."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import Offer
 from orders.models import ProductInstance
-from selfcare.models import Customer, Line
+from selfcare.models import Customer, DomainEvent, Line, Notification
+
+Kind = DomainEvent.Kind
 
 
-class Campaign(models.Model):
-    """A promotion of one offer: a message with a tracked link to the offer in the portal."""
+class Trigger(models.TextChoices):
+    """What makes a campaign decide: an event of the event log (the value is its kind, so a
+    trigger and an event spell it the same way), or a schedule."""
+
+    BUCKET_THRESHOLD_CROSSED = Kind.BUCKET_THRESHOLD_CROSSED, "An allowance is % used"
+    BUCKET_DEPLETED = Kind.BUCKET_DEPLETED, "An allowance is used up"
+    OUT_OF_BUNDLE_STARTED = Kind.OUT_OF_BUNDLE_STARTED, "Out-of-bundle use started"
+    BALANCE_LOW = Kind.BALANCE_LOW, "Balance fell below an amount"
+    TOP_UP_COMPLETED = Kind.TOP_UP_COMPLETED, "Top-up completed"
+    PRODUCT_PURCHASED = Kind.PRODUCT_PURCHASED, "An add-on was bought"
+    PRODUCT_EXPIRING = Kind.PRODUCT_EXPIRING, "An add-on is about to end"
+    PRODUCT_ENDED = Kind.PRODUCT_ENDED, "An add-on ended"
+    CONTRACT_ANNIVERSARY = Kind.CONTRACT_ANNIVERSARY, "Contract anniversary (each customer's)"
+    ROAMING_STARTED = Kind.ROAMING_STARTED, "Roaming started"
+    ZONE_ENTERED = Kind.ZONE_ENTERED, "A zone entered"
+    SCHEDULE_ONCE = "schedule:once", "Once, at a time"
+    SCHEDULE_DAILY = "schedule:daily", "Daily, at a local time"
+
+    @classmethod
+    def scheduled(cls) -> tuple[str, ...]:
+        return (cls.SCHEDULE_ONCE, cls.SCHEDULE_DAILY)
+
+    @classmethod
+    def located(cls) -> tuple[str, ...]:
+        """Triggers that know where she is: only for customers who consented to location use."""
+        return (cls.ROAMING_STARTED, cls.ZONE_ENTERED)
+
+
+class Action(models.TextChoices):
+    MESSAGE = "message", "Send a message with a link"
+    GRANT = "grant", "Grant the offer (free)"
+    RECOMMEND = "recommend", "Show a recommendation card in her portal"
+
+
+class LinkTo(models.TextChoices):
+    OFFER = "offer", "The offer"
+    TOP_UP = "topup", "Top-up"
+    NOTHING = "", "No link"
+
+
+class CampaignTerms(models.Model):
+    """What a campaign does, a version of it: when (trigger), to whom (audience), what (action),
+    how often (caps) and how it is measured (holdout). A campaign holds the terms being edited;
+    each start and each edit while it runs freezes them into a `CampaignVersion`."""
+
+    trigger = models.CharField(
+        max_length=40, choices=Trigger.choices, default=Trigger.BUCKET_THRESHOLD_CROSSED
+    )
+    threshold_percent = models.PositiveSmallIntegerField(
+        "% used",
+        null=True,
+        blank=True,
+        help_text="For an allowance trigger: 50, 80 or 100.",
+    )
+    bucket_unit = models.CharField(
+        "allowance",
+        max_length=10,
+        choices=[("", "Any"), ("bytes", "Data"), ("seconds", "Minutes"), ("messages", "SMS")],
+        blank=True,
+    )
+    balance_below = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="For a balance trigger: the balance she fell below.",
+    )
+    place = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="For roaming: a country code (ES); for a zone: its id. Empty: anywhere.",
+    )
+    trigger_offer = models.ForeignKey(
+        Offer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For an add-on trigger: which add-on (empty: any).",
+    )
+    schedule_at = models.DateTimeField(null=True, blank=True, help_text="For a one-off send.")
+    schedule_time = models.TimeField(
+        null=True, blank=True, help_text="For a daily send: the operator's local time."
+    )
+    # The audience, in the language of offer eligibility (`catalog.eligibility.AudienceRules`).
+    audience_statuses = models.JSONField(
+        "lifecycle statuses",
+        default=list,
+        blank=True,
+        help_text="Empty: any status.",
+    )
+    audience_min_tenure_days = models.PositiveIntegerField("minimum tenure (days)", default=0)
+    audience_plans = models.JSONField(
+        "base plans", default=list, blank=True, help_text="Empty: any plan."
+    )
+    audience_segments = models.JSONField(
+        "segments", default=list, blank=True, help_text="Empty: every segment."
+    )
+    audience_requires = models.ManyToManyField(
+        Offer,
+        blank=True,
+        related_name="%(class)s_required_by+",
+        verbose_name="owns every one of",
+    )
+    audience_excludes = models.ManyToManyField(
+        Offer, blank=True, related_name="%(class)s_excluded_by+", verbose_name="owns none of"
+    )
+    audience_bought = models.ManyToManyField(
+        Offer,
+        blank=True,
+        related_name="%(class)s_bought_by+",
+        verbose_name="bought one of",
+        help_text="Recent buyers only: she bought one of these within the days below.",
+    )
+    audience_bought_days = models.PositiveSmallIntegerField("bought within (days)", default=30)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.MESSAGE)
+    offer = models.ForeignKey(
+        Offer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="%(class)s_promoted+",
+        help_text="The offer promoted, granted or recommended: never sent to one who owns it "
+        "or cannot buy it.",
+    )
+    link_to = models.CharField(max_length=10, choices=LinkTo.choices, blank=True, default="offer")
+    medium = models.CharField(
+        max_length=10,
+        choices=[("", "Her preferred medium"), *Notification.Medium.choices],
+        blank=True,
+    )
+    message = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="{first_name}, {offer}, {price}, {left}, {ends}, {balance} are replaced by "
+        "hers; the tracked link is added at the end.",
+    )
+    cap_messages = models.PositiveSmallIntegerField(
+        "at most", default=1, help_text="Messages per customer from this campaign per period."
+    )
+    cap_days = models.PositiveSmallIntegerField("per (days)", default=7)
+    priority = models.PositiveSmallIntegerField(
+        default=50,
+        help_text="When one event fires several campaigns she gets only the highest one.",
+    )
+    holdout_percent = models.PositiveSmallIntegerField(
+        "holdout (%)",
+        default=10,
+        help_text="This share of the audience (always the same customers) gets nothing, so the "
+        "lift can be measured.",
+    )
+    quiet_hours = models.BooleanField(
+        "respect quiet hours",
+        default=True,
+        help_text="A message due at night waits for the morning.",
+    )
+    stale_after_hours = models.PositiveSmallIntegerField(
+        default=12, help_text="A message that waited longer than this is not sent."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Campaign(FSMModelMixin, CampaignTerms):
+    """A lifecycle campaign [TMF (none): marketing's own], edited by marketers in the admin:
+    `draft -> running <-> paused -> ended`. Its state only changes through its transitions, run
+    by `campaigns.services` on the locked row, which also write its state history."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
+        ENDED = "ended", "Ended"
 
     name = models.CharField(max_length=120)
     code = models.SlugField(max_length=60, unique=True)
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="campaigns")
-    message = models.CharField(
-        max_length=300,
-        help_text="The SMS text; the link to the offer is added at the end. {name} is replaced "
-        "by the customer's first name.",
+    state = FSMField(max_length=10, choices=State.choices, default=State.DRAFT, protected=True)
+    current_version = models.ForeignKey(
+        "CampaignVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "trigger"], name="campaign_state_trigger")]
 
     def __str__(self) -> str:
         return self.name
+
+    @transition(field=state, source=[State.DRAFT], target=State.RUNNING)
+    def start(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.RUNNING], target=State.PAUSED)
+    def pause(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.PAUSED], target=State.RUNNING)
+    def resume(self) -> None:
+        pass
+
+    @transition(field=state, source=[State.DRAFT, State.RUNNING, State.PAUSED], target=State.ENDED)
+    def end(self) -> None:
+        pass
+
+
+class CampaignVersion(CampaignTerms):
+    """A campaign's terms as they were from a start or an edit on: deliveries keep the version
+    that decided them, so an edit never changes a message already on its way."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["campaign", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="campaign_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} v{self.number}"
+
+
+class CampaignStateChange(models.Model):
+    """A row per state a campaign went through, with who did it (his name kept even if his
+    account goes) and, for a resume, its policy."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="state_changes")
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10, choices=Campaign.State.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by_name = models.CharField(max_length=150, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '-'} -> {self.to_state}"
+
+
+class Delivery(models.Model):
+    """One decision of a campaign about one customer for one occurrence (an event, or a run of
+    its schedule): what it decided and why. Unique per (campaign, customer, occurrence), so a
+    replayed feed or a schedule run twice decides nothing twice."""
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        QUIET_HOURS = "quiet_hours", "Waiting for quiet hours to end"
+        SENT = "sent", "Sent"
+        NOT_IN_AUDIENCE = "not_in_audience", "Not in the audience"
+        NO_CONSENT = "no_consent", "No consent"
+        NOT_OFFERABLE = "not_offerable", "Owns the offer or cannot buy it"
+        HOLDOUT = "holdout", "Holdout"
+        CAPPED = "capped", "Campaign cap reached"
+        BUDGET = "budget", "Contact budget spent"
+        ARBITRATED = "arbitrated", "Another campaign won"
+        SKIPPED = "skipped", "Skipped (paused)"
+        STALE = "stale", "Too late to send"
+        FAILED = "failed", "Failed"
+
+    # Outcomes of a decision still to be carried out.
+    PENDING = (Outcome.QUEUED, Outcome.QUIET_HOURS)
+    # Outcomes that count against her caps and contact budget.
+    CONTACTS = (Outcome.QUEUED, Outcome.QUIET_HOURS, Outcome.SENT)
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    version = models.ForeignKey(
+        CampaignVersion, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="deliveries")
+    line = models.ForeignKey(
+        Line, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(
+        DomainEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # `event:<id>` or `schedule:<local date>`: what the decision was for.
+    occurrence = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.CharField(max_length=255, blank=True)
+    holdout = models.BooleanField(default=False)
+    decided_at = models.DateTimeField()
+    send_after = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What it gave her: the product it granted.
+    granted_product_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer", "occurrence"], name="delivery_unique_decision"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["customer", "decided_at"], name="delivery_customer_decided"),
+            models.Index(fields=["campaign", "decided_at"], name="delivery_campaign_decided"),
+            models.Index(
+                fields=["campaign", "decided_at"],
+                condition=Q(outcome__in=["queued", "quiet_hours"]),
+                name="delivery_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} to customer {self.customer_id}: {self.outcome}"
+
+
+class ScheduleRun(models.Model):
+    """One run of a scheduled campaign (once, or a day of a daily one): written before its
+    audience is decided, unique, so a beat that fires twice runs it once."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="runs")
+    occurrence = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    decided = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "occurrence"], name="schedule_run_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.occurrence}"
 
 
 class Gift(FSMModelMixin, models.Model):

@@ -72,6 +72,79 @@ def available_again(offer: Offer, purchases: tuple[dt.datetime, ...], *, at: dt.
     return in_window[len(in_window) - offer.purchase_limit] + relativedelta(months=12)
 
 
+@dataclass(frozen=True)
+class AudienceRules:
+    """Who an offer is for, or a campaign speaks to: the one rule language of eligibility. An
+    offer's are read off its terms (`offer_audience_rules`), a campaign's off its version; the
+    same rules are decided here for one customer and turned into SQL for many by
+    `orders.selectors.audience`, which a property test holds to the same answers. Empty values
+    do not restrict. `requires` / `excludes` are (offer id, name) pairs: she must own all of
+    the first and none of the second."""
+
+    statuses: tuple[str, ...] = ()
+    min_tenure_days: int = 0
+    plans: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    requires: tuple[tuple[int, str], ...] = ()
+    excludes: tuple[tuple[int, str], ...] = ()
+    # Recent buyers: she bought one of `bought` (not a failed activation) in the last
+    # `bought_days` days.
+    bought: tuple[tuple[int, str], ...] = ()
+    bought_days: int = 30
+
+
+def offer_audience_rules(offer: Offer) -> AudienceRules:
+    """The audience rules of `offer` (`requires_offers` / `excludes_offers` prefetched when
+    deciding many; an offer not saved yet has none)."""
+    related = offer.pk is not None
+    return AudienceRules(
+        statuses=tuple(offer.eligible_statuses),
+        min_tenure_days=offer.min_tenure_days,
+        plans=tuple(offer.eligible_plans),
+        segments=tuple(offer.eligible_segments),
+        channels=tuple(offer.channels),
+        requires=tuple((o.pk, o.name) for o in offer.requires_offers.all()) if related else (),
+        excludes=tuple((o.pk, o.name) for o in offer.excludes_offers.all()) if related else (),
+    )
+
+
+def rules_reasons(*, rules: AudienceRules, context: CustomerContext) -> list[str]:
+    """Every reason the customer in `context` is outside `rules`, in words for her; none when
+    she is inside."""
+    reasons = []
+    at = context.at
+    if rules.statuses and context.lifecycle_status not in rules.statuses:
+        label = LifecycleStatus(context.lifecycle_status).label.lower()
+        reason = f"Your line is {label}"
+        reasons.append(reason + (f": {context.status_reason}." if context.status_reason else "."))
+    if context.tenure_days < rules.min_tenure_days:
+        since = at + dt.timedelta(days=rules.min_tenure_days - context.tenure_days)
+        reasons.append(
+            f"For customers with us {rules.min_tenure_days} days or more: yours from "
+            f"{_local_date(since)}."
+        )
+    if rules.plans and context.base_plan not in rules.plans:
+        reasons.append(f"Not available on your plan ({context.base_plan}).")
+    if rules.segments and not context.segments & set(rules.segments):
+        reasons.append("This offer is for selected customers only.")
+    if rules.channels and context.channel not in rules.channels:
+        label = dict(SalesChannel.choices).get(context.channel, context.channel)
+        reasons.append(f"Not sold in the {label.lower()}.")
+    missing = [name for pk, name in rules.requires if pk not in context.owned_offer_ids]
+    if missing:
+        reasons.append(f"Needs {', '.join(missing)} first.")
+    clashing = [name for pk, name in rules.excludes if pk in context.owned_offer_ids]
+    if clashing:
+        reasons.append(f"Not together with {', '.join(clashing)}.")
+    if rules.bought:
+        since = at - dt.timedelta(days=rules.bought_days)
+        if not any(t >= since for pk, _ in rules.bought for t in context.purchases.get(pk, ())):
+            names = " or ".join(name for _, name in rules.bought)
+            reasons.append(f"Did not buy {names} in the last {rules.bought_days} days.")
+    return reasons
+
+
 def offer_decide(*, offer: Offer, context: CustomerContext) -> Decision:
     """Whether the customer in `context` may buy `offer`, with every reason she may not."""
     reasons = []
@@ -82,32 +155,8 @@ def offer_decide(*, offer: Offer, context: CustomerContext) -> Decision:
         reasons.append(f"On sale from {_local_date(offer.available_from)}.")
     if offer.available_until and at >= offer.available_until:
         reasons.append("This offer is no longer on sale.")
-    if context.lifecycle_status not in offer.eligible_statuses:
-        label = LifecycleStatus(context.lifecycle_status).label.lower()
-        reason = f"Your line is {label}"
-        reasons.append(reason + (f": {context.status_reason}." if context.status_reason else "."))
-    if context.tenure_days < offer.min_tenure_days:
-        since = at + dt.timedelta(days=offer.min_tenure_days - context.tenure_days)
-        reasons.append(
-            f"For customers with us {offer.min_tenure_days} days or more: yours from "
-            f"{_local_date(since)}."
-        )
-    if offer.eligible_plans and context.base_plan not in offer.eligible_plans:
-        reasons.append(f"Not available on your plan ({context.base_plan}).")
-    if offer.eligible_segments and not context.segments & set(offer.eligible_segments):
-        reasons.append("This offer is for selected customers only.")
-    if context.channel not in offer.channels:
-        label = dict(SalesChannel.choices).get(context.channel, context.channel)
-        reasons.append(f"Not sold in the {label.lower()}.")
-    if offer.pk is not None:
-        missing = [
-            o.name for o in offer.requires_offers.all() if o.pk not in context.owned_offer_ids
-        ]
-        if missing:
-            reasons.append(f"Needs {', '.join(missing)} first.")
-        clashing = [o.name for o in offer.excludes_offers.all() if o.pk in context.owned_offer_ids]
-        if clashing:
-            reasons.append(f"Not together with {', '.join(clashing)}.")
+    # An offer with no status or channel ticked cannot be published (`terms_problems`).
+    reasons += rules_reasons(rules=offer_audience_rules(offer), context=context)
     again = available_again(offer, context.purchases.get(offer.pk, ()), at=at)
     if again is not None:
         times = "once" if offer.purchase_limit == 1 else f"{offer.purchase_limit} times"

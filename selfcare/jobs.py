@@ -27,10 +27,14 @@ logger = logging.getLogger(__name__)
 BROKER_ERRORS = (OperationalError, RedisConnectionError, RedisTimeoutError, OSError)
 
 
-def job_publish(task: Task, *args) -> bool:
-    """Publish `task(*args)` now. Returns False, having logged why, if the broker is away."""
+def job_publish(task: Task, *args, queue: str | None = None) -> bool:
+    """Publish `task(*args)` now, on `queue` if given (else the one CELERY_TASK_ROUTES gives
+    it). Returns False, having logged why, if the broker is away."""
     try:
-        task.delay(*args)
+        if queue is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args, queue=queue)
     except BROKER_ERRORS as exc:
         # One line per job, no traceback: while the broker is away every publish fails alike.
         logger.error(
@@ -44,11 +48,11 @@ def job_publish(task: Task, *args) -> bool:
     return True
 
 
-def job_publish_on_commit(task: Task, *args) -> None:
+def job_publish_on_commit(task: Task, *args, queue: str | None = None) -> None:
     """Publish `task(*args)` once the current transaction commits (at once outside one). The
     callback itself never raises for a broker error, so a service whose transaction committed
     returns normally whatever the broker does."""
-    transaction.on_commit(functools.partial(job_publish, task, *args))
+    transaction.on_commit(functools.partial(job_publish, task, *args, queue=queue))
 
 
 def job_fan_out(*, task: Task, ids: Iterable[int]) -> int:

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     # Brute-force lockout on every sign-in (portal, console, admin): "Signing in" below.
     "axes",
     "rest_framework",
+    # The API's OpenAPI schema and its docs page, with Swagger UI served from our static files.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "selfcare",
@@ -213,6 +216,21 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The OpenAPI 3 schema at /api/schema/ and its docs at /api/docs/ (README.md, "API").
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Self-care API",
+    "DESCRIPTION": "The shared cart, the network's usage feed and the TM Forum resources "
+    "(/tmf-api/...). Errors of /api/ are {\"detail\": ...}; errors of /tmf-api/ are TM Forum's "
+    "Error body.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files: the docs page loads nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 CACHES = {
@@ -255,6 +273,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
+# A campaign's work (its decisions carried out, its messages, its schedules) has a queue of its
+# own, with a worker of its own (Procfile), so a campaign of 100,000 messages never delays an
+# activation or a transactional message (codes, alerts, receipts) on the default queue.
+CAMPAIGN_QUEUE = env("CAMPAIGN_QUEUE", default="campaigns")
+CELERY_TASK_ROUTES = {"campaigns.tasks.campaign_*": {"queue": CAMPAIGN_QUEUE}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often the stuck sweeps look for work whose job was lost (a killed worker, a broker restart, a
 # publish that failed): with the deadlines below, lost work runs again within about 20 s.
@@ -320,6 +343,15 @@ CELERY_BEAT_SCHEDULE = {
     "record-contract-anniversaries": {
         "task": "selfcare.tasks.contract_anniversary_record_task",
         "schedule": crontab(minute=5, hour=0),
+    },
+    # Lifecycle campaigns: schedules due, messages whose quiet hours are over, lost send jobs.
+    "run-campaign-schedules": {
+        "task": "campaigns.tasks.campaign_schedules_run_task",
+        "schedule": 30.0,
+    },
+    "send-due-campaign-deliveries": {
+        "task": "campaigns.tasks.campaign_deliveries_due_task",
+        "schedule": STUCK_SWEEP_SECONDS * 2,
     },
     # Sign-in codes and wrong voucher PINs older than SECURITY_RECORDS_DAYS are deleted.
     "prune-security-records": {
@@ -403,6 +435,23 @@ REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 # --- Events and alerts ----------------------------------------------------------------------------
 # A charge that takes a prepaid balance from this or more to below it records a BalanceLow event.
 LOW_BALANCE_THRESHOLD = env.str("LOW_BALANCE_THRESHOLD", default="2.00")
+
+# --- Events and campaigns -----------------------------------------------------------------------
+# Who reacts to the event log, in this order, each called with the events being dispatched inside
+# the dispatch's transaction: they write rows and schedule jobs on commit, never call out.
+EVENT_SUBSCRIBERS = [
+    "selfcare.services.alerts.alerts_send_for_events",
+    "campaigns.engine.campaigns_decide_for_events",
+]
+# One contact-pressure budget per customer across all marketing: at most this many campaign
+# messages in so many days (transactional messages never count).
+CAMPAIGN_CONTACT_BUDGET = env.int("CAMPAIGN_CONTACT_BUDGET", default=3)
+CAMPAIGN_CONTACT_BUDGET_DAYS = env.int("CAMPAIGN_CONTACT_BUDGET_DAYS", default=7)
+# Quiet hours in the operator's time zone, from the first hour to the second: a campaign message
+# due then waits for the morning.
+CAMPAIGN_QUIET_HOURS = tuple(env.list("CAMPAIGN_QUIET_HOURS", cast=int, default=[21, 9]))
+# A purchase of the campaign's offer within this many days of its decision converts.
+CAMPAIGN_CONVERSION_DAYS = env.int("CAMPAIGN_CONVERSION_DAYS", default=7)
 
 LOGGING = {
     "version": 1,

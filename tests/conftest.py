@@ -72,7 +72,13 @@ def celery_worker_thread(transactional_db, settings):
 
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=[settings.CELERY_TASK_DEFAULT_QUEUE, settings.CAMPAIGN_QUEUE],
+        ):
             yield app
     finally:
         app.conf.task_always_eager = True

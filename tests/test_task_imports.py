@@ -91,5 +91,10 @@ def test_tasks_import_their_services_inside_the_task_and_services_import_tasks_a
 
     assert {name: top[name] & services for name in tasks} == {name: set() for name in tasks}
     assert {name: inside[name] & tasks for name in services} == {name: set() for name in services}
-    schedulers = ("orders.services.purchase", "selfcare.services.messages", "campaigns.services")
+    schedulers = (
+        "orders.services.purchase",
+        "selfcare.services.messages",
+        "campaigns.services.gifts",
+        "campaigns.services.lifecycle",
+    )
     assert all(top[name] & tasks for name in schedulers)

@@ -5,10 +5,10 @@ Every writer calls `event_record` / `events_record` inside its own transaction: 
 written with it or not at all (a rollback takes them too). A `cause` is unique, and the insert
 skips a cause already recorded (ON CONFLICT DO NOTHING), so a replayed feed, a sweep run twice or
 a job run again records nothing new; only the events really new are dispatched. The dispatch
-(`event_dispatch_task`, one per batch of ids, published on commit) runs each subscriber in
-`EVENT_SUBSCRIBERS` on the events in one transaction and marks them dispatched, so a subscriber
-(usage alerts today; auto top-up and campaigns can join) sees each event once; a dispatch whose
-job was lost is published again by `event_dispatch_stuck`.
+(`event_dispatch_task`, one per batch of ids, published on commit) runs each subscriber of the
+EVENT_SUBSCRIBERS setting on the events in one transaction and marks them dispatched, so a
+subscriber (usage alerts, lifecycle campaigns) sees each event once; a dispatch whose job was
+lost is published again by `event_dispatch_stuck`.
 """
 
 from __future__ import annotations
@@ -39,9 +39,6 @@ Kind = DomainEvent.Kind
 
 # The % of an allowance whose crossing is recorded; alerts are chosen among these.
 BUCKET_THRESHOLDS = (50, 80, 100)
-# Who reacts to events, in this order, each called with the list of events being dispatched,
-# inside the dispatch's transaction: write rows and schedule jobs on commit, never call out.
-EVENT_SUBSCRIBERS = ("selfcare.services.alerts.alerts_send_for_events",)
 # Ids per dispatch job: a batch that records more is several jobs, which worker processes share
 # (measured: 200 alerts in one job took 0.5-0.8 s to write, the last alert waiting for the rest).
 DISPATCH_CHUNK = 100
@@ -157,7 +154,7 @@ def event_dispatch(*, event_ids: list[int], at: dt.datetime | None = None) -> in
         )
         if not events:
             return 0
-        for path in EVENT_SUBSCRIBERS:
+        for path in settings.EVENT_SUBSCRIBERS:
             import_string(path)(events=events)
         DomainEvent.objects.filter(pk__in=[e.pk for e in events]).update(
             dispatched_at=at or timezone.now()

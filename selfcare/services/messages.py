@@ -91,9 +91,11 @@ def notification_send(
     campaign_id: int | None = None,
     link_target: str | None = None,
     link_offer=None,
+    queue: str | None = None,
 ) -> Notification:
     """Write a message to the customer from `template` and queue it; it leaves through the
-    medium's backend after commit (`notification_deliver_task`). `medium` defaults to the one she
+    medium's backend after commit (`notification_deliver_task`, on `queue` if given: a campaign's
+    messages go on their own, behind nothing transactional). `medium` defaults to the one she
     prefers. With `link_target` (a path in the portal) the message carries a tracked link to it,
     as `link_url` in the template. Runs in the caller's transaction."""
     if template not in NOTIFICATION_TEMPLATES:
@@ -139,7 +141,7 @@ def notification_send(
             template=template, values=values
         )
         notification.save(update_fields=["subject", "body"])
-    job_publish_on_commit(notification_deliver_task, notification.pk)
+    job_publish_on_commit(notification_deliver_task, notification.pk, queue=queue)
     return notification
 
 

@@ -1,4 +1,4 @@
-"""Every write of campaigns: promotions sent by hand, and gifts between customers."""
+"""Promotions sent by hand, and gifts between customers."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from selfcare.jobs import job_fan_out
 from selfcare.models import Channel, Customer, Interaction, Notification
 from selfcare.services import interaction_record, notification_send
 
-from .models import Campaign, Gift, GiftStatusChange
-from .tasks import gift_return_task
+from ..models import Campaign, Gift, GiftStatusChange
+from ..tasks import gift_return_task
 
 GIFT_VALID_FOR = dt.timedelta(days=7)
 

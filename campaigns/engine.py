@@ -1,0 +1,525 @@
+"""The campaign engine: who a running campaign contacts, for each event of its trigger's kind
+and each run of its schedule, and why not the others.
+
+Events come from the event log's dispatch (`campaigns_decide_for_events`, a subscriber in
+EVENT_SUBSCRIBERS): the running campaigns are read once by trigger kind, the batch's customers'
+eligibility contexts in two queries, and every (campaign, customer, event) is decided in Python
+by the same rules as offer eligibility; one INSERT writes the decisions. Cost grows with events
+and the campaigns their kinds fire, never events x campaigns. Schedules select their audience in
+SQL and insert their decisions set-based (`schedule_decide`). A dry run (`campaign_dry_run`) runs
+the same decisions and writes nothing.
+
+A decision walks these steps, the first that stops her giving the outcome: not in the audience,
+no consent (marketing; location too for location triggers), not offerable (owns the offer or
+cannot buy it), holdout, the campaign's cap, arbitration (of the campaigns one event fires, only
+the highest priority contacts her), the contact budget across all marketing, quiet hours (a
+message waits for the morning). What is left is queued, and sent on the `campaigns` queue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, Min, Prefetch
+from django.utils import timezone
+
+from catalog.eligibility import AudienceRules, CustomerContext, offer_decide, rules_reasons
+from catalog.models import Offer, SalesChannel
+from catalog.policies import operator_zone
+from orders.selectors.audience import contexts_build, lines_matching, lines_offerable
+from selfcare.jobs import job_publish_on_commit
+from selfcare.models import Customer, DomainEvent, Line
+
+from .models import Action, Campaign, CampaignVersion, Delivery, Trigger
+from .tasks import campaign_deliveries_send_task
+
+Outcome = Delivery.Outcome
+# Decisions carried out per send job: a worker process sends a batch in one transaction.
+SEND_CHUNK = 200
+# Events decided per pass of a dry run or a catch-up.
+EVENT_CHUNK = 1000
+
+
+def holdout_bucket(*, campaign_id: int, customer_id: int) -> int:
+    """0-99, the same for a customer in a campaign every time, spread evenly over customers (a
+    multiplicative hash, so SQL computes the same: `holdout_sql`). Below the campaign's
+    holdout percentage, she is in its holdout."""
+    return ((customer_id * 2654435761 + campaign_id * 40503) % 4294967296) * 100 // 4294967296
+
+
+def version_rules(version: CampaignVersion) -> AudienceRules:
+    """The audience rules of a version (`audience_requires` / `audience_excludes` prefetched)."""
+    return AudienceRules(
+        statuses=tuple(version.audience_statuses),
+        min_tenure_days=version.audience_min_tenure_days,
+        plans=tuple(version.audience_plans),
+        segments=tuple(version.audience_segments),
+        requires=tuple((o.pk, o.name) for o in version.audience_requires.all()),
+        excludes=tuple((o.pk, o.name) for o in version.audience_excludes.all()),
+        bought=tuple((o.pk, o.name) for o in version.audience_bought.all()),
+        bought_days=version.audience_bought_days,
+    )
+
+
+def trigger_matches(*, version: CampaignVersion, event: DomainEvent) -> bool:
+    """Whether `event` is what `version`'s trigger waits for (its kind and parameters)."""
+    if event.kind != version.trigger:
+        return False
+    facts = event.facts
+    if (
+        version.trigger == Trigger.BUCKET_THRESHOLD_CROSSED
+        and version.threshold_percent
+        and facts.get("threshold") != version.threshold_percent
+    ):
+        return False
+    if version.bucket_unit and facts.get("unit") not in (None, version.bucket_unit):
+        return False
+    if version.trigger == Trigger.BALANCE_LOW and version.balance_below is not None:
+        try:
+            if Decimal(str(facts.get("balance"))) >= version.balance_below:
+                return False
+        except InvalidOperation:
+            return False
+    if version.place:
+        where = facts.get("country") if event.kind == Trigger.ROAMING_STARTED else facts.get("zone")
+        if (where or "").upper() != version.place.upper():
+            return False
+    return not version.trigger_offer_id or facts.get("offer_id") == version.trigger_offer_id
+
+
+def running_versions(*, kinds: Iterable[str]) -> dict[str, list[CampaignVersion]]:
+    """The current versions of the running campaigns whose trigger is one of `kinds`, by kind,
+    with what deciding needs, in four queries however many."""
+    versions = (
+        CampaignVersion.objects.filter(
+            campaign__state=Campaign.State.RUNNING,
+            campaign__current_version=F("pk"),
+            trigger__in=list(kinds),
+        )
+        .select_related("campaign")
+        .prefetch_related(*_version_prefetches())
+    )
+    by_kind: dict[str, list[CampaignVersion]] = defaultdict(list)
+    for version in versions:
+        by_kind[version.trigger].append(version)
+    return by_kind
+
+
+def _version_prefetches() -> list:
+    offers = Offer.objects.prefetch_related("requires_offers", "excludes_offers")
+    return [
+        "audience_requires",
+        "audience_excludes",
+        "audience_bought",
+        Prefetch("offer", queryset=offers),
+    ]
+
+
+# Deciding
+
+
+@dataclass
+class Candidate:
+    """One (campaign version, customer, occurrence) to decide."""
+
+    version: CampaignVersion
+    customer_id: int
+    line_id: int | None
+    occurrence: str
+    event: DomainEvent | None = None
+    outcome: str = ""
+    reason: str = ""
+    holdout: bool = False
+    send_after: dt.datetime | None = None
+
+
+@dataclass
+class Decisions:
+    """What a pass decided: the decisions and, for a dry run, counts and samples."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+
+    def counts(self) -> Counter:
+        return Counter(c.outcome for c in self.candidates)
+
+
+@dataclass(frozen=True)
+class _Person:
+    marketing_consent: bool
+    location_consent: bool
+
+
+def quiet_until(*, at: dt.datetime) -> dt.datetime | None:
+    """When the quiet hours holding `at` end (the operator's local time), or None outside
+    them. CAMPAIGN_QUIET_HOURS is (start hour, end hour), e.g. (21, 9)."""
+    start, end = settings.CAMPAIGN_QUIET_HOURS
+    zone = operator_zone()
+    local = timezone.localtime(at, zone)
+    hour = local.hour
+    inside = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not inside:
+        return None
+    day = local.date() if hour < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(end), tzinfo=zone)
+
+
+def _contacts(*, customer_ids: set[int], since: dt.datetime) -> list[tuple[int, int, dt.datetime]]:
+    """(customer, campaign, decided at) of every contact (queued, waiting or sent) of these
+    customers since `since`: what caps and the budget count."""
+    return list(
+        Delivery.objects.filter(
+            customer_id__in=customer_ids, decided_at__gte=since, outcome__in=Delivery.CONTACTS
+        ).values_list("customer_id", "campaign_id", "decided_at")
+    )
+
+
+def decide(*, candidates: list[Candidate], at: dt.datetime) -> list[Candidate]:
+    """Give each candidate its outcome and reason (see the module's docstring for the steps),
+    reading in a fixed number of queries whatever their number. Candidates of one customer and
+    one occurrence compete: only the highest priority contacts her."""
+    if not candidates:
+        return candidates
+    line_ids = {c.line_id for c in candidates if c.line_id is not None}
+    contexts = contexts_build(line_ids=line_ids, channel=SalesChannel.PORTAL, at=at)
+    people = {
+        pk: _Person(marketing, location)
+        for pk, marketing, location in Customer.objects.filter(
+            pk__in={c.customer_id for c in candidates}
+        ).values_list("pk", "marketing_consent", "location_consent")
+    }
+    longest = max(c.version.cap_days for c in candidates)
+    budget_days = settings.CAMPAIGN_CONTACT_BUDGET_DAYS
+    since = at - dt.timedelta(days=max(longest, budget_days))
+    per_campaign: Counter = Counter()
+    per_customer: Counter = Counter()
+    budget_since = at - dt.timedelta(days=budget_days)
+    contacts = _contacts(customer_ids=set(people), since=since)
+    for customer_id, _campaign_id, decided_at in contacts:
+        if decided_at >= budget_since:
+            per_customer[customer_id] += 1
+    rules = {}
+    for c in candidates:
+        if c.version.pk not in rules:
+            rules[c.version.pk] = version_rules(c.version)
+        context = contexts.get(c.line_id)
+        person = people.get(c.customer_id)
+        c.outcome, c.reason = _screen(c, context=context, person=person, rules=rules[c.version.pk])
+    # Caps, each campaign's own period.
+    for c in candidates:
+        if c.outcome:
+            continue
+        cap_since = at - dt.timedelta(days=c.version.cap_days)
+        key = (c.customer_id, c.version.campaign_id)
+        if key not in per_campaign:
+            per_campaign[key] = sum(
+                1
+                for customer_id, campaign_id, decided_at in contacts
+                if (customer_id, campaign_id) == key and decided_at >= cap_since
+            )
+        if per_campaign[key] >= c.version.cap_messages:
+            c.outcome = Outcome.CAPPED
+            c.reason = (
+                f"{per_campaign[key]} from this campaign in {c.version.cap_days} days "
+                f"(at most {c.version.cap_messages})."
+            )
+    # Arbitration, then the budget and quiet hours for the winner.
+    groups: dict[tuple[int, str], list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        if not c.outcome:
+            groups[(c.customer_id, c.occurrence)].append(c)
+    budget = settings.CAMPAIGN_CONTACT_BUDGET
+    for (customer_id, _occurrence), group in groups.items():
+        group.sort(key=lambda c: (-c.version.priority, c.version.campaign_id))
+        winner, *others = group
+        for other in others:
+            other.outcome = Outcome.ARBITRATED
+            other.reason = f"{winner.version.campaign.name} has priority."
+        if per_customer[customer_id] >= budget:
+            winner.outcome = Outcome.BUDGET
+            winner.reason = f"Already {per_customer[customer_id]} in {budget_days} days."
+            continue
+        per_customer[customer_id] += 1
+        per_campaign[(customer_id, winner.version.campaign_id)] += 1
+        morning = quiet_until(at=at) if winner.version.quiet_hours else None
+        if morning is not None and winner.version.action != Action.GRANT:
+            winner.outcome = Outcome.QUIET_HOURS
+            winner.reason = "Quiet hours: waits for the morning."
+            winner.send_after = morning
+        else:
+            winner.outcome = Outcome.QUEUED
+    return candidates
+
+
+def _screen(
+    c: Candidate,
+    *,
+    context: CustomerContext | None,
+    person: _Person | None,
+    rules: AudienceRules,
+) -> tuple[str, str]:
+    """The steps before caps: audience, consent, the offer, the holdout. ('', '') when she
+    passes them all."""
+    version = c.version
+    if context is None or person is None:
+        return Outcome.NOT_IN_AUDIENCE, "No line to speak to."
+    reasons = rules_reasons(rules=rules, context=context)
+    if reasons:
+        return Outcome.NOT_IN_AUDIENCE, " ".join(reasons)[:255]
+    if not person.marketing_consent:
+        return Outcome.NO_CONSENT, "No marketing consent."
+    if version.trigger in Trigger.located() and not person.location_consent:
+        return Outcome.NO_CONSENT, "No consent to use her location."
+    if version.offer is not None:
+        decision = offer_decide(offer=version.offer, context=context)
+        if not decision.eligible:
+            return Outcome.NOT_OFFERABLE, " ".join(decision.reasons)[:255]
+        if version.offer_id in context.owned_offer_ids:
+            return Outcome.NOT_OFFERABLE, "Owns it already."
+    if (
+        holdout_bucket(campaign_id=version.campaign_id, customer_id=c.customer_id)
+        < version.holdout_percent
+        and version.action != Action.GRANT
+    ):
+        c.holdout = True
+        return Outcome.HOLDOUT, f"In the {version.holdout_percent} % holdout."
+    return "", ""
+
+
+# Writing decisions
+
+
+def deliveries_write(*, candidates: list[Candidate], at: dt.datetime) -> list[int]:
+    """Insert the decisions, skipping any (campaign, customer, occurrence) decided before, and
+    publish the queued ones' sending on commit (on the campaigns queue). Returns the ids queued
+    now. Runs in the caller's transaction."""
+    rows = [
+        Delivery(
+            campaign_id=c.version.campaign_id,
+            version=c.version,
+            customer_id=c.customer_id,
+            line_id=c.line_id,
+            event=c.event,
+            occurrence=c.occurrence,
+            outcome=c.outcome,
+            reason=c.reason,
+            holdout=c.holdout,
+            decided_at=at,
+            send_after=c.send_after,
+        )
+        for c in candidates
+    ]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    occurrences = {c.occurrence for c in candidates if c.outcome == Outcome.QUEUED}
+    if not occurrences:
+        return []
+    queued = list(
+        Delivery.objects.filter(
+            occurrence__in=occurrences,
+            decided_at=at,
+            outcome=Outcome.QUEUED,
+            campaign_id__in={c.version.campaign_id for c in candidates},
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    deliveries_publish(ids=queued)
+    return queued
+
+
+def deliveries_publish(*, ids: list[int]) -> None:
+    """Publish the sending of `ids` on commit, SEND_CHUNK a job, on the campaigns queue."""
+    for start in range(0, len(ids), SEND_CHUNK):
+        job_publish_on_commit(
+            campaign_deliveries_send_task,
+            ids[start : start + SEND_CHUNK],
+            queue=settings.CAMPAIGN_QUEUE,
+        )
+
+
+# Events
+
+
+def _main_lines(customer_ids: set[int]) -> dict[int, int]:
+    """Each customer's main line (her first permanent one) for events about her, not a line."""
+    return dict(
+        Line.objects.filter(customer_id__in=customer_ids, temporary=False)
+        .values("customer_id")
+        .annotate(first=Min("pk"))
+        .values_list("customer_id", "first")
+    )
+
+
+def event_candidates(
+    *, events: list[DomainEvent], versions: dict[str, list[CampaignVersion]]
+) -> list[Candidate]:
+    """A candidate per (running version, event) whose trigger the event matches."""
+    pairs = [
+        (v, e)
+        for e in events
+        for v in versions.get(e.kind, ())
+        if trigger_matches(version=v, event=e)
+    ]
+    if not pairs:
+        return []
+    mains = _main_lines({e.customer_id for _v, e in pairs if e.line_id is None})
+    return [
+        Candidate(
+            version=v,
+            customer_id=e.customer_id,
+            line_id=e.line_id or mains.get(e.customer_id),
+            occurrence=f"event:{e.pk}",
+            event=e,
+        )
+        for v, e in pairs
+    ]
+
+
+def campaigns_decide_for_events(*, events: list[DomainEvent]) -> int:
+    """The event log's subscriber: decide every running campaign the events fire, in the
+    dispatch's transaction, and queue what is to be sent on commit. Returns how many decisions
+    were written."""
+    versions = running_versions(kinds={e.kind for e in events})
+    if not versions:
+        return 0
+    at = timezone.now()
+    candidates = decide(candidates=event_candidates(events=events, versions=versions), at=at)
+    deliveries_write(candidates=candidates, at=at)
+    return len(candidates)
+
+
+def events_catch_up(*, campaign: Campaign, since: dt.datetime, at: dt.datetime) -> int:
+    """Decide the events of `campaign`'s trigger recorded since `since` (its pause), for a
+    resume that catches up. Returns how many decisions were written."""
+    version = (
+        CampaignVersion.objects.select_related("campaign")
+        .prefetch_related(*_version_prefetches())
+        .get(pk=campaign.current_version_id)
+    )
+    written = 0
+    events = DomainEvent.objects.filter(kind=version.trigger, recorded_at__gte=since).order_by("pk")
+    last = 0
+    while True:
+        chunk = list(events.filter(pk__gt=last)[:EVENT_CHUNK])
+        if not chunk:
+            return written
+        last = chunk[-1].pk
+        candidates = decide(
+            candidates=event_candidates(events=chunk, versions={version.trigger: [version]}), at=at
+        )
+        deliveries_write(candidates=candidates, at=at)
+        written += len(candidates)
+
+
+# Schedules
+
+
+def schedule_occurrence(*, version: CampaignVersion, at: dt.datetime) -> str | None:
+    """The occurrence of `version`'s schedule due at `at`, or None when none is due: `once`
+    from its time on; `YYYY-MM-DD` for a daily one from its local time on that day."""
+    if version.trigger == Trigger.SCHEDULE_ONCE:
+        if version.schedule_at is not None and version.schedule_at <= at:
+            return "schedule:once"
+        return None
+    if version.trigger == Trigger.SCHEDULE_DAILY and version.schedule_time is not None:
+        local = timezone.localtime(at, operator_zone())
+        if local.time() >= version.schedule_time:
+            return f"schedule:{local.date().isoformat()}"
+    return None
+
+
+def schedule_audience(*, version: CampaignVersion, at: dt.datetime) -> dict[int, int]:
+    """The customers a scheduled version speaks to, with the line it speaks to (her first
+    permanent line inside the rules), in one query."""
+    lines = lines_matching(rules=version_rules(version), channel=SalesChannel.PORTAL, at=at)
+    return dict(
+        lines.filter(temporary=False)
+        .values("customer_id")
+        .annotate(first=Min("pk"))
+        .values_list("customer_id", "first")
+    )
+
+
+def schedule_decide(
+    *, version: CampaignVersion, occurrence: str, at: dt.datetime
+) -> list[Candidate]:
+    """Decide a scheduled version's run for its whole audience, set-based: the audience, her
+    consent and whether the offer is hers to buy in SQL, then holdout, caps, the budget and
+    quiet hours in memory over rows read once (no query per customer). Arbitration is for
+    campaigns one event fires together; a schedule competes only through the budget."""
+    audience = schedule_audience(version=version, at=at)
+    consenting = set(
+        Customer.objects.filter(pk__in=_ids(audience), marketing_consent=True).values_list(
+            "pk", flat=True
+        )
+    )
+    offerable = None
+    if version.offer is not None:
+        offerable = set(
+            lines_offerable(offer=version.offer, channel=SalesChannel.PORTAL, at=at)
+            .filter(pk__in=_ids(audience.values()))
+            .values_list("pk", flat=True)
+        )
+    budget_days = settings.CAMPAIGN_CONTACT_BUDGET_DAYS
+    budget_spent = dict(
+        Delivery.objects.filter(
+            decided_at__gte=at - dt.timedelta(days=budget_days), outcome__in=Delivery.CONTACTS
+        )
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values_list("customer_id", "n")
+    )
+    capped = dict(
+        Delivery.objects.filter(
+            campaign_id=version.campaign_id,
+            decided_at__gte=at - dt.timedelta(days=version.cap_days),
+            outcome__in=Delivery.CONTACTS,
+        )
+        .values("customer_id")
+        .annotate(n=Count("pk"))
+        .values_list("customer_id", "n")
+    )
+    budget = settings.CAMPAIGN_CONTACT_BUDGET
+    morning = quiet_until(at=at) if version.quiet_hours else None
+    candidates = []
+    for customer_id, line_id in audience.items():
+        c = Candidate(
+            version=version, customer_id=customer_id, line_id=line_id, occurrence=occurrence
+        )
+        if customer_id not in consenting:
+            c.outcome, c.reason = Outcome.NO_CONSENT, "No marketing consent."
+        elif offerable is not None and line_id not in offerable:
+            c.outcome, c.reason = Outcome.NOT_OFFERABLE, "Owns the offer or cannot buy it."
+        elif version.action != Action.GRANT and (
+            holdout_bucket(campaign_id=version.campaign_id, customer_id=customer_id)
+            < version.holdout_percent
+        ):
+            c.holdout = True
+            c.outcome, c.reason = Outcome.HOLDOUT, f"In the {version.holdout_percent} % holdout."
+        elif capped.get(customer_id, 0) >= version.cap_messages:
+            c.outcome, c.reason = Outcome.CAPPED, "Campaign cap reached."
+        elif budget_spent.get(customer_id, 0) >= budget:
+            c.outcome, c.reason = Outcome.BUDGET, f"Already {budget} in {budget_days} days."
+        elif morning is not None and version.action != Action.GRANT:
+            c.outcome, c.reason = Outcome.QUIET_HOURS, "Quiet hours: waits for the morning."
+            c.send_after = morning
+        else:
+            c.outcome = Outcome.QUEUED
+        candidates.append(c)
+    return candidates
+
+
+def _ids(values) -> object:
+    """Many ids as one SQL parameter on PostgreSQL (an array; `pk__in` with a list binds one
+    parameter per id, slow past a few thousand), a list elsewhere."""
+    ids = list(values)
+    if connection.vendor == "postgresql":
+        from django.db.models.expressions import RawSQL
+
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids

@@ -222,11 +222,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Self-care API",
     "DESCRIPTION": "The shared cart, the network's usage feed and the TM Forum resources "
-    "(/tmf-api/...). Errors of /api/ are {\"detail\": ...}; errors of /tmf-api/ are TM Forum's "
-    "Error body.",
+    "(/tmf-api/...). Errors of /api/ are a JSON object with a detail; errors of /tmf-api/ are "
+    "TM Forum's Error body.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI from drf-spectacular-sidecar's static files: the docs page loads nothing from a CDN.
+    # Swagger UI from drf-spectacular-sidecar's static files: the docs load nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

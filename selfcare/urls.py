@@ -3,11 +3,15 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("selfcare.portal.accounts_urls")),
     path("backoffice/", include("backoffice.urls")),
+    # The OpenAPI 3 schema of every endpoint, and Swagger UI over it (README.md, "API").
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/usage/", include("selfcare.api.urls")),
     path("api/", include("orders.api.urls")),
     path("", include("selfcare.portal.urls")),

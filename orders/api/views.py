@@ -5,6 +5,7 @@ The same cart the portal and the call centre edit, quoted at the API channel's p
 an offer she cannot buy or a changed total. Only customers are served, and only their own cart.
 """
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Offer
+from selfcare.api.schema import detail_errors
 from selfcare.models import Channel, Interaction
 from selfcare.selectors import line_get_home
 from selfcare.services import InsufficientBalanceError
@@ -60,6 +62,47 @@ def quote_data(quote) -> dict:
     }
 
 
+class QuoteOfferSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class QuoteItemSerializer(serializers.Serializer):
+    """One item of the cart, priced for the API channel (schema only: `quote_data` writes it)."""
+
+    id = serializers.IntegerField()
+    offer = QuoteOfferSerializer()
+    msisdn = serializers.CharField()
+    options = serializers.DictField(child=serializers.CharField())
+    list_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    problem = serializers.CharField(help_text="Why it cannot be checked out; empty when it can.")
+
+
+class QuoteSerializer(serializers.Serializer):
+    """Her open cart and its quote (schema only: `quote_data` writes it)."""
+
+    id = serializers.IntegerField(allow_null=True, help_text="None until she has a cart.")
+    version = serializers.IntegerField(help_text="Send it back to remove or check out.")
+    channel = serializers.CharField()
+    currency = serializers.CharField()
+    items = QuoteItemSerializer(many=True)
+    subtotal = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    can_checkout = serializers.BooleanField()
+
+
+class PlacedOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    orders = PlacedOrderSerializer(many=True)
+
+
 class ItemSerializer(serializers.Serializer):
     offer = serializers.IntegerField(min_value=1)
     options = serializers.DictField(
@@ -103,6 +146,10 @@ def _edit(request) -> dict:
 class CartView(APIView):
     permission_classes = [IsCustomer]
 
+    @extend_schema(
+        summary="Her open cart, quoted at the API's prices",
+        responses={200: QuoteSerializer, **detail_errors(401, 403)},
+    )
     def get(self, request):
         return Response(quote_data(cart_quote(customer=request.customer, channel=Channel.API)))
 
@@ -110,6 +157,11 @@ class CartView(APIView):
 class CartItemsView(APIView):
     permission_classes = [IsCustomer]
 
+    @extend_schema(
+        summary="Put an offer in her cart, for her home line",
+        request=ItemSerializer,
+        responses={201: QuoteSerializer, **detail_errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request):
         data = _valid(ItemSerializer, request.data)
         try:
@@ -130,6 +182,15 @@ class CartItemsView(APIView):
 class CartItemView(APIView):
     permission_classes = [IsCustomer]
 
+    @extend_schema(
+        summary="Take an item out of her cart",
+        parameters=[
+            OpenApiParameter(
+                "version", int, required=True, description="The cart's version she last saw."
+            )
+        ],
+        responses={200: QuoteSerializer, **detail_errors(400, 401, 403, 404, 409)},
+    )
     def delete(self, request, item_id: int):
         data = _valid(VersionSerializer, request.query_params)
         try:
@@ -144,6 +205,11 @@ class CartItemView(APIView):
 class CheckoutView(APIView):
     permission_classes = [IsCustomer]
 
+    @extend_schema(
+        summary="Check her cart out: one order per item",
+        request=CheckoutSerializer,
+        responses={201: CheckoutResultSerializer, **detail_errors(400, 401, 403, 409)},
+    )
     def post(self, request):
         data = _valid(CheckoutSerializer, request.data)
         try:

@@ -1,6 +1,7 @@
 """Bearer tokens of system clients (`ApiClient`), and the scope a view needs. A request with no
 token is answered 401, as is a wrong or revoked one; a client without the view's scope, 403."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -49,3 +50,13 @@ class HasScope(BasePermission):
     def has_permission(self, request, view) -> bool:
         client = request.auth
         return isinstance(client, ApiClient) and view.required_scope in client.scopes
+
+
+class ApiClientTokenScheme(OpenApiAuthenticationExtension):
+    """How the schema names a system client's bearer token."""
+
+    target_class = ApiClientTokenAuthentication
+    name = "systemToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer"}

@@ -4,16 +4,19 @@ counts and each rejected event's id and reason; errors are `{"detail": ...}`."""
 
 import json
 
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from selfcare.models import ApiClient
+from selfcare.models import ApiClient, UsageRecord
 from selfcare.services.api_clients import api_client_used
 from selfcare.services.usage import MAX_EVENTS_PER_BATCH, Rejection, usage_ingest
 
 from .authentication import ApiClientTokenAuthentication, HasScope
+from .schema import detail_errors
 
 
 def events_parse(body: bytes) -> tuple[list, list[int]]:
@@ -50,12 +53,78 @@ MAX_EVENT_BYTES = 512
 MAX_BODY_BYTES = MAX_EVENTS_PER_BATCH * MAX_EVENT_BYTES
 
 
+class UsageEventSerializer(serializers.Serializer):
+    """One network usage event (schema only: `usage_ingest` checks each event and rejects a bad
+    one alone, with its reason, so a batch is never refused for one event)."""
+
+    id = serializers.CharField(
+        max_length=64, help_text="The network's event id: a replay is a duplicate."
+    )
+    msisdn = serializers.CharField(help_text="The line's number, as the network writes it.")
+    service = serializers.ChoiceField(choices=UsageRecord.Service.choices)
+    quantity = serializers.IntegerField(min_value=0, help_text="In the service's unit.")
+    unit = serializers.ChoiceField(
+        choices=["bytes", "seconds", "messages"],
+        help_text="bytes for data, tv and vod; seconds for voice; messages for sms.",
+    )
+    at = serializers.DateTimeField(help_text="ISO 8601 with a time zone; not in the future.")
+    country = serializers.CharField(required=False, help_text="ISO 3166 alpha-2, roaming only.")
+    zone = serializers.CharField(required=False, max_length=32)
+
+
+class UsageRejectionSerializer(serializers.Serializer):
+    id = serializers.CharField(allow_null=True)
+    position = serializers.IntegerField(help_text="1-based, in the batch.")
+    reason = serializers.CharField()
+
+
+class UsageSummarySerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rejections = UsageRejectionSerializer(many=True)
+
+
 class UsageFeedView(APIView):
     authentication_classes = [ApiClientTokenAuthentication]
     permission_classes = [HasScope]
     required_scope = ApiClient.Scope.USAGE_WRITE
     parser_classes = []  # the body is read as it is: a JSON array or JSON Lines
 
+    @extend_schema(
+        summary="Feed network usage (system clients with usage:write)",
+        request={
+            "application/json": UsageEventSerializer(many=True),
+            "application/x-ndjson": OpenApiTypes.STR,
+        },
+        responses={200: UsageSummarySerializer, **detail_errors(400, 401, 403, 413, 429)},
+        examples=[
+            OpenApiExample(
+                "Two events",
+                request_only=True,
+                media_type="application/json",
+                value=[
+                    {
+                        "id": "ev-1",
+                        "msisdn": "+32470000001",
+                        "service": "data",
+                        "quantity": 1048576,
+                        "unit": "bytes",
+                        "at": "2026-12-01T10:00:00Z",
+                    },
+                    {
+                        "id": "ev-2",
+                        "msisdn": "+32470000001",
+                        "service": "voice",
+                        "quantity": 90,
+                        "unit": "seconds",
+                        "at": "2026-12-01T10:05:00+01:00",
+                        "country": "FR",
+                    },
+                ],
+            )
+        ],
+    )
     def post(self, request):
         body = _body_read(request._request)
         if body is None:

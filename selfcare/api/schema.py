@@ -1,0 +1,30 @@
+"""What the OpenAPI schema (drf-spectacular) says of the product's own endpoints: their error body
+`{"detail": ...}`, written once for every view of `/api/`."""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class DetailErrorSerializer(serializers.Serializer):
+    """Every error of /api/: one sentence a person can read."""
+
+    detail = serializers.CharField()
+
+
+_MEANINGS = {
+    400: "Malformed request: the field and what is wrong with it.",
+    401: "No credentials, or a wrong, expired or revoked token.",
+    403: "Signed in, but not allowed (not a customer, or a client without the scope).",
+    404: "No such thing, or not hers.",
+    409: "Refused as it stands: a stale cart version, an offer she cannot buy, a changed total.",
+    413: "The body is larger than a request may be.",
+    429: "Too many requests: wait the seconds in Retry-After.",
+}
+
+
+def detail_errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The schema's responses for these error codes, each a `{"detail": ...}` body."""
+    return {
+        code: OpenApiResponse(response=DetailErrorSerializer, description=_MEANINGS[code])
+        for code in codes
+    }

@@ -1,0 +1,56 @@
+"""The OpenAPI schema is made from the code and served with its docs page from our own static
+files: every endpoint, its parameters, bodies and errors."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_describes_every_endpoint_with_its_bodies_and_errors(schema):
+    paths = schema["paths"]
+
+    assert schema["openapi"].startswith("3.")
+    assert set(paths) >= {
+        "/api/cart/",
+        "/api/cart/items/",
+        "/api/cart/items/{item_id}/",
+        "/api/cart/checkout/",
+        "/api/usage/",
+    }
+    add = paths["/api/cart/items/"]["post"]
+    assert set(add["responses"]) == {"201", "400", "401", "403", "404", "409"}
+    body = add["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"] == "#/components/schemas/ItemRequest"
+    remove = paths["/api/cart/items/{item_id}/"]["delete"]
+    assert {(p["name"], p["in"], p["required"]) for p in remove["parameters"]} == {
+        ("item_id", "path", True),
+        ("version", "query", True),
+    }
+    usage = paths["/api/usage/"]["post"]
+    assert set(usage["requestBody"]["content"]) == {"application/json", "application/x-ndjson"}
+    assert set(usage["responses"]) == {"200", "400", "401", "403", "413", "429"}
+    error = schema["components"]["schemas"]["DetailError"]
+    assert error["required"] == ["detail"]
+
+
+def test_the_docs_page_loads_swagger_ui_from_our_static_files_not_a_cdn(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert any("swagger-ui-bundle.js" in s for s in sources)
+    assert all(s.startswith("/static/") for s in sources), sources
+    assert "cdn" not in page.lower()
+    bundle = next(s for s in sources if "swagger-ui-bundle.js" in s)
+    assert finders.find(bundle.removeprefix("/static/")) is not None

@@ -179,7 +179,9 @@ def _name(user) -> str:
 
 def _lock(campaign_id: int) -> Campaign:
     return (
-        Campaign.objects.select_for_update(no_key=True).select_related("offer").get(pk=campaign_id)
+        Campaign.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("offer")
+        .get(pk=campaign_id)
     )
 
 

@@ -94,3 +94,8 @@ def campaign_messages(customer):
     return list(
         Notification.objects.filter(customer=customer, campaign_id__isnull=False).order_by("pk")
     )
+
+
+@pytest.fixture
+def capture(django_capture_on_commit_callbacks):
+    return django_capture_on_commit_callbacks

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
+from oauth2_provider.settings import oauth2_settings
 
 from catalog.models import LifecycleStatus
 
@@ -336,15 +337,27 @@ class ServiceBar(models.Model):
 
 
 class ApiClient(models.Model):
-    """A system that calls the API on its own behalf (the network's mediation), with a bearer
-    token of which only the SHA-256 is kept, and the scopes it may use."""
+    """A system that calls the API on its own behalf (the network's mediation, a partner), and the
+    scopes it may use. It signs in with OAuth2 client credentials: `application` is its
+    django-oauth-toolkit client (id and hashed secret), gone once it is revoked. A client made
+    before those has a static bearer token instead, of which only the SHA-256 is kept."""
 
     class Scope(models.TextChoices):
         USAGE_WRITE = "usage:write", "Feed network usage"
+        CATALOG_READ = "catalog:read", "Read the published catalog"
+        ORDERS_WRITE = "orders:write", "Place and read orders"
+        EVENTS_LISTEN = "events:listen", "Register listeners for events"
 
     name = models.CharField(max_length=80, unique=True)
     scopes = models.JSONField(default=list)
-    token_hash = models.CharField(max_length=64, unique=True)
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="api_client",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     # The API's OpenAPI schema and its docs page, with Swagger UI served from our static files.
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # OAuth2 for the API: client credentials for systems, PKCE for customers' apps ("API" below).
+    "oauth2_provider",
     "django_htmx",
     "template_partials",
     "selfcare",
@@ -214,10 +216,43 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # The portal's session, or an OAuth2 bearer token (a customer's app or a system client).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "selfcare.api.authentication.BearerAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "selfcare.api.throttling.SystemClientRateThrottle",
+        "selfcare.api.throttling.CustomerRateThrottle",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# --- API ------------------------------------------------------------------------------------------
+# Requests a minute (DRF throttles, counted in the default cache: Redis when there is one): per
+# system client, and per customer across her browser and her apps. Beyond it: 429, Retry-After.
+API_RATE_LIMITS = {
+    "system": env.str("API_RATE_SYSTEM", default="1200/min"),
+    "customer": env.str("API_RATE_CUSTOMER", default="300/min"),
+}
+# django-oauth-toolkit: systems get tokens by client credentials (`manage.py api_client_create`),
+# customers' apps by the authorization code flow with PKCE (an app the operator registers in the
+# admin). A system's token carries only the scopes its client was given; an app's, `customer` and
+# `catalog:read`. Tokens live an hour; a revoked client's tokens die with it.
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "usage:write": "Feed network usage",
+        "catalog:read": "Read the published catalog",
+        "orders:write": "Place and read orders",
+        "events:listen": "Register listeners for events",
+        "customer": "Act for the customer who signed in: her cart, products and balances",
+    },
+    "SCOPES_BACKEND_CLASS": "selfcare.api.authentication.ClientScopes",
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
+}
+# Named so that a migration may point at it (a system client's application).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 # The OpenAPI 3 schema at /api/schema/ and its docs at /api/docs/ (README.md, "API").
 SPECTACULAR_SETTINGS = {
     "TITLE": "Self-care API",
@@ -231,6 +266,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "OAUTH2_FLOWS": ["clientCredentials", "authorizationCode"],
+    "OAUTH2_AUTHORIZATION_URL": "/o/authorize/",
+    "OAUTH2_TOKEN_URL": "/o/token/",
 }
 
 CACHES = {

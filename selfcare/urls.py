@@ -4,6 +4,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from oauth2_provider.urls import base_urlpatterns as oauth2_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +13,8 @@ urlpatterns = [
     # The OpenAPI 3 schema of every endpoint, and Swagger UI over it (README.md, "API").
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # OAuth2: /o/token/ (client credentials, code with PKCE), /o/authorize/, /o/revoke_token/.
+    path("o/", include((oauth2_urlpatterns, "oauth2_provider"))),
     path("api/usage/", include("selfcare.api.urls")),
     path("api/", include("orders.api.urls")),
     path("", include("selfcare.portal.urls")),

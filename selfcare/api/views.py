@@ -15,7 +15,7 @@ from selfcare.models import ApiClient, UsageRecord
 from selfcare.services.api_clients import api_client_used
 from selfcare.services.usage import MAX_EVENTS_PER_BATCH, Rejection, usage_ingest
 
-from .authentication import ApiClientTokenAuthentication, HasScope
+from .authentication import ApiClientTokenAuthentication, BearerAuthentication, HasScope
 from .schema import detail_errors
 
 
@@ -86,7 +86,7 @@ class UsageSummarySerializer(serializers.Serializer):
 
 
 class UsageFeedView(APIView):
-    authentication_classes = [ApiClientTokenAuthentication]
+    authentication_classes = [BearerAuthentication, ApiClientTokenAuthentication]
     permission_classes = [HasScope]
     required_scope = ApiClient.Scope.USAGE_WRITE
     parser_classes = []  # the body is read as it is: a JSON array or JSON Lines
@@ -140,7 +140,7 @@ class UsageFeedView(APIView):
             raise ParseError(
                 f"At most {MAX_EVENTS_PER_BATCH:,} events a request; this one has {len(events):,}."
             )
-        api_client_used(client=request.auth)
+        api_client_used(client=request.user.client)
         kept = [(i, e) for i, e in enumerate(events, start=1) if e is not None]
         result = usage_ingest(events=[e for _, e in kept])
         result.rejected = sorted(

@@ -13,7 +13,8 @@ from django.utils import timezone
 from selfcare.models import BYTES_PER_MB, ApiClient, Bucket, LedgerEntry, UsageRecord
 from selfcare.selectors import customer_balance
 from selfcare.services import usage_ingest
-from selfcare.services.api_clients import api_client_create, api_client_revoke
+from selfcare.services.api_clients import api_client_revoke, api_token_hash
+from tests.api.helpers import system_token
 from tests.factories import CustomerFactory
 from tests.selfcare.test_usage import bucket, event, used
 
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def token(db):
-    return api_client_create(name="mediation", scopes=["usage:write"])[1]
+def token(client):
+    return system_token(client, name="mediation", scopes=["usage:write"])
 
 
 def post(client, body, token=None, content_type="application/json"):
@@ -63,7 +64,7 @@ def test_json_lines_too_with_a_malformed_line_rejected_on_its_own(client, line, 
 
 @pytest.mark.parametrize("how", ["none", "wrong", "revoked"])
 def test_no_token_a_wrong_one_or_a_revoked_one_is_401_and_writes_nothing(client, line, how):
-    good = api_client_create(name="mediation", scopes=["usage:write"])[1]
+    good = system_token(client, name="mediation", scopes=["usage:write"])
     token = {"none": None, "wrong": "not-a-token", "revoked": good}[how]
     if how == "revoked":
         api_client_revoke(name="mediation")
@@ -77,7 +78,7 @@ def test_no_token_a_wrong_one_or_a_revoked_one_is_401_and_writes_nothing(client,
 
 def test_a_client_without_the_scope_is_403_and_writes_nothing(client, line):
     ApiClient.objects.all().delete()
-    other = api_client_create(name="partner", scopes=[])[1]
+    other = system_token(client, name="partner", scopes=["catalog:read"])
 
     response = post(client, json.dumps([event(line, 10)]), other)
 
@@ -140,18 +141,34 @@ def test_a_body_larger_than_a_full_batch_needs_is_413_and_writes_nothing(client,
     assert not UsageRecord.objects.exists()
 
 
-def test_the_token_is_kept_hashed_and_printed_once_by_the_command(db):
+def test_a_client_made_before_oauth2_still_posts_with_its_static_token(client, line):
+    bucket(line, "Plan data", 5000)
+    ApiClient.objects.create(
+        name="old mediation", scopes=["usage:write"], token_hash=api_token_hash("static-token")
+    )
+
+    response = post(client, json.dumps([event(line, 10)]), "static-token")
+
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 1
+    api_client_revoke(name="old mediation")
+    assert post(client, json.dumps([event(line, 10, id="b")]), "static-token").status_code == 401
+
+
+def test_the_secret_is_kept_hashed_and_printed_once_by_the_command(db):
     out, err = io.StringIO(), io.StringIO()
 
     call_command("api_client_create", "mediation", "--scope", "usage:write", stdout=out, stderr=err)
 
-    token = out.getvalue().strip()
-    client = ApiClient.objects.get()
-    assert len(token) >= 40
-    assert token not in client.token_hash
+    printed = dict(line.split("=", 1) for line in out.getvalue().split())
+    client = ApiClient.objects.select_related("application").get()
+    assert len(printed["CLIENT_SECRET"]) >= 40
+    assert client.application.client_id == printed["CLIENT_ID"]
+    assert printed["CLIENT_SECRET"] not in client.application.client_secret  # a hash
     assert client.scopes == ["usage:write"]
     call_command("api_client_revoke", "mediation", stdout=io.StringIO())
-    assert ApiClient.objects.get().revoked_at is not None
+    client.refresh_from_db()
+    assert (client.revoked_at is not None, client.application) == (True, None)
 
 
 # The command

@@ -6,7 +6,8 @@ from selfcare.services.api_clients import ApiClientError, api_client_create
 
 class Command(BaseCommand):
     help = (
-        "Make a system client of the API and print its bearer token, once (only its hash is kept)."
+        "Make a system client of the API and print its OAuth2 client id and secret, once (only "
+        "the secret's hash is kept). It gets tokens at /o/token/ with the client credentials grant."
     )
 
     def add_arguments(self, parser):
@@ -17,8 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, scope, **options):
         try:
-            _, token = api_client_create(name=name, scopes=scope)
+            _, credentials = api_client_create(name=name, scopes=scope)
         except ApiClientError as exc:
             raise CommandError(str(exc)) from exc
-        self.stderr.write(f"Client {name!r} made ({', '.join(scope)}). Its token, shown once:")
-        self.stdout.write(token)
+        self.stderr.write(
+            f"Client {name!r} made ({', '.join(scope)}). Its client id and secret, shown once:"
+        )
+        self.stdout.write(f"CLIENT_ID={credentials.client_id}")
+        self.stdout.write(f"CLIENT_SECRET={credentials.client_secret}")

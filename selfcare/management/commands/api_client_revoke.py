@@ -4,7 +4,7 @@ from selfcare.services.api_clients import ApiClientError, api_client_revoke
 
 
 class Command(BaseCommand):
-    help = "Revoke a system client of the API: its token stops working at once."
+    help = "Revoke a system client of the API: its credentials and tokens stop working at once."
 
     def add_arguments(self, parser):
         parser.add_argument("name")

@@ -85,7 +85,10 @@ STAFF = [
     ("agent", "Alex Agent", ["Call-centre agents"]),
     ("supervisor", "Sue Supervisor", ["Call-centre agents", "Call-centre supervisors"]),
     ("pm", "Pat Product", ["Product managers"]),
+    ("marketer", "Mary Marketer", ["Marketing"]),
 ]
+# The groups that work in the Django admin (the agents' console is elsewhere).
+ADMIN_GROUPS = {"Product managers", "Marketing"}
 
 OFFERS = [
     {
@@ -224,7 +227,7 @@ def demo_data_load() -> list[str]:
     for username, name, groups in STAFF:
         user, was_created = _user(username, name)
         if was_created:
-            user.is_staff = "Product managers" in groups
+            user.is_staff = bool(ADMIN_GROUPS.intersection(groups))
             user.save(update_fields=["is_staff"])
             user.groups.add(*Group.objects.filter(name__in=groups))
             created.append(username)

@@ -68,11 +68,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every error under /api/ is JSON, whichever layer answered it.
+    "selfcare.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every answer to someone signed in.
+    "selfcare.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -227,6 +231,15 @@ REST_FRAMEWORK = {
         "selfcare.api.throttling.CustomerRateThrottle",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON in, JSON out: a body is strict JSON within bounds (selfcare/api/parsers.py) and every
+    # refusal is a 4xx with {"detail": ...}, never Django's HTML error page. The browsable API
+    # (HTML forms over every endpoint) only in DEBUG.
+    "DEFAULT_PARSER_CLASSES": ["selfcare.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
+    "EXCEPTION_HANDLER": "selfcare.api.exceptions.api_exception_handler",
 }
 # --- API ------------------------------------------------------------------------------------------
 # Requests a minute (DRF throttles, counted in the default cache: Redis when there is one): per

@@ -2,8 +2,6 @@
 at most 10,000 events, for a system client holding `usage:write`. The answer is the batch's
 counts and each rejected event's id and reason; errors are `{"detail": ...}`."""
 
-import json
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -16,20 +14,28 @@ from selfcare.services.api_clients import api_client_used
 from selfcare.services.usage import MAX_EVENTS_PER_BATCH, Rejection, usage_ingest
 
 from .authentication import ApiClientTokenAuthentication, BearerAuthentication, HasScope
+from .parsers import NestedTooDeepError, json_load_bounded
 from .schema import detail_errors
+
+# A line of JSON Lines that is not JSON: rejected as malformed, unlike a line that is JSON but
+# not an event (`null`, a number), which the feed rejects as not an object.
+MALFORMED = object()
 
 
 def events_parse(body: bytes) -> tuple[list, list[int]]:
     """The events of a JSON array (or one object), or of JSON Lines; with JSON Lines, the
-    positions of lines that are not JSON. Raises ParseError for a body that is neither."""
+    positions of lines that are not JSON (their events are MALFORMED). Raises ParseError for a
+    body that is neither, or nested too deep (`selfcare.api.parsers`)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParseError("The body is not UTF-8 JSON.") from exc
     try:
-        parsed = json.loads(text)
-    except ValueError:
-        parsed = None
+        parsed = json_load_bounded(text)
+    except NestedTooDeepError:
+        raise
+    except ParseError:
+        pass
     else:
         return (parsed if isinstance(parsed, list) else [parsed]), []
     events, malformed = [], []
@@ -37,9 +43,9 @@ def events_parse(body: bytes) -> tuple[list, list[int]]:
         if not line.strip():
             continue
         try:
-            events.append(json.loads(line))
-        except ValueError:
-            events.append(None)
+            events.append(json_load_bounded(line))
+        except ParseError:
+            events.append(MALFORMED)
             malformed.append(len(events))
     if not events or len(malformed) == len(events):
         raise ParseError("The body is neither a JSON array of events nor JSON Lines.")
@@ -141,7 +147,7 @@ class UsageFeedView(APIView):
                 f"At most {MAX_EVENTS_PER_BATCH:,} events a request; this one has {len(events):,}."
             )
         api_client_used(client=request.user.client)
-        kept = [(i, e) for i, e in enumerate(events, start=1) if e is not None]
+        kept = [(i, e) for i, e in enumerate(events, start=1) if e is not MALFORMED]
         result = usage_ingest(events=[e for _, e in kept])
         result.rejected = sorted(
             [Rejection(None, "malformed JSON", position) for position in malformed]

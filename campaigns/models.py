@@ -415,3 +415,7 @@ class GiftStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+# The next best offer's cards, shown and held out (campaigns/recommendations.py).
+from .models_recommendations import Recommendation  # noqa: E402, F401

@@ -503,6 +503,9 @@ CAMPAIGN_CONTACT_BUDGET_DAYS = env.int("CAMPAIGN_CONTACT_BUDGET_DAYS", default=7
 CAMPAIGN_QUIET_HOURS = tuple(env.list("CAMPAIGN_QUIET_HOURS", cast=int, default=[21, 9]))
 # A purchase of the campaign's offer within this many days of its decision converts.
 CAMPAIGN_CONVERSION_DAYS = env.int("CAMPAIGN_CONVERSION_DAYS", default=7)
+# The next best offer's holdout: this share of customers (always the same ones) is shown no card,
+# so what the cards bring can be measured against them (campaigns/recommendations.py).
+NBO_HOLDOUT_PERCENT = env.int("NBO_HOLDOUT_PERCENT", default=10)
 
 LOGGING = {
     "version": 1,

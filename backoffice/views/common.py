@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from backoffice.selectors import customer_360, customer_get_for_agent
+from campaigns.recommendations import next_best_offer_get
 from selfcare.models import Channel, Customer, Interaction
 from selfcare.selectors import user_is_agent
 
@@ -56,9 +57,14 @@ def render_customer(request, customer: Customer, *, error: str = "", status: int
     from .limits import limits_context
     from .topups import topups_context
 
-    customer360 = customer_360(customer=customer, at=timezone.now())
+    now = timezone.now()
+    customer360 = customer_360(customer=customer, at=now)
     context = {
         "customer360": customer360,
+        # Her dashboard's tip, in its words (or that she is held out): never recorded as shown.
+        "recommendation": next_best_offer_get(
+            customer=customer, line=customer360.alert_line, at=now
+        ),
         "customer": customer,
         "key": uuid.uuid4(),
         "error": error,

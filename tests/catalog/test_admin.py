@@ -36,7 +36,7 @@ def _offer_form(template_id, **overrides):
         "price": "3.00",
         "currency": "EUR",
         "billing": "one_off",
-        "data_mb": 5120,
+        "data": "5 GB",
         "voice_minutes": 0,
         "sms": 0,
         "data_mb_per_contract_year": 0,
@@ -107,7 +107,7 @@ def test_publishing_an_incoherent_offer_says_what_to_fix_and_leaves_a_draft(pm_c
 
     response = pm_client.post(
         reverse("admin:catalog_offer_add") + f"?template={template.pk}",
-        _offer_form(template.pk, data_mb=0, _publish="Save and publish"),
+        _offer_form(template.pk, data="0", _publish="Save and publish"),
         follow=True,
     )
 

@@ -42,7 +42,11 @@ def campaign_promotion_send(*, campaign: Campaign, customer: Customer) -> Notifi
     return notification_send(
         customer=customer,
         template="promotion",
-        context={"message": campaign.message.replace("{name}", customer.first_name)},
+        context={
+            "message": campaign.message.replace("{name}", customer.first_name).replace(
+                "{first_name}", customer.first_name
+            )
+        },
         medium=Notification.Medium.SMS,
         campaign_id=campaign.pk,
         link_target=f"/offers/{campaign.offer_id}/",

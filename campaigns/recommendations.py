@@ -16,8 +16,8 @@ named. The analysis (`usage_pattern`, `next_best_offer_decide`) is pure; `usage_
 reads her months in three queries, `next_best_offer_get` adds her eligibility context, the
 catalog and her plan's rates: a fixed number of queries whatever her history. A stable share of
 customers (NBO_HOLDOUT_PERCENT, by `campaigns.engine.holdout_bucket`) is held out, so that what
-the cards bring can be measured (`next_best_offer_results`). The sentences are in the template
-`selfcare/partials/recommendation.html`.
+the cards bring can be measured (`campaigns.recommendation_results`). The sentences are in the
+template `selfcare/partials/recommendation.html`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -36,7 +36,6 @@ from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer, SalesChannel
 from catalog.policies import money_round, operator_zone
 from catalog.selectors import base_plan_get, offer_list_published
-from orders.models import ProductInstance
 from orders.selectors import customer_context_build, offer_price
 from selfcare.models import BYTES_PER_MB, Bucket, Customer, LedgerEntry, Line, UsageRecord
 from selfcare.selectors import OUT_OF_BUNDLE_REFERENCE, month_start
@@ -54,8 +53,6 @@ UNDERUSE_SHARE = Decimal("0.30")
 # The holdout's fixed id in `holdout_bucket`'s hash: no campaign has id 0, so the next best
 # offer's holdout is a share of customers of its own.
 NBO_HOLDOUT_ID = 0
-# A purchase of the offer named within this many days of the card converts.
-NBO_CONVERSION_DAYS = 30
 
 
 # What her months say
@@ -378,7 +375,9 @@ def is_held_out(*, customer_id: int) -> bool:
     return bucket < settings.NBO_HOLDOUT_PERCENT
 
 
-def next_best_offer_get(*, customer: Customer, line: Line | None, at: dt.datetime):
+def next_best_offer_get(
+    *, customer: Customer, line: Line | None, at: dt.datetime
+) -> NextBestOffer | None:
     """Her card for `line` (her home line) at `at`, or None when there is nothing to say, with
     `holdout` set when she is held out (the caller then shows her nothing). Looks at her
     months only if she was a customer through all of them. A fixed number of queries: her
@@ -417,82 +416,3 @@ def next_best_offer_get(*, customer: Customer, line: Line | None, at: dt.datetim
     if is_held_out(customer_id=customer.pk):
         return replace(card, holdout=True)
     return card
-
-
-# Results
-
-
-@dataclass(frozen=True)
-class NextBestOfferResults:
-    """Cards shown (with an offer named) and how many of them converted, against the holdout's
-    would-be cards; rates and the lift in percentage points (one decimal), the lift with its
-    95 % confidence interval; None where a side has no cards yet."""
-
-    shown: int
-    shown_converted: int
-    holdout: int
-    holdout_converted: int
-
-    @staticmethod
-    def _rate(converted: int, total: int) -> float | None:
-        return converted / total if total else None
-
-    @property
-    def shown_rate(self) -> Decimal | None:
-        return _percent(self._rate(self.shown_converted, self.shown))
-
-    @property
-    def holdout_rate(self) -> Decimal | None:
-        return _percent(self._rate(self.holdout_converted, self.holdout))
-
-    @property
-    def lift(self) -> Decimal | None:
-        shown = self._rate(self.shown_converted, self.shown)
-        held = self._rate(self.holdout_converted, self.holdout)
-        return None if shown is None or held is None else _percent(shown - held)
-
-    @property
-    def lift_interval(self) -> tuple[Decimal, Decimal] | None:
-        shown = self._rate(self.shown_converted, self.shown)
-        held = self._rate(self.holdout_converted, self.holdout)
-        if shown is None or held is None:
-            return None
-        error = 1.96 * math.sqrt(
-            shown * (1 - shown) / self.shown + held * (1 - held) / self.holdout
-        )
-        return _percent(shown - held - error), _percent(shown - held + error)
-
-
-def _percent(share: float | None) -> Decimal | None:
-    if share is None:
-        return None
-    return Decimal(repr(share * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def next_best_offer_results(*, since: dt.datetime | None = None) -> NextBestOfferResults:
-    """Cards with an offer (shown, or held out) since `since`, and those followed by a
-    purchase of that offer (not a failed one) within NBO_CONVERSION_DAYS. One query."""
-    bought = ProductInstance.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        offer_id=OuterRef("offer_id"),
-        created_at__gte=OuterRef("shown_at"),
-        created_at__lte=ExpressionWrapper(
-            OuterRef("shown_at") + dt.timedelta(days=NBO_CONVERSION_DAYS),
-            output_field=DateTimeField(),
-        ),
-    ).exclude(status=ProductInstance.Status.FAILED)
-    cards = Recommendation.objects.filter(offer__isnull=False)
-    if since is not None:
-        cards = cards.filter(shown_at__gte=since)
-    totals = cards.annotate(converted=Exists(bought)).aggregate(
-        n_shown=Count("pk", filter=Q(holdout=False)),
-        n_shown_converted=Count("pk", filter=Q(holdout=False, converted=True)),
-        n_holdout=Count("pk", filter=Q(holdout=True)),
-        n_holdout_converted=Count("pk", filter=Q(holdout=True, converted=True)),
-    )
-    return NextBestOfferResults(
-        shown=totals["n_shown"],
-        shown_converted=totals["n_shown_converted"],
-        holdout=totals["n_holdout"],
-        holdout_converted=totals["n_holdout_converted"],
-    )

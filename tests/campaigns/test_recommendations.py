@@ -12,16 +12,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.engine import holdout_bucket
 from campaigns.models import Recommendation
+from campaigns.recommendation_results import next_best_offer_results
 from campaigns.recommendations import (
     NBO_HOLDOUT_ID,
+    NextBestOffer,
     UsagePeriod,
     is_held_out,
     next_best_offer_get,
-    next_best_offer_results,
     usage_pattern,
     usage_periods_list,
 )
@@ -304,6 +306,27 @@ def test_a_one_off_spike_names_the_cheapest_pass_that_covers_such_a_month(
         catalog["pass5"],
         Decimal("6.00"),
         None,
+    )
+
+
+def test_a_spike_she_did_not_pay_for_is_worded_so(catalog):
+    # Her limit stopped her data (nothing charged), and the other months she used nothing.
+    card = NextBestOffer(
+        kind="spike",
+        periods=3,
+        ran_out=1,
+        currency="EUR",
+        offer=catalog["pass15"],
+        price=Decimal("10.00"),
+        spike_month=dt.date(2026, 6, 1),
+        spike_paid=Decimal("0.00"),
+    )
+
+    page = render_to_string("selfcare/partials/recommendation.html", {"recommendation": card})
+
+    assert card_words(page) == (
+        "In June you used far more data than usual and ran out. For a month like that, "
+        "Data 15GB gives you 15 GB for €10.00, once, without changing your plan."
     )
 
 

@@ -32,9 +32,7 @@ def population(db):
             base_plan=PLANS[n % 2],
             contract_start=dt.date.today() - dt.timedelta(days=30 * n),
         )
-        Customer.objects.filter(pk=customer.pk).update(
-            segments=[SEGMENTS[n % 3]] if n % 4 else []
-        )
+        Customer.objects.filter(pk=customer.pk).update(segments=[SEGMENTS[n % 3]] if n % 4 else [])
         line = customer.lines.get()
         for offer, every in ((owned, 2), (other, 3)):
             if n % every == 0:

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from . import services
+from .admin_history import OfferHistoryMixin
 from .forms import CHANNEL_PRICE_FIELDS, DATA_FIELDS, OfferForm, TermsForm, data_words
 from .forms_preview import offer_card_preview_render
 from .models import BasePlan, DurationKind, Offer, OfferTemplate, SalesChannel
@@ -108,7 +109,7 @@ def _flat(fields) -> list[str]:
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
     """Offers, launched from a template on one short page: the essentials, a preview of the
     card customers will see, "Save and publish" at the top; the rest under "Advanced"."""
 

@@ -1,7 +1,9 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 
@@ -250,6 +252,35 @@ class Offer(FSMModelMixin, OfferTerms):
     @transition(field=status, source=Status.PUBLISHED, target=Status.RETIRED)
     def retire(self, *, at) -> None:
         self.retired_at = at
+
+
+class OfferChange(models.Model):
+    """One thing a product manager did to an offer: made, edited (with each field's value before
+    and after), published or retired; who and when. Written by the catalog's services in the
+    transaction of the change, never edited; the offer and the person are protected from
+    deletion, so the history of what customers were sold stays whole."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="changes")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    # {field name: [before, after]} for an edit, values as JSON (Decimal and times as text).
+    fields = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["offer", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.offer} {self.get_action_display().lower()}"
 
 
 class CatalogVersion(models.Model):

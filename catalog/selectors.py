@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 
-from .models import BasePlan, CatalogVersion, Offer
+from django.core.exceptions import FieldDoesNotExist
+
+from .models import BasePlan, CatalogVersion, Offer, OfferChange
 
 CATALOG_VERSION_ID = 1
 
@@ -59,3 +61,21 @@ def base_plan_map(*, names) -> dict[str, BasePlan]:
     """`base_plan_get` for many names in one query."""
     plans = {plan.name: plan for plan in BasePlan.objects.filter(name__in=set(names))}
     return {name: plans.get(name) or BasePlan(name=name) for name in names}
+
+
+def offer_change_list(*, offer: Offer) -> list[OfferChange]:
+    """The offer's history, newest first, each row with its person and `edits`: (the field's
+    label, before, after) for each field an edit changed."""
+    changes = list(offer.changes.select_related("changed_by"))
+    for change in changes:
+        change.edits = [
+            (_field_label(name), before, after) for name, (before, after) in change.fields.items()
+        ]
+    return changes
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Offer._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field since removed: its history stays, under its name
+        return name

@@ -6,12 +6,21 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import BasePlan, CatalogVersion, Offer, OfferTemplate, OfferTerms
+from .models import BasePlan, CatalogVersion, Offer, OfferChange, OfferTemplate, OfferTerms
 from .pack import TEMPLATE_PACK
 from .policies import COMMERCIAL_FIELDS, offer_problems
 
 TERMS_FIELDS = tuple(
     f.name for f in OfferTerms._meta.get_fields() if f.concrete and not f.primary_key
+)
+# What an edit may change, and its history records: every field of the offer but its status and
+# dates (their own history rows say when they changed) and the bookkeeping fields.
+AUDITED_FIELDS = tuple(
+    f
+    for f in Offer._meta.concrete_fields
+    if not f.primary_key
+    and f.name
+    not in {"status", "published_at", "retired_at", "created_at", "updated_at", "updated_by"}
 )
 
 
@@ -70,10 +79,31 @@ def offer_template_terms(*, template: OfferTemplate) -> dict:
     return {name: getattr(template, name) for name in TERMS_FIELDS}
 
 
+def offer_change_record(*, offer: Offer, action: str, actor=None, fields=None) -> OfferChange:
+    """Write one row of the offer's history, in the caller's transaction."""
+    return OfferChange.objects.create(
+        offer=offer,
+        action=action,
+        changed_by=actor if getattr(actor, "pk", None) else None,
+        fields=fields or {},
+    )
+
+
+def offer_fields_changed(*, before: Offer, after: Offer) -> dict[str, list]:
+    """{field name: [before, after]} for each audited field whose value differs."""
+    return {
+        f.name: [f.value_from_object(before), f.value_from_object(after)]
+        for f in AUDITED_FIELDS
+        if f.value_from_object(before) != f.value_from_object(after)
+    }
+
+
+@transaction.atomic
 def offer_create_from_template(
     *, template: OfferTemplate, code: str, name: str, actor=None, **overrides
 ) -> Offer:
-    """Create a draft offer with the template's policies, `overrides` applied on top."""
+    """Create a draft offer with the template's policies, `overrides` applied on top, and the
+    first row of its history."""
     offer = Offer(
         template=template,
         code=code,
@@ -85,6 +115,7 @@ def offer_create_from_template(
         setattr(offer, key, value)
     offer.full_clean(exclude=["status"])
     offer.save()
+    offer_change_record(offer=offer, action=OfferChange.Action.CREATED, actor=actor)
     return offer
 
 
@@ -92,8 +123,9 @@ def offer_create_from_template(
 def offer_publish(*, offer: Offer, actor=None) -> Offer:
     """Publish a draft offer: it is on sale from the next page load.
 
-    Locks the offer and checks its policies again inside the lock. Raises `OfferPublishError`
-    listing every problem when the offer cannot work, `OfferTransitionError` when it is not a draft.
+    Locks the offer and checks its policies again inside the lock; records who published it in
+    the offer's history. Raises `OfferPublishError` listing every problem when the offer cannot
+    work, `OfferTransitionError` when it is not a draft.
     """
     offer = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
     if offer.status != Offer.Status.DRAFT:
@@ -106,19 +138,22 @@ def offer_publish(*, offer: Offer, actor=None) -> Offer:
     offer.publish(at=timezone.now())
     offer.updated_by = actor
     offer.save(update_fields=["status", "published_at", "updated_by", "updated_at"])
+    offer_change_record(offer=offer, action=OfferChange.Action.PUBLISHED, actor=actor)
     catalog_version_bump()
     return offer
 
 
 @transaction.atomic
 def offer_retire(*, offer: Offer, actor=None) -> Offer:
-    """Take a published offer off sale. What customers already own keeps running to its end."""
+    """Take a published offer off sale. What customers already own keeps running to its end.
+    Records who retired it in the offer's history."""
     offer = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
     if offer.status != Offer.Status.PUBLISHED:
         raise OfferTransitionError(f"“{offer.name}” is not published.")
     offer.retire(at=timezone.now())
     offer.updated_by = actor
     offer.save(update_fields=["status", "retired_at", "updated_by", "updated_at"])
+    offer_change_record(offer=offer, action=OfferChange.Action.RETIRED, actor=actor)
     catalog_version_bump()
     return offer
 
@@ -136,10 +171,12 @@ def offer_template_load_pack() -> int:
 
 @transaction.atomic
 def offer_save(*, offer: Offer, actor=None) -> Offer:
-    """Save a product manager's edit. A published offer stays coherent: an edit that would make it
-    unsellable is refused with OfferPublishError, and nothing is saved."""
-    if offer.pk and offer.status != Offer.Status.DRAFT:
-        saved = Offer.objects.get(pk=offer.pk)
+    """Save a product manager's edit (or new offer), with a row in the offer's history naming
+    each field changed, before and after (an edit that changes nothing writes none). A published
+    offer stays coherent: an edit that would make it unsellable is refused with
+    OfferPublishError, and nothing is saved. Locks the offer's row while it compares."""
+    saved = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk) if offer.pk else None
+    if saved is not None and offer.status != Offer.Status.DRAFT:
         changed = [
             str(Offer._meta.get_field(name).verbose_name)
             for name in COMMERCIAL_FIELDS
@@ -155,7 +192,14 @@ def offer_save(*, offer: Offer, actor=None) -> Offer:
         problems = offer_problems(offer)
         if problems:
             raise OfferPublishError(problems)
+    edits = {} if saved is None else offer_fields_changed(before=saved, after=offer)
     offer.updated_by = actor
     offer.save()
+    if saved is None:
+        offer_change_record(offer=offer, action=OfferChange.Action.CREATED, actor=actor)
+    elif edits:
+        offer_change_record(
+            offer=offer, action=OfferChange.Action.EDITED, actor=actor, fields=edits
+        )
     catalog_version_bump()
     return offer

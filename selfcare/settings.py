@@ -282,6 +282,8 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_FLOWS": ["clientCredentials", "authorizationCode"],
     "OAUTH2_AUTHORIZATION_URL": "/o/authorize/",
     "OAUTH2_TOKEN_URL": "/o/token/",
+    # TMF679's overall and per-item results share one list of values.
+    "ENUM_NAME_OVERRIDES": {"QualificationResultEnum": "tmf.qualification.RESULTS"},
 }
 
 CACHES = {

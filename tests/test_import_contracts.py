@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("selfcare", "catalog", "orders", "campaigns", "backoffice")
+PACKAGES = ("selfcare", "catalog", "orders", "campaigns", "backoffice", "tmf")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -58,6 +58,10 @@ def test_the_code_as_it_is_keeps_every_contract(tmp_path):
         ("catalog/policies.py", "import orders.models", "The catalog imports no other app"),
         ("selfcare/selectors.py", "import orders.models", "Orders are used by campaigns"),
         ("orders/selectors/cart.py", "import campaigns.models", "Campaigns are used by the UI"),
+        # The TMF facade is UI: no domain module imports it, and it calls no task or adapter.
+        ("orders/selectors/inventory.py", "import tmf.inventory", "No domain module imports"),
+        ("tmf/inventory.py", "import orders.tasks", "The TMF facade calls selectors"),
+        ("tmf/catalog.py", "import orders.provisioning", "The TMF facade calls selectors"),
     ],
 )
 def test_a_contract_breaks_when_a_module_crosses_a_boundary(tmp_path, module, line, contract):

@@ -1,0 +1,61 @@
+"""/tmf-api/...: each API under its TM Forum base path and version. Anything else under /tmf-api/
+is a 404 in TMF's Error body, not Django's HTML page."""
+
+from django.urls import path, re_path
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+
+from . import balance, catalog, inventory, qualification
+from .common import TmfError, tmf_exception_handler
+
+app_name = "tmf"
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, rest=""):
+    raise TmfError(f"No resource at {request.path}.", code="notFound", status_code=404)
+
+
+not_found.cls.get_exception_handler = lambda self: tmf_exception_handler
+not_found.cls.schema = None  # not an endpoint of the schema
+
+urlpatterns = [
+    path(
+        "productCatalogManagement/v4/productOffering",
+        catalog.ProductOfferingListView.as_view(),
+        name="product_offering_list",
+    ),
+    path(
+        "productCatalogManagement/v4/productOffering/<str:offering_id>",
+        catalog.ProductOfferingView.as_view(),
+        name="product_offering",
+    ),
+    path(
+        "productOfferingQualification/v4/productOfferingQualification",
+        qualification.ProductOfferingQualificationView.as_view(),
+        name="product_offering_qualification",
+    ),
+    path(
+        "productInventory/v4/product",
+        inventory.ProductListView.as_view(),
+        name="product_list",
+    ),
+    path(
+        "productInventory/v4/product/<str:product_id>",
+        inventory.ProductView.as_view(),
+        name="product",
+    ),
+    path(
+        "prepayBalanceManagement/v4/bucket",
+        balance.BucketListView.as_view(),
+        name="bucket_list",
+    ),
+    path(
+        "prepayBalanceManagement/v4/bucket/<str:bucket_id>",
+        balance.BucketView.as_view(),
+        name="bucket",
+    ),
+    re_path(r"^(?P<rest>.*)$", not_found),
+]

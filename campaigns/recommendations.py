@@ -5,7 +5,8 @@ left out, being half told) of her home line's data: what she used, her allowance
 allowance covered and what that cost her. Three patterns are told apart (`usage_pattern`):
 
 - a one-off spike: she ran out in one month only, using far more than in the others (at least
-  SPIKE_FACTOR times the highest of them): a one-off data pass for a month like that;
+  SPIKE_FACTOR times the highest of them, and she used data in each): a one-off data pass for a
+  month like that;
 - a plan that does not fit: she ran out in most months: the recurring data bundle that would
   have cost her least over those months, if one would have cost less than what she paid;
 - under-use: never ran out and used less than UNDERUSE_SHARE of her allowances every month: we
@@ -33,7 +34,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from catalog.eligibility import offer_decide
-from catalog.models import Billing, Offer, SalesChannel
+from catalog.models import BasePlan, Billing, Offer, SalesChannel
 from catalog.policies import money_round, operator_zone
 from catalog.selectors import base_plan_get, offer_list_published
 from orders.selectors import customer_context_build, offer_price
@@ -92,7 +93,7 @@ class Pattern:
     kind: str
     ran_out: int = 0
     spike: UsagePeriod | None = None
-    # The spike month's use, in times the average of the others (None when they used nothing).
+    # The spike month's use, in times the average of the others, rounded.
     spike_times: int | None = None
     # Under-use: the most she used of her allowances in a month, in whole percent (rounded up).
     used_percent: int | None = None
@@ -141,13 +142,11 @@ def usage_pattern(*, periods: list[UsagePeriod]) -> Pattern | None:
     if len(ran_out) == 1:
         spike = ran_out[0]
         others = [p.used for p in periods if p is not spike]
-        if spike.used >= SPIKE_FACTOR * max(others):
+        # Far above months she used her data in: without use in the others, there is no usual
+        # to be far above (a line barely used, then a first month of use).
+        if min(others) > 0 and spike.used >= SPIKE_FACTOR * max(others):
             average = Decimal(sum(others)) / len(others)
-            times = (
-                int((spike.used / average).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-                if average
-                else None
-            )
+            times = int((spike.used / average).quantize(Decimal(1), rounding=ROUND_HALF_UP))
             return Pattern(kind=Kind.SPIKE, ran_out=1, spike=spike, spike_times=times)
         return None
     if not ran_out and all(p.allowance for p in periods):
@@ -376,13 +375,14 @@ def is_held_out(*, customer_id: int) -> bool:
 
 
 def next_best_offer_get(
-    *, customer: Customer, line: Line | None, at: dt.datetime
+    *, customer: Customer, line: Line | None, at: dt.datetime, plan: BasePlan | None = None
 ) -> NextBestOffer | None:
     """Her card for `line` (her home line) at `at`, or None when there is nothing to say, with
     `holdout` set when she is held out (the caller then shows her nothing). Looks at her
-    months only if she was a customer through all of them. A fixed number of queries: her
-    months (3), what she owns and bought (1), the published catalog (1 when kept) and her
-    plan's rates (1)."""
+    months only if she was a customer through all of them. `plan`: her line's base plan, if
+    the caller has read it. A fixed number of queries: her months (3); when they say something,
+    what she owns and bought (1), the published catalog (1 when kept) and her plan's rates (1,
+    none if given)."""
     if line is None:
         return None
     starts = period_starts(at=at)
@@ -403,7 +403,7 @@ def next_best_offer_get(
             owned.append(option)
         elif offer_decide(offer=offer, context=context).eligible:
             options.append(option)
-    plan = base_plan_get(name=line.base_plan)
+    plan = plan or base_plan_get(name=line.base_plan)
     card = next_best_offer_decide(
         periods=periods,
         options=options,

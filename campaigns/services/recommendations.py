@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from catalog.models import BasePlan
 from catalog.policies import operator_zone
 from selfcare.models import Customer, Line
 
@@ -14,13 +15,14 @@ from ..recommendations import NextBestOffer, next_best_offer_get
 
 
 def next_best_offer_show(
-    *, customer: Customer, line: Line | None, at: dt.datetime
+    *, customer: Customer, line: Line | None, at: dt.datetime, plan: BasePlan | None = None
 ) -> NextBestOffer | None:
     """The card to show her on her dashboard now, or None: nothing to say, or she is held out.
     Records the month's first card, shown or held out (what she would have been shown), once
     per customer and calendar month: an INSERT that skips a month already recorded, so two
-    pages loaded at once record one. Writes nothing when there is no card."""
-    card = next_best_offer_get(customer=customer, line=line, at=at)
+    pages loaded at once record one. Writes nothing when there is no card. `plan`: her line's
+    base plan, if the caller has read it."""
+    card = next_best_offer_get(customer=customer, line=line, at=at, plan=plan)
     if card is None:
         return None
     period = timezone.localtime(at, operator_zone()).date().replace(day=1)

@@ -216,6 +216,7 @@ def period(month, used, allowance=2048, out=0, paid="0.00"):
         ((3000, 3000, 1000), (952, 952, 0), "misfit"),  # ran out in 2 of 3
         ((1000, 1100, 4000), (0, 0, 1952), "spike"),  # June is 3.6 times the others
         ((1900, 1800, 2100), (0, 0, 52), None),  # ran out once, no spike: nothing to say
+        ((0, 0, 2100), (0, 0, 52), None),  # no use before: no usual to be far above
         ((500, 600, 614), (0, 0, 0), "underuse"),  # at most 29.98 %: under 30 %
         ((500, 600, 615), (0, 0, 0), None),  # 30.03 %: not far below her allowance
         ((1200, 1300, 1100), (0, 0, 0), None),  # a plan that fits
@@ -310,7 +311,7 @@ def test_a_one_off_spike_names_the_cheapest_pass_that_covers_such_a_month(
 
 
 def test_a_spike_she_did_not_pay_for_is_worded_so(catalog):
-    # Her limit stopped her data (nothing charged), and the other months she used nothing.
+    # Her limit stopped her data: nothing was charged.
     card = NextBestOffer(
         kind="spike",
         periods=3,
@@ -319,13 +320,14 @@ def test_a_spike_she_did_not_pay_for_is_worded_so(catalog):
         offer=catalog["pass15"],
         price=Decimal("10.00"),
         spike_month=dt.date(2026, 6, 1),
+        spike_times=3,
         spike_paid=Decimal("0.00"),
     )
 
     page = render_to_string("selfcare/partials/recommendation.html", {"recommendation": card})
 
     assert card_words(page) == (
-        "In June you used far more data than usual and ran out. For a month like that, "
+        "In June you used about 3 times your usual data and ran out. For a month like that, "
         "Data 15GB gives you 15 GB for €10.00, once, without changing your plan."
     )
 

@@ -16,6 +16,7 @@ from .common import customer_required
 def dashboard(request):
     customer, line, now = request.customer, request.line, timezone.now()
     money = account_money_get(account=customer.account, at=now)
+    plan = base_plan_get(name=line.base_plan)
     return render(
         request,
         "selfcare/dashboard/page.html",
@@ -24,11 +25,11 @@ def dashboard(request):
             "line": line,
             "balance": money.balance,
             "out_of_bundle_this_month": money.out_of_bundle_this_month,
-            "plan": base_plan_get(name=line.base_plan),
+            "plan": plan,
             "buckets": bucket_list_current(line=line, at=now),
             "usage_days": usage_list_daily(line=line, at=now),
             "switches": addon_switch_list_owned(line=line),
-            "recommendation": next_best_offer_show(customer=customer, line=line, at=now),
+            "recommendation": next_best_offer_show(customer=customer, line=line, at=now, plan=plan),
         },
     )
 

@@ -232,7 +232,7 @@ class CampaignVersion(CampaignTerms):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_by_name = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField()
@@ -255,7 +255,7 @@ class CampaignStateChange(models.Model):
     from_state = models.CharField(max_length=10, blank=True)
     to_state = models.CharField(max_length=10, choices=Campaign.State.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     changed_by_name = models.CharField(max_length=150, blank=True)
     note = models.CharField(max_length=255, blank=True)

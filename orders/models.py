@@ -30,7 +30,7 @@ class Order(FSMModelMixin, models.Model):
     status = FSMField(default=Status.ACKNOWLEDGED, choices=Status.choices, protected=True)
     idempotency_key = models.CharField(max_length=64)
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     failure_reason = models.CharField(max_length=255, blank=True)
     # The cart it was checked out from, if any: one order per item, so each add-on activates, fails
@@ -329,7 +329,7 @@ class Cart(models.Model):
     version = models.PositiveIntegerField(default=1)
     changed_on = models.CharField(max_length=10, choices=Channel.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     checkout_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     checked_out_at = models.DateTimeField(null=True, blank=True)
@@ -359,7 +359,7 @@ class CartItem(models.Model):
     options = models.JSONField(default=dict, blank=True)
     added_on = models.CharField(max_length=10, choices=Channel.choices)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

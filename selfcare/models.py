@@ -397,7 +397,7 @@ class Interaction(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     actor = models.CharField(max_length=10, choices=Actor.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     summary = models.CharField(max_length=255)
     data = models.JSONField(default=dict, blank=True)
@@ -557,7 +557,7 @@ class TopUp(FSMModelMixin, models.Model):
     )
     # The agent who applied it for her (method `agent`).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     error = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -51,7 +51,7 @@ class UsageLimitChange(models.Model):
     # Where it was changed: a `selfcare.models.Channel` value (portal, agent, ...).
     channel = models.CharField(max_length=10)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     by_agent = models.BooleanField(default=False)
     changed_at = models.DateTimeField()

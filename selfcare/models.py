@@ -495,7 +495,19 @@ class NotificationStatusChange(models.Model):
 
 class TrackedLink(models.Model):
     """A link in a message, opened through /l/<token>/ so the click is recorded against the
-    message and its campaign, and a purchase that follows is credited to it."""
+    message and its campaign, and a purchase that follows is credited to it.
+
+    Anyone holding the link may open it, so each opening is recorded with who opened it
+    (`Clicker`). Her clicks, and those of someone not signed in (most often her, from the SMS
+    on her phone), are the link's clicks (`click_count`, `*_clicked_at`: what credits a
+    campaign and a purchase); an agent's or another customer's opening is in her history as
+    theirs, and credits nothing."""
+
+    class Clicker(models.TextChoices):
+        CUSTOMER = "customer", "Herself"
+        ANONYMOUS = "anonymous", "Someone not signed in"
+        STAFF = "staff", "Staff"
+        OTHER_CUSTOMER = "other_customer", "Another customer"
 
     token = models.CharField(max_length=32, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="links")

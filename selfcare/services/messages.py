@@ -264,10 +264,42 @@ def notification_mark_read(*, customer: Customer, notification_id: int | None = 
     return unread.update(read_at=timezone.now())
 
 
+def tracked_link_clicker(*, link: TrackedLink, user) -> str:
+    """Who opened her link: herself, someone not signed in, staff (an agent, a marketer trying
+    the campaign), or another customer (a forwarded message)."""
+    if user is None or not user.is_authenticated:
+        return TrackedLink.Clicker.ANONYMOUS
+    if user.pk == link.customer.user_id:
+        return TrackedLink.Clicker.CUSTOMER
+    if Customer.objects.filter(user=user).exists():
+        return TrackedLink.Clicker.OTHER_CUSTOMER
+    return TrackedLink.Clicker.STAFF
+
+
+# Her history's line for each clicker: only her own click is worded as hers.
+LINK_OPENED = {
+    TrackedLink.Clicker.CUSTOMER: ("Clicked the link in “{}”", Interaction.Actor.CUSTOMER),
+    TrackedLink.Clicker.ANONYMOUS: (
+        "The link in “{}” was opened by someone not signed in",
+        Interaction.Actor.SYSTEM,
+    ),
+    TrackedLink.Clicker.STAFF: ("Opened the link in “{}” sent to her", Interaction.Actor.AGENT),
+    TrackedLink.Clicker.OTHER_CUSTOMER: (
+        "The link in “{}” was opened by another customer's account",
+        Interaction.Actor.SYSTEM,
+    ),
+}
+
+
 @transaction.atomic
-def tracked_link_click(*, token: str, at: dt.datetime | None = None) -> TrackedLink | None:
-    """Record a click on a link in a message, against the message and its campaign, in the
-    customer's history; returns the link (None for an unknown token: nothing written)."""
+def tracked_link_click(
+    *, token: str, user=None, at: dt.datetime | None = None
+) -> TrackedLink | None:
+    """Record an opening of a link in a message by `user` (None or anonymous: someone not
+    signed in) in the customer's history, with who it was (`TrackedLink.Clicker`; the user
+    when signed in), against the message and its campaign. Only her clicks and anonymous
+    ones count as the link's clicks (what credits a campaign or a purchase). Locks the link's
+    row. Returns the link (None for an unknown token: nothing written)."""
     from . import interaction_record
 
     at = at or timezone.now()
@@ -279,22 +311,27 @@ def tracked_link_click(*, token: str, at: dt.datetime | None = None) -> TrackedL
     )
     if link is None:
         return None
-    link.click_count += 1
-    link.first_clicked_at = link.first_clicked_at or at
-    link.last_clicked_at = at
-    link.save(update_fields=["click_count", "first_clicked_at", "last_clicked_at"])
+    clicker = tracked_link_clicker(link=link, user=user)
+    if clicker in (TrackedLink.Clicker.CUSTOMER, TrackedLink.Clicker.ANONYMOUS):
+        link.click_count += 1
+        link.first_clicked_at = link.first_clicked_at or at
+        link.last_clicked_at = at
+        link.save(update_fields=["click_count", "first_clicked_at", "last_clicked_at"])
     about = link.notification.subject if link.notification else link.target
+    summary, actor = LINK_OPENED[clicker]
     interaction_record(
         customer=link.customer,
         kind=Interaction.Kind.LINK_CLICKED,
         channel=Channel.PORTAL,
-        actor=Interaction.Actor.CUSTOMER,
-        summary=f"Clicked the link in “{about}”",
+        actor=actor,
+        actor_user=user if clicker != TrackedLink.Clicker.ANONYMOUS else None,
+        summary=summary.format(about),
         data={
             "link_id": link.pk,
             "notification_id": link.notification_id,
             "campaign_id": link.campaign_id,
             "offer_id": link.offer_id,
+            "clicked_by": str(clicker),
         },
     )
     return link

@@ -149,7 +149,7 @@ def test_the_timeline_shows_every_channel_with_who_did_what(agent_client, agent)
     cart_with(customer, OfferFactory(name="Games Club"), channel="agent", user=agent)
     notification = cart_share(customer=customer, actor_user=agent)
     notification_deliver(notification_id=notification.pk)
-    tracked_link_click(token=notification.links.get().token)
+    tracked_link_click(token=notification.links.get().token, user=customer.user)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.NOTE,

@@ -149,6 +149,7 @@ def test_a_tracked_link_records_the_click_and_lands_on_its_target(client, custom
         "notification_id": message.pk,
         "campaign_id": 7,
         "offer_id": promo.pk,
+        "clicked_by": "anonymous",
     }
 
 

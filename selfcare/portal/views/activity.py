@@ -33,9 +33,10 @@ def orders(request):
 
 @require_GET
 def link_open(request, token: str):
-    """A link from a message: the click is recorded, then she lands where it leads (signing in
-    first if she must). An unknown token lands on the dashboard, recording nothing."""
-    link = tracked_link_click(token=token)
+    """A link from a message: the click is recorded with who clicked (her, someone not signed
+    in, an agent...), then it lands where it leads (signing in first if she must). An unknown
+    token lands on the dashboard, recording nothing."""
+    link = tracked_link_click(token=token, user=request.user)
     # Only ever a page of ours, whatever a stored target says.
     if link is None or not url_has_allowed_host_and_scheme(
         link.target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

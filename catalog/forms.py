@@ -317,7 +317,8 @@ class OfferForm(ChannelPriceFields, TermsForm):
         }
 
     def _options_posted(self) -> bool:
-        # A post without the options' rows (not from this page) leaves the options as they are.
+        # A post without the options' rows (not from this page) leaves the offer's options as
+        # they are: none, for a new one.
         return self.is_bound and "options-TOTAL_FORMS" in self.data
 
     def clean_price(self):

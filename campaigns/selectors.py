@@ -400,3 +400,36 @@ def campaign_deliveries_export(*, campaign: Campaign, chunk_size: int = 2000) ->
             "yes" if clicked else "no",
             "yes" if converted else "no",
         ]
+
+
+# Cards in her portal
+
+# A campaign's recommendation card stays on her dashboard this long after it was decided.
+CARD_DAYS = 14
+
+
+def campaign_cards_list(*, customer: Customer, at: dt.datetime, limit: int = 2) -> list[Delivery]:
+    """The recommendation cards campaigns put on her dashboard (action "recommend"): sent in
+    the last CARD_DAYS days, newest first, one per offer, none for an offer she now owns or
+    that is no longer on sale. Two queries."""
+    owned = ProductInstance.objects.filter(
+        customer=customer,
+        offer=OuterRef("version__offer"),
+        status__in=ProductInstance.LIVE_STATUSES,
+    )
+    rows = (
+        Delivery.objects.filter(
+            customer=customer,
+            outcome=Outcome.SENT,
+            version__action="recommend",
+            version__offer__status="published",
+            sent_at__gte=at - dt.timedelta(days=CARD_DAYS),
+        )
+        .exclude(Exists(owned))
+        .select_related("version__offer")
+        .order_by("-sent_at", "-id")
+    )
+    cards: dict[int, Delivery] = {}
+    for delivery in rows[: limit * 4]:
+        cards.setdefault(delivery.version.offer_id, delivery)
+    return list(cards.values())[:limit]

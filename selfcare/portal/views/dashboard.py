@@ -4,6 +4,7 @@ last 30 days, and the add-ons she has."""
 from django.shortcuts import render
 from django.utils import timezone
 
+from campaigns.selectors import campaign_cards_list
 from campaigns.services.recommendations import next_best_offer_show
 from catalog.selectors import base_plan_get
 from orders.selectors import addon_switch_list_owned
@@ -30,6 +31,7 @@ def dashboard(request):
             "usage_days": usage_list_daily(line=line, at=now),
             "switches": addon_switch_list_owned(line=line),
             "recommendation": next_best_offer_show(customer=customer, line=line, at=now, plan=plan),
+            "campaign_cards": campaign_cards_list(customer=customer, at=now),
         },
     )
 

@@ -145,7 +145,7 @@ def test_a_friend_who_already_has_the_offer_is_told_to_wait(customer, friend, gi
     second = send(other, gift_offer, friend.lines.get().msisdn, key="k-gift-2")
     client.force_login(friend.user)
 
-    response = client.post(f"/gifts/{second.pk}/accept/")
+    response = client.post(f"/gifts/{second.pk}/accept/", HTTP_HX_REQUEST="true")
 
     assert response.status_code == 409
     assert "You already have Gift 1GB: accept this gift once yours has ended." in response.text

@@ -9,6 +9,10 @@ from tests.orders.helpers import shown_price, tap
 
 pytestmark = pytest.mark.django_db
 
+# As htmx posts from the card: the answer is the card with the reason (the same posts without
+# JavaScript are answered with a redirect and a message: test_without_javascript.py).
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
 
 @pytest.fixture
 def state():
@@ -40,7 +44,7 @@ def test_a_tap_by_a_customer_who_is_not_eligible_is_refused_with_the_reason(logi
     before = state()
 
     response = client.post(
-        f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
+        f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001"), **HTMX
     )
 
     assert response.status_code == 409
@@ -60,10 +64,10 @@ def test_a_tap_without_enough_balance_says_so(
     before = state()
 
     response = client.post(
-        f"/addons/{offers['Games Club'].pk}/on/", tap(offers["Games Club"], "tap-0000002")
+        f"/addons/{offers['Games Club'].pk}/on/", tap(offers["Games Club"], "tap-0000002"), **HTMX
     )
     response = client.post(
-        f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000003")
+        f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000003"), **HTMX
     )
 
     assert response.status_code == 409
@@ -72,6 +76,7 @@ def test_a_tap_without_enough_balance_says_so(
     response = client.post(
         f"/addons/{offers['Mobile TV Night Pass'].pk}/on/",
         tap(offers["Mobile TV Night Pass"], "tap-0000004"),
+        **HTMX,
     )
     assert response.status_code == 409
     assert "Your balance is EUR 1.01; this costs EUR 2.00. Top up and try again." in response.text
@@ -98,7 +103,7 @@ def test_a_replayed_tap_changes_nothing(login, offers, state):
     client.post(url, tap(offers["Data 15GB"], "tap-0000001"))
     before = state()
 
-    response = client.post(url, tap(offers["Data 15GB"], "tap-0000001"))
+    response = client.post(url, tap(offers["Data 15GB"], "tap-0000001"), **HTMX)
 
     assert response.status_code == 200
     assert state() == before
@@ -159,7 +164,7 @@ def test_a_malformed_tap_is_a_bad_request(login, offers, state, data):
     client = login("stacy")
     before = state()
 
-    response = client.post(f"/addons/{offers['Data 15GB'].pk}/on/", data)
+    response = client.post(f"/addons/{offers['Data 15GB'].pk}/on/", data, **HTMX)
 
     assert response.status_code == 400
     assert "That request was malformed; please tap again." in response.text
@@ -246,7 +251,7 @@ def test_a_malformed_switch_off_is_a_bad_request(login, stacy_active_data, state
     client = login("stacy")
     before = state()
 
-    response = client.post(f"/addons/owned/{stacy_active_data.pk}/off/", data)
+    response = client.post(f"/addons/owned/{stacy_active_data.pk}/off/", data, **HTMX)
 
     assert response.status_code == 400
     assert state() == before
@@ -265,6 +270,7 @@ def test_a_switch_off_with_a_stale_amount_is_refused_with_the_new_one(
     response = client.post(
         f"/addons/owned/{stacy_active_data.pk}/off/",
         {"idempotency_key": "off-0000001", "expected_refund": "10.00"},
+        **HTMX,
     )
 
     assert response.status_code == 409
@@ -359,6 +365,7 @@ def test_a_start_later_is_scheduled(login, offers):
             "expected_price": shown_price(offers["Monthly Bundle"]),
             "starts_at": later,
         },
+        **HTMX,
     )
 
     assert response.status_code == 200

@@ -17,11 +17,15 @@ from tests.selfcare.test_sims import with_check_digit
 
 pytestmark = pytest.mark.django_db
 
+# The examples walked as htmx walks them, each answer a fragment of the page (without
+# JavaScript the same forms are pages and redirects: test_without_javascript.py).
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
 
 def tap_on(client, offer, key="tap-0000001", **fields):
     """What the offer's configure form posts: her answers and the price it shows for them."""
     data = {"idempotency_key": key, "expected_price": shown_price(offer, **fields), **fields}
-    return client.post(f"/addons/{offer.pk}/configure/", data)
+    return client.post(f"/addons/{offer.pk}/configure/", data, **HTMX)
 
 
 def field_error(response):
@@ -124,7 +128,7 @@ def test_gift_1gb_from_stacy_to_tom_both_get_1gb(
     page = tom.get("/gifts/")
     assert "Gift 1GB from Stacy Martin" in page.text
     with django_capture_on_commit_callbacks(execute=True):
-        response = tom.post(f"/gifts/{gift.pk}/accept/")
+        response = tom.post(f"/gifts/{gift.pk}/accept/", **HTMX)
     assert "Accepted: your gift is being activated." in response.text
     for username in ("stacy", "tom"):
         assert (
@@ -152,10 +156,10 @@ def test_travel_line_validates_the_sim_confirms_with_a_code_then_opens_a_line(
     order = Order.objects.get()
     code = re.match(r"(\d{6}) ", Notification.objects.get(medium="sms").body).group(1)
 
-    response = client.post(f"/orders/{order.pk}/confirm/", {"code": "12345"})
+    response = client.post(f"/orders/{order.pk}/confirm/", {"code": "12345"}, **HTMX)
     assert field_error(response) == "The code has 6 digits."
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/orders/{order.pk}/confirm/", {"code": code})
+        response = client.post(f"/orders/{order.pk}/confirm/", {"code": code}, **HTMX)
 
     assert response.status_code == 200
     second = Line.objects.get(temporary=True)

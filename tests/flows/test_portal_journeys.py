@@ -11,6 +11,10 @@ from tests.orders.helpers import tap
 
 pytestmark = pytest.mark.django_db
 
+# A tap as htmx sends it: the answer is the switch's card (without JavaScript the same forms are
+# answered with a redirect and a message: test_without_javascript.py).
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
 
 def switch_html(response, offer):
     match = re.search(
@@ -21,7 +25,7 @@ def switch_html(response, offer):
 
 
 def status_of(html):
-    return re.search(r'class="switch-status"[^>]*>\s*(.*?)\s*</span>', html, flags=re.S).group(1)
+    return re.search(r'class="switch-now"[^>]*>\s*(.*?)\s*</span>', html, flags=re.S).group(1)
 
 
 def test_stacy_logs_in_and_sees_her_line_balance_and_allowances(login):
@@ -59,7 +63,7 @@ def test_tapping_on_shows_activating_at_once_then_active_by_itself(
 
     # when she taps the switch (the job has not run yet)
     with django_capture_on_commit_callbacks() as jobs:
-        response = client.post(f"/addons/{night.pk}/on/", tap(night, "tap-0000001"))
+        response = client.post(f"/addons/{night.pk}/on/", tap(night, "tap-0000001"), **HTMX)
 
     # then the switch says "Activating…", is on, polls, and her balance shows the charge
     html = switch_html(response, night)
@@ -110,6 +114,7 @@ def test_switching_off_confirms_the_refund_then_credits_exactly_that(
         response = client.post(
             f"/addons/owned/{instance.pk}/off/",
             {"idempotency_key": key, "expected_refund": "10.00"},
+            **HTMX,
         )
 
     # then the switch goes off, the balance shows the refund, and the job finishes it
@@ -219,20 +224,21 @@ def test_every_switch_on_a_page_carries_its_own_fresh_key_that_a_tap_sends(login
     client = login("stacy")
 
     page = client.get("/offers/").text
-    keys = re.findall(r'hx-vals=\'\{"idempotency_key": "([^"]*)"\}\'', page)
+    keys = re.findall(r'name="idempotency_key" value="([^"]*)"', page)
 
     assert len(keys) >= 3
     assert all(re.fullmatch(r"[0-9a-f-]{36}", key) for key in keys)
     assert len(set(keys)) == len(keys)
     for _ in range(2):  # every load is made for its request, with keys of its own
-        again = re.findall(r'"idempotency_key": "([^"]*)"', client.get("/offers/").text)
+        again = re.findall(r'name="idempotency_key" value="([^"]*)"', client.get("/offers/").text)
         assert len(again) == len(keys)
         assert not set(again) & set(keys)
     data = offers["Data 15GB"]
     card = re.search(rf'id="addon-{data.pk}".*?</article>', page, flags=re.S).group(0)
-    price = re.search(r'"expected_price": "([^"]+)"', card).group(1)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', card).group(1)
+    price = re.search(r'name="expected_price" value="([^"]+)"', card).group(1)
     response = client.post(
-        f"/addons/{data.pk}/on/", {"idempotency_key": keys[0], "expected_price": price}
+        f"/addons/{data.pk}/on/", {"idempotency_key": key, "expected_price": price}, **HTMX
     )
     assert response.status_code == 200
 
@@ -264,7 +270,9 @@ def test_a_switch_change_tells_the_page_and_the_dashboard_refreshes_its_allowanc
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"/addons/{offers['Data 15GB'].pk}/on/", tap(offers["Data 15GB"], "tap-0000001")
+            f"/addons/{offers['Data 15GB'].pk}/on/",
+            tap(offers["Data 15GB"], "tap-0000001"),
+            **HTMX,
         )
     assert response["HX-Trigger"] == "addons-changed"
     # a poll that changes nothing does not

@@ -160,7 +160,9 @@ def test_a_refusal_for_a_short_balance_links_to_the_top_up_page_with_what_is_mis
     client.force_login(customer.user)
     offer = OfferFactory(price=Decimal("4.00"))
 
-    response = client.post(f"/addons/{offer.pk}/on/", tap(offer, "tap-key-0001"))
+    response = client.post(
+        f"/addons/{offer.pk}/on/", tap(offer, "tap-key-0001"), HTTP_HX_REQUEST="true"
+    )
 
     assert response.status_code == 409
     assert "Top up and try again." in response.text

@@ -68,3 +68,16 @@ def switch_announcement(switch) -> str:
         refunded = " Your money was refunded." if switch.instance.paid_amount else ""
         return f"{switch.offer.name}: failed. {switch.instance.status_reason}{refunded}"
     return f"{switch.offer.name}: {switch_status(switch).rstrip('…').lower()}"
+
+
+@register.simple_tag(takes_context=True)
+def page_back(context) -> str:
+    """The page a panel's forms lead back to without JavaScript: the one it was opened from
+    (`back`, given to a panel shown as a page of its own), else the page in the address bar (for
+    a card htmx swapped in, the page it was swapped into)."""
+    if context.get("back"):
+        return context["back"]
+    request = context["request"]
+    if request.htmx and request.htmx.current_url_abs_path:
+        return request.htmx.current_url_abs_path.partition("#")[0]
+    return request.get_full_path()

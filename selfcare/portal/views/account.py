@@ -1,8 +1,9 @@
 """Her account history (every charge, refund and top-up on its own line) and the gifts sent to
 her."""
 
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import services as campaign_services
@@ -11,6 +12,7 @@ from campaigns.selectors import gift_list_received
 from orders import services as order_services
 from selfcare.selectors import customer_balance, ledger_list_for_customer
 
+from . import plain
 from .common import customer_required
 
 
@@ -39,6 +41,8 @@ def gifts(request):
 @require_POST
 @customer_required
 def gift_accept(request, gift_id: int):
+    """Accept a gift sent to her: to htmx, the list with what happened; without JavaScript,
+    back to the gifts page with it as a message."""
     try:
         campaign_services.gift_accept(
             customer=request.customer, gift_id=gift_id, actor_user=request.user
@@ -49,5 +53,11 @@ def gift_accept(request, gift_id: int):
         raise Http404("No such gift.") from exc
     except order_services.OrderError as exc:
         message, status = str(exc), 409
+    if plain.is_plain_post(request):
+        if status == 200:
+            plain.tell(request, "gift_accepted")
+        else:
+            plain.tell(request, "refused", level=messages.ERROR, error=message)
+        return redirect("selfcare:gifts")
     context = {"gifts": gift_list_received(customer=request.customer), "message": message}
     return render(request, "selfcare/gifts/page.html#list", context, status=status)

@@ -1,7 +1,9 @@
-"""The add-on switch: HTMX endpoints that turn an add-on on and off and report its state.
+"""The add-on switch: endpoints that turn an add-on on and off and report its state.
 
-Each response is the switch's partial. Refusals are 4xx responses that still carry the switch with
-the reason next to it (htmx is configured to swap 4xx bodies), so nothing ever fails silently.
+To htmx each response is the switch's partial. Refusals are 4xx responses that still carry the
+switch with the reason next to it (htmx is configured to swap 4xx bodies), so nothing ever fails
+silently. A browser without JavaScript posts the same forms itself: it is sent back to the page
+it was on with a message saying what happened (`plain`), and opens the confirmation as a page.
 """
 
 import uuid
@@ -25,10 +27,24 @@ from selfcare.portal.forms import SwitchBuyForm, SwitchOffForm
 from selfcare.selectors import customer_balance
 from selfcare.services import InsufficientBalanceError
 
+from . import plain
 from .common import customer_required
 
 SWITCH_TEMPLATE = "selfcare/addons/switch.html#switch"
 CONFIRM_TEMPLATE = "selfcare/addons/switch.html#confirm_off"
+PANEL_PAGE = "selfcare/addons/page.html"
+
+
+def render_panel(request, panel: str, context: dict, *, offer, status: int = 200):
+    """One of an add-on's panels (switch off?, manage, change, configure, code): inside the
+    add-on's card for htmx; a page of its own for a browser without JavaScript, whose way back
+    is the page it came from."""
+    back = plain.back_url(request, default=plain.offer_page(offer.pk))
+    context = {**context, "back": back}
+    if request.htmx:
+        return render(request, panel, context, status=status)
+    context.update(panel=panel, offer=offer)
+    return render(request, PANEL_PAGE, context, status=status)
 
 
 def switch_get(request, offer_id: int):
@@ -48,9 +64,21 @@ def render_switch(
     announce: bool = False,
     status: int = 200,
     price_changed=None,
+    outcome: str = "",
+    **said,
 ):
     """The switch's card; `price_changed` (an OfferPriceChangedError) says the tap was refused
-    because the price is not the one the card showed, which it now shows."""
+    because the price is not the one the card showed, which it now shows.
+
+    To a plain post (no JavaScript), a redirect back instead, with the message `outcome` (a
+    partial of `plain.OUTCOMES`, given the switch and `said`) or, refused, the reason."""
+    if plain.is_plain_post(request):
+        offer_id = switch.offer.pk
+        if price_changed is not None or error:
+            return plain.refused(
+                request, offer_id=offer_id, error=error, price_changed=price_changed, switch=switch
+            )
+        return plain.answer(request, outcome, offer_id=offer_id, switch=switch, **said)
     context = {
         "switch": switch,
         "error": error,
@@ -106,7 +134,7 @@ def addon_on(request, offer_id: int):
         # The refusal itself: its words, and what her balance is short for the top-up link.
         return render_switch(request, switch_get(request, offer_id), error=exc, status=409)
     # The tap's answer is built from what the purchase wrote, not read again from scratch.
-    return render_switch(request, addon_switch_for_order(order=order), announce=True)
+    return render_switch(request, addon_switch_for_order(order=order), announce=True, outcome="on")
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,17 +146,9 @@ def addon_off(request, instance_id: int):
     except ProductInstance.DoesNotExist as exc:
         raise Http404("No such add-on.") from exc
     if request.method == "GET":
-        return render(
-            request,
-            CONFIRM_TEMPLATE,
-            {
-                "instance": instance,
-                "refund": product_instance_refund_quote(
-                    product_instance=instance, at=timezone.now()
-                ),
-                "key": uuid.uuid4(),
-            },
-        )
+        refund = product_instance_refund_quote(product_instance=instance, at=timezone.now())
+        context = {"instance": instance, "refund": refund, "key": uuid.uuid4()}
+        return render_panel(request, CONFIRM_TEMPLATE, context, offer=instance.offer)
     form = SwitchOffForm(request.POST)
     if not form.is_valid():
         switch = switch_get(request, instance.offer_id)
@@ -148,4 +168,10 @@ def addon_off(request, instance_id: int):
         return render_switch(
             request, switch_get(request, instance.offer_id), error=str(exc), status=409
         )
-    return render_switch(request, switch_get(request, instance.offer_id), announce=True)
+    return render_switch(
+        request,
+        switch_get(request, instance.offer_id),
+        announce=True,
+        outcome="off",
+        refund=form.cleaned_data["expected_refund"],
+    )

@@ -3,14 +3,19 @@ a SIM card number, a friend's number, a later start, a confirmation code), the c
 add-on she owns (suspend, resume, turn renewal off, change options), each showing its consequence
 before she confirms.
 
-Every response that is not a whole page replaces the add-on's card (`#addon-<offer id>`); a
-refusal is a 4xx carrying the same card with the message next to the field it is about.
+To htmx, every response that is not a whole page replaces the add-on's card (`#addon-<offer
+id>`); a refusal is a 4xx carrying the same card with the message next to the field it is about.
+A browser without JavaScript opens each panel as a page of its own (`render_panel`); a form with
+something wrong is that page again with the message next to the field, and a post that is done
+(or refused with nothing to correct) is sent back to the page she came from with a message.
 """
 
 import uuid
+from urllib.parse import urlencode
 
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,11 +32,11 @@ from selfcare.models import Channel
 from selfcare.portal.forms import ChangeOptionsForm, CodeForm, PurchaseForm, SwitchOnForm
 from selfcare.services import InsufficientBalanceError
 
-from .addons import render_switch, switch_get
+from . import plain
+from .addons import render_panel, render_switch, switch_get
 from .common import customer_required
 
 FORMS = "selfcare/addons/manage.html"
-CONFIGURE_PAGE = "selfcare/addons/configure.html"
 CONTROL_SERVICES = {
     "suspend": order_services.product_instance_suspend,
     "resume": order_services.product_instance_resume,
@@ -55,15 +60,8 @@ def _purchase_quote(offer, form: PurchaseForm):
     return purchase_quote(offer=offer, options=options, channel=Channel.PORTAL, starts_at=starts_at)
 
 
-def _as_page(request) -> bool:
-    """A browser without JavaScript: it opened the form as a page of its own (a link from the
-    offer's page), and that page's form says so when it posts."""
-    return not request.htmx and (request.method == "GET" or "page" in request.POST)
-
-
 def _render_configure(request, switch, form, *, status=200, error="", price_changed=None):
     """The form inside the add-on's card for htmx; a page of its own without JavaScript."""
-    as_page = _as_page(request)
     context = {
         "switch": switch,
         "form": form,
@@ -71,10 +69,8 @@ def _render_configure(request, switch, form, *, status=200, error="", price_chan
         "key": uuid.uuid4(),
         "error": error,
         "price_changed": price_changed,
-        "as_page": as_page,
     }
-    template = CONFIGURE_PAGE if as_page else f"{FORMS}#configure"
-    return render(request, template, context, status=status)
+    return render_panel(request, f"{FORMS}#configure", context, offer=switch.offer, status=status)
 
 
 @require_GET
@@ -142,18 +138,24 @@ def addon_configure(request, offer_id: int):
         return _render_configure(request, switch, form, status=400)
     except (order_services.OrderError, InsufficientBalanceError) as exc:
         return _render_configure(request, switch, form, status=409, error=exc)
-    if _as_page(request):
-        # Back to the offer's page, which shows the add-on as it is now.
-        return redirect("selfcare:offer_detail", offer_id)
     if order.status == Order.Status.PENDING:
+        if plain.is_plain_post(request):
+            # The code's form is a page of its own, which leads back where she came from.
+            back = plain.back_url(request, default=plain.offer_page(offer_id))
+            url = reverse("selfcare:order_code", args=[order.pk])
+            return HttpResponseRedirect(f"{url}?{urlencode({'next': back})}")
         return _render_code(request, order, CodeForm())
-    return render_switch(request, switch_get(request, offer_id), announce=True)
+    outcome = "gift_sent" if offer.is_gift else "on"
+    said = {"friend_msisdn": form.cleaned_data.get("friend_msisdn", "")}
+    return render_switch(
+        request, switch_get(request, offer_id), announce=True, outcome=outcome, **said
+    )
 
 
 def _render_code(request, order, form, *, status=200, error=""):
     item = order.items.select_related("offer").get()
     context = {"order": order, "offer": item.offer, "form": form, "error": error}
-    return render(request, f"{FORMS}#code", context, status=status)
+    return render_panel(request, f"{FORMS}#code", context, offer=item.offer, status=status)
 
 
 def _pending_order(request, order_id: int) -> Order:
@@ -191,7 +193,7 @@ def order_confirm(request, order_id: int):
         form.add_error("code", str(exc))
         return _render_code(request, order, form, status=409)
     offer_id = order.items.get().offer_id
-    return render_switch(request, switch_get(request, offer_id), announce=True)
+    return render_switch(request, switch_get(request, offer_id), announce=True, outcome="confirmed")
 
 
 @require_POST
@@ -202,6 +204,12 @@ def order_resend_code(request, order_id: int):
         order_services.order_confirmation_resend(customer=request.customer, order_id=order.pk)
     except order_services.OrderError as exc:
         return _render_code(request, order, CodeForm(), status=409, error=str(exc))
+    if plain.is_plain_post(request):
+        # Back to the code's page, which keeps her way back (its `next`).
+        plain.tell(request, "code_resent")
+        back = plain.back_url(request, default="")
+        url = reverse("selfcare:order_code", args=[order.pk])
+        return HttpResponseRedirect(f"{url}?{urlencode({'next': back})}" if back else url)
     return _render_code(request, order, CodeForm(), error="A new code is on its way.")
 
 
@@ -215,7 +223,7 @@ def addon_manage(request, instance_id: int):
         "controls": product_instance_controls(product_instance=instance, at=timezone.now()),
         "key": uuid.uuid4(),
     }
-    return render(request, f"{FORMS}#manage", context)
+    return render_panel(request, f"{FORMS}#manage", context, offer=instance.offer)
 
 
 @require_POST
@@ -242,13 +250,15 @@ def addon_control(request, instance_id: int, action: str):
         # Refused: nothing was written, so the switch is as it was.
         switch = switch_get(request, instance.offer_id)
         return render_switch(request, switch, error=str(exc), status=409)
-    return render_switch(request, switch_get(request, instance.offer_id), announce=True)
+    return render_switch(
+        request, switch_get(request, instance.offer_id), announce=True, outcome=action
+    )
 
 
 def _render_change(request, instance, form, *, status=200, **extra):
     """The change-options panel: the form, and a quote or an error when there is one."""
     context = {"instance": instance, "form": form, "key": uuid.uuid4(), **extra}
-    return render(request, f"{FORMS}#change", context, status=status)
+    return render_panel(request, f"{FORMS}#change", context, offer=instance.offer, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -289,4 +299,13 @@ def addon_change(request, instance_id: int):
         )
     except (order_services.OrderError, InsufficientBalanceError) as exc:
         return _render_change(request, instance, form, status=409, error=exc)
-    return render_switch(request, switch_get(request, offer.pk), announce=True)
+    # What she was shown and the service held the change to: charged now, or given back.
+    due_now = form.cleaned_data["expected_due_now"]
+    return render_switch(
+        request,
+        switch_get(request, offer.pk),
+        announce=True,
+        outcome="changed",
+        charge_now=max(due_now, 0),
+        refund_now=max(-due_now, 0),
+    )

@@ -65,6 +65,16 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         exclude = ["state", "current_version"]  # noqa: DJ006 - every term is edited here
+        labels = {
+            "trigger_offer": "Which add-on",
+            "place": "Where",
+            "schedule_at": "Send at",
+            "schedule_time": "Send every day at",
+            "link_to": "Link to",
+            "medium": "Sent by",
+            "stale_after_hours": "Too late after (hours)",
+        }
+        widgets = {"message": forms.Textarea(attrs={"rows": 3, "cols": 60})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

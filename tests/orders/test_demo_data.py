@@ -80,15 +80,29 @@ def test_loading_twice_neither_duplicates_nor_resets():
     assert customer_balance(customer=stacy) == Decimal("25.00")
 
 
-def test_the_demo_campaign_loads_once():
+def test_the_demo_campaigns_load_once(monkeypatch):
     from campaigns.demo import demo_campaigns_load
-    from campaigns.models import Campaign
+    from campaigns.models import Campaign, Delivery
+    from selfcare.models import Customer
 
+    monkeypatch.setattr("campaigns.demo.CROWD", 10)
     demo_data_load()
 
-    assert demo_campaigns_load() == ["Summer data promotion"]
+    assert demo_campaigns_load() == [
+        "Summer data promotion",
+        "Data running out",
+        "Low balance: top up",
+        "Contract anniversary: Loyalty Data",
+        "Mobile TV tonight (Night Pass buyers)",
+        "Roaming started: Travel Data",
+        "At the stadium: Summer Data",
+    ]
+    decided = Delivery.objects.count()
     assert demo_campaigns_load() == []
-    assert Campaign.objects.get().offer.code == "summer-data-20gb"
+    assert Campaign.objects.count() == 7
+    assert Customer.objects.count() == 3 + 10
+    assert Delivery.objects.count() == decided == 10  # the crowd's stadium history, once
+    assert Campaign.objects.get(code="summer-data").offer.code == "summer-data-20gb"
 
 
 def test_the_demo_plans_have_their_rates_and_her_chart_a_history_matching_her_usage_bars():

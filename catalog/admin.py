@@ -2,12 +2,14 @@
 retired here. Every write goes through `catalog.services`."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
+from django.utils.module_loading import import_string
 
 from . import services
 from .admin_history import OfferHistoryMixin
@@ -119,7 +121,14 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
     list_display = ["name", "status", "price", "currency", "template", "published_at"]
     list_filter = ["status", "template__kind"]
     search_fields = ["name", "code"]
-    readonly_fields = ["status", "published_at", "retired_at", "updated_by", "updated_at"]
+    readonly_fields = [
+        "status",
+        "published_at",
+        "retired_at",
+        "updated_by",
+        "updated_at",
+        "who_may_buy",
+    ]
     prepopulated_fields = {"code": ["name"]}
     filter_horizontal = ["requires_offers", "excludes_offers", "suspends_offers"]
     actions = ["publish_selected", "retire_selected"]
@@ -159,6 +168,16 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
                 "options_shown",
             ]
         return self.readonly_fields
+
+    @admin.display(description="Who may buy it")
+    def who_may_buy(self, obj):
+        """Counted by the engine that decides eligibility and campaigns' audiences (it lives
+        with the orders, which the catalog does not import: OFFER_AUDIENCE_COUNTER names it)."""
+        audience = import_string(settings.OFFER_AUDIENCE_COUNTER)(offer=obj)
+        return (
+            f"{audience.customers:,} customers may buy it now, as saved "
+            f"({audience.consenting:,} of them accept marketing)."
+        )
 
     @admin.display(description="Data")
     def data(self, obj):

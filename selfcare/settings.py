@@ -496,6 +496,9 @@ EVENT_SUBSCRIBERS = [
     "selfcare.services.alerts.alerts_send_for_events",
     "campaigns.engine.campaigns_decide_for_events",
 ]
+# Counts who may buy an offer for the product manager's offer page, with the engine of
+# eligibility and campaigns' audiences (the catalog names it here; it does not import orders).
+OFFER_AUDIENCE_COUNTER = "orders.selectors.audience.offer_audience_count"
 # One contact-pressure budget per customer across all marketing: at most this many campaign
 # messages in so many days (transactional messages never count).
 CAMPAIGN_CONTACT_BUDGET = env.int("CAMPAIGN_CONTACT_BUDGET", default=3)

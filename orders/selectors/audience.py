@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from catalog.eligibility import (
     AudienceRules,
@@ -75,10 +77,13 @@ def lines_matching(*, rules: AudienceRules, channel: str, at: dt.datetime) -> Qu
     return lines
 
 
-def lines_offerable(*, offer: Offer, channel: str, at: dt.datetime) -> QuerySet[Line]:
+def lines_offerable(
+    *, offer: Offer, channel: str, at: dt.datetime, as_if_on_sale: bool = False
+) -> QuerySet[Line]:
     """The lines that may buy `offer` on `channel` at `at` (`offer_decide` in SQL): it is on
-    sale, the line is in its rules, does not own it, and its purchase limit does not stop her."""
-    on_sale = (
+    sale (or `as_if_on_sale`: a draft being weighed), the line is in its rules, does not own
+    it, and its purchase limit does not stop her."""
+    on_sale = as_if_on_sale or (
         offer.status == Offer.Status.PUBLISHED
         and (offer.available_from is None or offer.available_from <= at)
         and (offer.available_until is None or at < offer.available_until)
@@ -151,3 +156,31 @@ def contexts_build(
         )
         for pk, customer_id, plan, status, reason, contract_start, segments in lines
     }
+
+
+@dataclass(frozen=True)
+class OfferAudience:
+    """How many customers may buy an offer, and how many of them a campaign could tell."""
+
+    customers: int
+    consenting: int
+
+
+def offer_audience_count(*, offer: Offer, at: dt.datetime | None = None) -> OfferAudience:
+    """How many customers could buy `offer` on one of its channels now were it on sale (for a
+    product manager weighing a draft, with the engine that decides eligibility and campaigns'
+    audiences), and how many of them accept marketing. Two queries."""
+    if not offer.channels:
+        return OfferAudience(customers=0, consenting=0)
+    # Channels only say whether it is sold there: every channel it is sold on lets in the same.
+    customers = (
+        lines_offerable(
+            offer=offer, channel=offer.channels[0], at=at or timezone.now(), as_if_on_sale=True
+        )
+        .values("customer_id")
+        .distinct()
+    )
+    return OfferAudience(
+        customers=customers.count(),
+        consenting=customers.filter(customer__marketing_consent=True).count(),
+    )

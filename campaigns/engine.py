@@ -2,12 +2,13 @@
 and each run of its schedule, and why not the others.
 
 Events come from the event log's dispatch (`campaigns_decide_for_events`, a subscriber in
-EVENT_SUBSCRIBERS): the running campaigns are read once by trigger kind, the batch's customers'
-eligibility contexts in two queries, and every (campaign, customer, event) is decided in Python
-by the same rules as offer eligibility; one INSERT writes the decisions. Cost grows with events
-and the campaigns their kinds fire, never events x campaigns. Schedules select their audience in
-SQL and insert their decisions set-based (`schedule_decide`). A dry run (`campaign_dry_run`) runs
-the same decisions and writes nothing.
+EVENT_SUBSCRIBERS): the running campaigns are indexed by trigger kind (and kept by each process
+until one of them changes), the batch's customers' eligibility contexts read in two queries, and
+every (campaign, customer, event) is decided in Python by the same rules as offer eligibility;
+one COPY and one INSERT write the decisions. Cost grows with events and the campaigns their
+kinds fire, never events x campaigns. Schedules select their audience in SQL and insert their
+decisions set-based (`schedule_decide`). A dry run (`campaign_dry_run`) runs the same decisions
+and writes nothing.
 
 A decision walks these steps, the first that stops her giving the outcome: not in the audience,
 no consent (marketing; location too for location triggers), not offerable (owns the offer or
@@ -18,6 +19,7 @@ message waits for the morning). What is left is queued, and sent on the `campaig
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Min, Prefetch
 from django.utils import timezone
 
@@ -95,20 +97,59 @@ def trigger_matches(*, version: CampaignVersion, event: DomainEvent) -> bool:
 
 def running_versions(*, kinds: Iterable[str]) -> dict[str, list[CampaignVersion]]:
     """The current versions of the running campaigns whose trigger is one of `kinds`, by kind,
-    with what deciding needs, in four queries however many."""
+    with what deciding needs. The versions themselves (frozen terms, audience sets, campaign)
+    are kept by this process while the running campaigns stay the same (`_running_stamp`: one
+    small query); their offers are read fresh each time (three queries), so a retired or
+    changed offer is seen at once."""
+    global _running
+    stamp = _running_stamp()
+    kept = _running
+    if kept is None or kept[0] != stamp:
+        kept = (stamp, _running_read())
+        _running = kept
+    wanted = [v for kind in set(kinds) for v in kept[1].get(kind, ())]
+    offer_ids = {v.offer_id for v in wanted if v.offer_id}
+    offers = (
+        Offer.objects.prefetch_related("requires_offers", "excludes_offers").in_bulk(offer_ids)
+        if offer_ids
+        else {}
+    )
+    by_kind: dict[str, list[CampaignVersion]] = defaultdict(list)
+    for kept_version in wanted:
+        # A copy per call: the kept one is shared by every call of this process.
+        version = copy.copy(kept_version)
+        version.offer = offers.get(version.offer_id) if version.offer_id else None
+        by_kind[version.trigger].append(version)
+    return by_kind
+
+
+# (stamp, versions by trigger) of the running event-triggered campaigns, kept by this process.
+_running: tuple[tuple, dict[str, list[CampaignVersion]]] | None = None
+
+
+def _running_stamp() -> tuple:
+    """What the kept versions depend on: each running campaign's id, current version (a new
+    one for every edit and start; versions never change) and name (arbitration's reason)."""
+    return tuple(
+        Campaign.objects.filter(state=Campaign.State.RUNNING)
+        .order_by("pk")
+        .values_list("pk", "current_version_id", "name")
+    )
+
+
+def _running_read() -> dict[str, list[CampaignVersion]]:
     versions = (
         CampaignVersion.objects.filter(
-            campaign__state=Campaign.State.RUNNING,
-            campaign__current_version=F("pk"),
-            trigger__in=list(kinds),
+            campaign__state=Campaign.State.RUNNING, campaign__current_version=F("pk")
         )
+        .exclude(trigger__in=Trigger.scheduled())
         .select_related("campaign")
-        .prefetch_related(*_version_prefetches())
+        .prefetch_related("audience_requires", "audience_excludes", "audience_bought")
     )
     by_kind: dict[str, list[CampaignVersion]] = defaultdict(list)
     for version in versions:
         by_kind[version.trigger].append(version)
-    return by_kind
+    return dict(by_kind)
 
 
 def _version_prefetches() -> list:
@@ -297,7 +338,75 @@ def _screen(
 def deliveries_write(*, candidates: list[Candidate], at: dt.datetime) -> list[int]:
     """Insert the decisions, skipping any (campaign, customer, occurrence) decided before, and
     publish the queued ones' sending on commit (on the campaigns queue). Returns the ids queued
-    now. Runs in the caller's transaction."""
+    now. Runs in the caller's transaction.
+
+    On PostgreSQL the rows go through COPY into a staging table and one INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING RETURNING, which also says which rows are new and queued: no model
+    instance per row, and no read back of the ids (a schedule writes a million rows)."""
+    if not candidates:
+        return []
+    if connection.vendor == "postgresql":
+        queued = _deliveries_copy(candidates=candidates, at=at)
+    else:
+        queued = _deliveries_bulk_create(candidates=candidates, at=at)
+    deliveries_publish(ids=queued)
+    return queued
+
+
+# What a decision writes (sent_at, the notification and a grant come when it is carried out).
+DELIVERY_STAGE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS campaigns_delivery_stage (
+    campaign_id bigint, version_id bigint, customer_id bigint, line_id bigint, event_id bigint,
+    occurrence varchar(40), outcome varchar(16), reason varchar(255), holdout boolean,
+    send_after timestamptz
+) ON COMMIT DELETE ROWS;
+DELETE FROM campaigns_delivery_stage;
+COPY campaigns_delivery_stage (
+    campaign_id, version_id, customer_id, line_id, event_id, occurrence, outcome, reason,
+    holdout, send_after
+) FROM STDIN
+"""
+DELIVERY_INSERT = """
+INSERT INTO campaigns_delivery (
+    campaign_id, version_id, customer_id, line_id, event_id, occurrence, outcome, reason,
+    holdout, decided_at, send_after
+)
+SELECT campaign_id, version_id, customer_id, line_id, event_id, occurrence, outcome, reason,
+       holdout, %s, send_after
+FROM campaigns_delivery_stage
+ON CONFLICT (campaign_id, customer_id, occurrence) DO NOTHING
+RETURNING id, outcome
+"""
+
+
+def _deliveries_copy(*, candidates: list[Candidate], at: dt.datetime) -> list[int]:
+    create, empty, copy_from = (part.strip() for part in DELIVERY_STAGE.split(";"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(create)
+        cursor.execute(empty)
+        with cursor.copy(copy_from) as stage:
+            for c in candidates:
+                stage.write_row(
+                    (
+                        c.version.campaign_id,
+                        c.version.pk,
+                        c.customer_id,
+                        c.line_id,
+                        c.event.pk if c.event is not None else None,
+                        c.occurrence,
+                        c.outcome,
+                        c.reason,
+                        c.holdout,
+                        c.send_after,
+                    )
+                )
+        cursor.execute(DELIVERY_INSERT, [at])
+        return sorted(pk for pk, outcome in cursor.fetchall() if outcome == Outcome.QUEUED)
+
+
+def _deliveries_bulk_create(*, candidates: list[Candidate], at: dt.datetime) -> list[int]:
+    """Elsewhere than PostgreSQL (the embedded SQLite): Django's bulk insert, then the ids of
+    the rows queued by this call read back."""
     rows = [
         Delivery(
             campaign_id=c.version.campaign_id,
@@ -318,7 +427,7 @@ def deliveries_write(*, candidates: list[Candidate], at: dt.datetime) -> list[in
     occurrences = {c.occurrence for c in candidates if c.outcome == Outcome.QUEUED}
     if not occurrences:
         return []
-    queued = list(
+    return list(
         Delivery.objects.filter(
             occurrence__in=occurrences,
             decided_at=at,
@@ -328,8 +437,6 @@ def deliveries_write(*, candidates: list[Candidate], at: dt.datetime) -> list[in
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    deliveries_publish(ids=queued)
-    return queued
 
 
 def deliveries_publish(*, ids: list[int]) -> None:
@@ -433,15 +540,21 @@ def schedule_occurrence(*, version: CampaignVersion, at: dt.datetime) -> str | N
     return None
 
 
-def schedule_audience(*, version: CampaignVersion, at: dt.datetime) -> dict[int, int]:
-    """The customers a scheduled version speaks to, with the line it speaks to (her first
-    permanent line inside the rules), in one query."""
-    lines = lines_matching(rules=version_rules(version), channel=SalesChannel.PORTAL, at=at)
-    return dict(
-        lines.filter(temporary=False)
-        .values("customer_id")
+def schedule_audience(*, version: CampaignVersion, at: dt.datetime) -> dict[int, tuple[int, bool]]:
+    """The customers a scheduled version speaks to, each with the line it speaks to (her first
+    permanent line inside the rules) and her marketing consent, in one query."""
+    return {
+        customer_id: (line_id, consent)
+        for customer_id, consent, line_id in _audience_lines(version=version, at=at)
+        .values("customer_id", "customer__marketing_consent")
         .annotate(first=Min("pk"))
-        .values_list("customer_id", "first")
+        .values_list("customer_id", "customer__marketing_consent", "first")
+    }
+
+
+def _audience_lines(*, version: CampaignVersion, at: dt.datetime):
+    return lines_matching(rules=version_rules(version), channel=SalesChannel.PORTAL, at=at).filter(
+        temporary=False
     )
 
 
@@ -450,19 +563,16 @@ def schedule_decide(
 ) -> list[Candidate]:
     """Decide a scheduled version's run for its whole audience, set-based: the audience, her
     consent and whether the offer is hers to buy in SQL, then holdout, caps, the budget and
-    quiet hours in memory over rows read once (no query per customer). Arbitration is for
-    campaigns one event fires together; a schedule competes only through the budget."""
+    quiet hours in memory over rows read once (no query per customer, and no list of a million
+    ids sent back to the database). Arbitration is for campaigns one event fires together; a
+    schedule competes only through the budget."""
     audience = schedule_audience(version=version, at=at)
-    consenting = set(
-        Customer.objects.filter(pk__in=_ids(audience), marketing_consent=True).values_list(
-            "pk", flat=True
-        )
-    )
     offerable = None
     if version.offer is not None:
+        # The audience's lines as a subquery: the same lines, without binding their ids.
         offerable = set(
             lines_offerable(offer=version.offer, channel=SalesChannel.PORTAL, at=at)
-            .filter(pk__in=_ids(audience.values()))
+            .filter(pk__in=_audience_lines(version=version, at=at).values("pk"))
             .values_list("pk", flat=True)
         )
     budget_days = settings.CAMPAIGN_CONTACT_BUDGET_DAYS
@@ -487,11 +597,11 @@ def schedule_decide(
     budget = settings.CAMPAIGN_CONTACT_BUDGET
     morning = quiet_until(at=at) if version.quiet_hours else None
     candidates = []
-    for customer_id, line_id in audience.items():
+    for customer_id, (line_id, consent) in audience.items():
         c = Candidate(
             version=version, customer_id=customer_id, line_id=line_id, occurrence=occurrence
         )
-        if customer_id not in consenting:
+        if not consent:
             c.outcome, c.reason = Outcome.NO_CONSENT, "No marketing consent."
         elif offerable is not None and line_id not in offerable:
             c.outcome, c.reason = Outcome.NOT_OFFERABLE, "Owns the offer or cannot buy it."
@@ -512,14 +622,3 @@ def schedule_decide(
             c.outcome = Outcome.QUEUED
         candidates.append(c)
     return candidates
-
-
-def _ids(values) -> object:
-    """Many ids as one SQL parameter on PostgreSQL (an array; `pk__in` with a list binds one
-    parameter per id, slow past a few thousand), a list elsewhere."""
-    ids = list(values)
-    if connection.vendor == "postgresql":
-        from django.db.models.expressions import RawSQL
-
-        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
-    return ids

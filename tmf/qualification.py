@@ -27,11 +27,11 @@ NOT_ON_SALE = "This offer is not on sale."
 
 
 class _OfferingRefIn(serializers.Serializer):
-    id = serializers.CharField(max_length=32)
+    id = schema.StrictCharField(max_length=32)
 
 
 class _ItemIn(serializers.Serializer):
-    id = serializers.CharField(max_length=64)
+    id = schema.StrictCharField(max_length=64)
     productOffering = _OfferingRefIn()
 
 
@@ -46,11 +46,11 @@ class ProductOfferingQualificationCreateSerializer(serializers.Serializer):
         child=_ItemIn(), min_length=1, max_length=MAX_ITEMS
     )
     channel = _ChannelIn(required=False, help_text="The sales channel; api by default.")
-    provideUnavailabilityReason = serializers.BooleanField(default=True)
-    provideAlternative = serializers.BooleanField(
+    provideUnavailabilityReason = schema.StrictBooleanField(default=True)
+    provideAlternative = schema.StrictBooleanField(
         default=True, help_text="Propose the date an offer she bought to its limit comes back."
     )
-    description = serializers.CharField(required=False, max_length=255)
+    description = schema.StrictCharField(required=False, max_length=255)
 
 
 def _reasons(decision: Decision | None) -> list[dict]:

@@ -94,8 +94,16 @@ FIELDS = OpenApiParameter(
     description="Comma-separated attributes to return (id, href and @type always are).",
 )
 PAGING = [
-    OpenApiParameter("offset", int, description="Index of the first item (from 0)."),
-    OpenApiParameter("limit", int, description="At most this many items (1 to 100; 100)."),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": 10**9},
+        description="Index of the first item (from 0).",
+    ),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+        description="At most this many items (1 to 100; 100 when not given).",
+    ),
 ]
 LIST_HEADERS = [
     OpenApiParameter(
@@ -105,3 +113,23 @@ LIST_HEADERS = [
         "X-Result-Count", int, OpenApiParameter.HEADER, response=True, description="In this page."
     ),
 ]
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be a JSON string (DRF's CharField would take 12 for "12")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false (DRF's BooleanField would take "yes" or 1)."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Offer
-from selfcare.api.schema import detail_errors
+from selfcare.api.schema import MoneyField, detail_errors
 from selfcare.models import Channel, Interaction
 from selfcare.selectors import line_get_home
 from selfcare.services import InsufficientBalanceError
@@ -116,7 +116,7 @@ class VersionSerializer(serializers.Serializer):
 
 class CheckoutSerializer(VersionSerializer):
     cart_id = serializers.IntegerField(min_value=1)
-    expected_total = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    expected_total = MoneyField()
 
 
 def _valid(serializer_class, data) -> dict:
@@ -183,7 +183,10 @@ class CartItemView(APIView):
         summary="Take an item out of her cart",
         parameters=[
             OpenApiParameter(
-                "version", int, required=True, description="The cart's version she last saw."
+                "version",
+                {"type": "integer", "minimum": 0},
+                required=True,
+                description="The cart's version she last saw.",
             )
         ],
         responses={200: QuoteSerializer, **detail_errors(400, 401, 403, 404, 409)},

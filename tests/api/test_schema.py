@@ -29,15 +29,19 @@ def test_the_schema_describes_every_endpoint_with_its_bodies_and_errors(schema):
     }
     add = paths["/api/cart/items/"]["post"]
     assert set(add["responses"]) == {"201", "400", "401", "403", "404", "409"}
-    body = add["requestBody"]["content"]["application/json"]["schema"]
-    assert body["$ref"] == "#/components/schemas/ItemRequest"
+    item = add["requestBody"]["content"]["application/json"]["schema"]
+    assert item["$ref"] == "#/components/schemas/ItemRequest"
     remove = paths["/api/cart/items/{item_id}/"]["delete"]
     assert {(p["name"], p["in"], p["required"]) for p in remove["parameters"]} == {
         ("item_id", "path", True),
         ("version", "query", True),
     }
     usage = paths["/api/usage/"]["post"]
-    assert set(usage["requestBody"]["content"]) == {"application/json", "application/x-ndjson"}
+    assert usage["requestBody"]["required"] is True
+    body = usage["requestBody"]["content"]["application/json"]["schema"]
+    assert "JSON Lines" in body["description"]
+    event = body["anyOf"][0]["items"]
+    assert event["required"] == ["id", "msisdn", "service", "quantity", "unit", "at"]
     assert set(usage["responses"]) == {"200", "400", "401", "403", "413", "429"}
     error = schema["components"]["schemas"]["DetailError"]
     assert error["required"] == ["detail"]

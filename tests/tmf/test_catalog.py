@@ -93,7 +93,9 @@ def test_offset_limit_and_fields(client, catalog, catalog_reader):
     conforms_list("TMF620", "ProductOffering", response.json())
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "ten"}])
+@pytest.mark.parametrize(
+    "query", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "ten"}, {"limit": ""}]
+)
 def test_a_bad_page_is_400_in_tmfs_error_body(client, catalog_reader, query):
     response = client.get(URL, query, headers=catalog_reader)
 

@@ -102,6 +102,17 @@ def test_all_qualified_and_the_channel_asked_for(customer_client):
             },
             "channel:",
         ),
+        (
+            {"productOfferingQualificationItem": [{"id": 1, "productOffering": {"id": "1"}}]},
+            "productOfferingQualificationItem:",
+        ),
+        (
+            {
+                "productOfferingQualificationItem": [{"id": "1", "productOffering": {"id": "1"}}],
+                "provideAlternative": "yes",
+            },
+            "provideAlternative: Must be true or false.",
+        ),
     ],
 )
 def test_a_bad_body_is_400_in_tmfs_error_body_and_writes_nothing(customer_client, body, message):

@@ -2,7 +2,6 @@
 at most 10,000 events, for a system client holding `usage:write`. The answer is the batch's
 counts and each rejected event's id and reason; errors are `{"detail": ...}`."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
@@ -15,7 +14,7 @@ from selfcare.services.usage import MAX_EVENTS_PER_BATCH, Rejection, usage_inges
 
 from .authentication import ApiClientTokenAuthentication, BearerAuthentication, HasScope
 from .parsers import NestedTooDeepError, json_load_bounded
-from .schema import detail_errors
+from .schema import RequiredBodySchema, detail_errors
 
 # A line of JSON Lines that is not JSON: rejected as malformed, unlike a line that is JSON but
 # not an event (`null`, a number), which the feed rejects as not an object.
@@ -59,23 +58,35 @@ MAX_EVENT_BYTES = 512
 MAX_BODY_BYTES = MAX_EVENTS_PER_BATCH * MAX_EVENT_BYTES
 
 
-class UsageEventSerializer(serializers.Serializer):
-    """One network usage event (schema only: `usage_ingest` checks each event and rejects a bad
-    one alone, with its reason, so a batch is never refused for one event)."""
-
-    id = serializers.CharField(
-        max_length=64, help_text="The network's event id: a replay is a duplicate."
-    )
-    msisdn = serializers.CharField(help_text="The line's number, as the network writes it.")
-    service = serializers.ChoiceField(choices=UsageRecord.Service.choices)
-    quantity = serializers.IntegerField(min_value=0, help_text="In the service's unit.")
-    unit = serializers.ChoiceField(
-        choices=["bytes", "seconds", "messages"],
-        help_text="bytes for data, tv and vod; seconds for voice; messages for sms.",
-    )
-    at = serializers.DateTimeField(help_text="ISO 8601 with a time zone; not in the future.")
-    country = serializers.CharField(required=False, help_text="ISO 3166 alpha-2, roaming only.")
-    zone = serializers.CharField(required=False, max_length=32)
+# What the feed accepts, for the schema: any JSON, as every event is checked on its own (one
+# that is not a valid event is rejected with its reason, the others are rated), though what the
+# network should send is an array of at most 10,000 of these events (or JSON Lines of them).
+USAGE_EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "msisdn", "service", "quantity", "unit", "at"],
+    "properties": {
+        "id": {"type": "string", "maxLength": 64, "description": "A replay is a duplicate."},
+        "msisdn": {"type": "string"},
+        "service": {"type": "string", "enum": sorted(UsageRecord.Service.values)},
+        "quantity": {"type": "integer", "minimum": 0, "description": "In the unit."},
+        "unit": {
+            "type": "string",
+            "enum": ["bytes", "seconds", "messages"],
+            "description": "bytes for data, tv and vod; seconds for voice; messages for sms.",
+        },
+        "at": {"type": "string", "format": "date-time", "description": "Not in the future."},
+        "country": {"type": "string", "description": "ISO 3166 alpha-2, when roaming."},
+        "zone": {"type": "string", "maxLength": 32},
+    },
+}
+USAGE_BODY_SCHEMA = {
+    "description": "A JSON array of at most 10,000 usage events (or one event), or JSON Lines "
+    "of them (Content-Type: application/x-ndjson). Each event is checked on its own.",
+    "anyOf": [
+        {"type": "array", "maxItems": MAX_EVENTS_PER_BATCH, "items": USAGE_EVENT_SCHEMA},
+        {},
+    ],
+}
 
 
 class UsageRejectionSerializer(serializers.Serializer):
@@ -96,13 +107,11 @@ class UsageFeedView(APIView):
     permission_classes = [HasScope]
     required_scope = ApiClient.Scope.USAGE_WRITE
     parser_classes = []  # the body is read as it is: a JSON array or JSON Lines
+    schema = RequiredBodySchema()
 
     @extend_schema(
         summary="Feed network usage (system clients with usage:write)",
-        request={
-            "application/json": UsageEventSerializer(many=True),
-            "application/x-ndjson": OpenApiTypes.STR,
-        },
+        request={"application/json": USAGE_BODY_SCHEMA},
         responses={200: UsageSummarySerializer, **detail_errors(400, 401, 403, 413, 429)},
         examples=[
             OpenApiExample(

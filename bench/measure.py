@@ -25,9 +25,10 @@ TAP_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.001
 # What htmx sends: the page's CSRF token (hx-headers on <body>, or a form's hidden field).
 _CSRF_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrfmiddlewaretoken" value="([^"]+)"')
-_IDEMPOTENCY_KEY = re.compile(r'"idempotency_key": "([^"]*)"')
-# The price on the card, which a tap must carry (hx-vals on the card's `.addon-control`).
-_EXPECTED_PRICE = re.compile(r'"expected_price": "([^"]+)"')
+# The switch's key and the price on its card, which a tap must carry: hidden fields of its form
+# (or, before the switch was a plain form, hx-vals on the card's `.addon-control`).
+_SWITCH_KEY = re.compile(r'name="idempotency_key" value="([^"]*)"|"idempotency_key": "([^"]*)"')
+_SWITCH_PRICE = re.compile(r'name="expected_price" value="([^"]+)"|"expected_price": "([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -52,26 +53,34 @@ class Portal:
         self.conn.close()
 
 
-def _switch_key(body: str, offer_id: int) -> str:
-    """The idempotency key the page rendered into the offer's switch ("" when it rendered none)."""
+def _switch_form(body: str, offer_id: int) -> str:
+    """The HTML of the offer's switch: its form, from `hx-post` to `</form>` (the switch is a
+    plain form posting its key and price), or, in pages made before that, its button and the
+    `.addon-control` whose hx-vals carry them."""
     post = body.find(f'hx-post="/addons/{offer_id}/on/"')
     if post < 0:
         raise RuntimeError(f"/offers/ shows no switch to turn offer {offer_id} on.")
-    button = body[body.rfind("<button", 0, post) : body.find(">", post)]
-    key = _IDEMPOTENCY_KEY.search(button)
+    end = body.find("</form>", post)
+    if end >= 0 and 'name="idempotency_key"' in body[post:end]:
+        return body[post:end]
+    start = body.rfind('class="addon-control"', 0, post)
+    return body[max(start, 0) : body.find(">", post)]
+
+
+def _switch_key(body: str, offer_id: int) -> str:
+    """The idempotency key the page rendered into the offer's switch ("" when it rendered none)."""
+    key = _SWITCH_KEY.search(_switch_form(body, offer_id))
     if key is None:
         raise RuntimeError(f"The switch of offer {offer_id} carries no idempotency key.")
-    return key.group(1)
+    return next(group for group in key.groups() if group is not None)
 
 
 def _switch_price(body: str, offer_id: int) -> str:
     """The price the offer's card shows and a tap on its switch sends (`expected_price`)."""
-    post = body.find(f'hx-post="/addons/{offer_id}/on/"')
-    control = body.rfind('class="addon-control"', 0, post)
-    price = _EXPECTED_PRICE.search(body[control:post]) if 0 <= control < post else None
+    price = _SWITCH_PRICE.search(_switch_form(body, offer_id))
     if price is None:
         raise RuntimeError(f"The card of offer {offer_id} carries no price for a tap.")
-    return price.group(1)
+    return next(group for group in price.groups() if group is not None)
 
 
 def tap_to_active(

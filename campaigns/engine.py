@@ -95,6 +95,21 @@ def trigger_matches(*, version: CampaignVersion, event: DomainEvent) -> bool:
     return not version.trigger_offer_id or facts.get("offer_id") == version.trigger_offer_id
 
 
+def _trigger_facts(event: DomainEvent) -> tuple:
+    """Everything of `event` that `trigger_matches` reads: two events alike in these match the
+    same versions."""
+    facts = event.facts
+    return (
+        event.kind,
+        facts.get("threshold"),
+        facts.get("unit"),
+        str(facts.get("balance")),
+        facts.get("country"),
+        facts.get("zone"),
+        facts.get("offer_id"),
+    )
+
+
 def running_versions(*, kinds: Iterable[str]) -> dict[str, list[CampaignVersion]]:
     """The current versions of the running campaigns whose trigger is one of `kinds`, by kind,
     with what deciding needs. The versions themselves (frozen terms, audience sets, campaign)
@@ -465,13 +480,18 @@ def _main_lines(customer_ids: set[int]) -> dict[int, int]:
 def event_candidates(
     *, events: list[DomainEvent], versions: dict[str, list[CampaignVersion]]
 ) -> list[Candidate]:
-    """A candidate per (running version, event) whose trigger the event matches."""
-    pairs = [
-        (v, e)
-        for e in events
-        for v in versions.get(e.kind, ())
-        if trigger_matches(version=v, event=e)
-    ]
+    """A candidate per (running version, event) whose trigger the event matches. Events alike
+    in what a trigger reads (`_trigger_facts`) are matched once: a batch of 10,000 allowance
+    crossings has a handful of kinds, thresholds and units, not 10,000."""
+    matching: dict[tuple, list[CampaignVersion]] = {}
+    pairs = []
+    for e in events:
+        facts = _trigger_facts(e)
+        if facts not in matching:
+            matching[facts] = [
+                v for v in versions.get(e.kind, ()) if trigger_matches(version=v, event=e)
+            ]
+        pairs += [(v, e) for v in matching[facts]]
     if not pairs:
         return []
     mains = _main_lines({e.customer_id for _v, e in pairs if e.line_id is None})

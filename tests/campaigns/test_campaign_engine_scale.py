@@ -139,3 +139,21 @@ def test_deliveries_write_inserts_each_decision_once_and_returns_only_the_new_qu
     assert (again, published_again) == ([], [])
     assert Delivery.objects.count() == 2
     assert Delivery.objects.get(customer=tom).decided_at == at
+
+
+def test_events_alike_are_matched_once_and_each_only_to_the_campaigns_its_facts_fit(
+    data_offer, django_capture_on_commit_callbacks
+):
+    tom, stacy, ana = consenting(), consenting(), consenting()
+    at_80 = campaign_running(offer=data_offer, code="at-80", threshold_percent=80)
+    at_50 = campaign_running(offer=data_offer, code="at-50", threshold_percent=50)
+    minutes = campaign_running(
+        offer=data_offer, code="minutes-80", threshold_percent=80, bucket_unit="seconds"
+    )
+    ids = crossed(tom, percent=80) + crossed(stacy, percent=50) + crossed(ana, percent=80)
+
+    dispatch(ids, django_capture_on_commit_callbacks)
+
+    decided = set(Delivery.objects.values_list("campaign_id", "customer_id"))
+    assert decided == {(at_80.pk, tom.pk), (at_80.pk, ana.pk), (at_50.pk, stacy.pk)}
+    assert minutes.pk not in {campaign for campaign, _ in decided}

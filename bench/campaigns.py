@@ -358,6 +358,31 @@ def events_decide(*, feed: list[dict]) -> Decided:
     )
 
 
+def quiesce(*, timeout: float = 900.0) -> float:
+    """Wait until what an earlier phase left is done (no message or send waiting, both queues
+    empty), so that each phase starts on idle workers; returns the seconds it took."""
+    from campaigns.models import Delivery
+    from selfcare.celery import app
+    from selfcare.models import Notification
+
+    started = time.monotonic()
+    while True:
+        with app.connection_for_write() as conn:
+            waiting = sum(
+                conn.default_channel.client.llen(queue)
+                for queue in (app.conf.task_default_queue, CAMPAIGN_QUEUE)
+            )
+        if (
+            not waiting
+            and not Notification.objects.filter(status=Notification.Status.QUEUED).exists()
+            and not Delivery.objects.filter(outcome=Delivery.Outcome.QUEUED).exists()
+        ):
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise RuntimeError(f"Still {waiting} jobs waiting after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 # 2. A schedule over the whole base
 
 
@@ -602,6 +627,7 @@ def main() -> int:
                 f" written {f.seconds:.2f} s after the commit; {dict(f.outcomes)}"
             )
         if 2 in PHASES:
+            say(f"  idle again after {quiesce():.0f} s")
             say(f"2. a schedule over {CUSTOMERS:,} customers ({load()})")
             campaign = scheduled_campaign_make(
                 code="bench-everyone", segments=[], message="{first_name}, new prices."
@@ -616,6 +642,7 @@ def main() -> int:
             campaign_stop(campaign)
             figures[2] = Scheduled(audience, decided_s, queued_s, rate, sent, SEND_SECONDS)
         if 3 in PHASES:
+            say(f"  idle again after {quiesce():.0f} s")
             say(f"3. tap-to-active, idle and during a blast of {BLAST:,} ({load()})")
             figures[3] = taps_measure(env=dict(os.environ), dsn=libpq_dsn(database_url))
         for process in processes:

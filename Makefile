@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint pytest bench bench-faults system-deps install install-dev clean
+.PHONY: run test lint pytest bench bench-campaigns bench-faults system-deps install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ system-deps:
 bench: install-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/events.py
+
+# Not in CI, and not in `make bench` (about 10 minutes, most of it making a million customers):
+# lifecycle campaigns at scale, in a database of its own (bench/README.md, "Campaigns").
+bench-campaigns: install-dev
+	$(BIN)/python bench/campaigns.py
 
 # Not in CI: kills the worker and restarts the Redis on 127.0.0.1:6379 (bench/README.md, "Faults").
 bench-faults: install-dev

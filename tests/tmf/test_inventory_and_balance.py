@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, get_application_model
 
 from orders.models import ProductInstance
 from selfcare.models import BYTES_PER_MB, Bucket
@@ -142,3 +143,32 @@ def test_a_system_client_reads_no_customers_products_or_buckets(client, catalog_
         response = client.get(url, headers=catalog_reader)
         assert response.status_code == 403
         conforms("TMF654", "Error", response.json())
+
+
+@pytest.mark.parametrize(
+    ("scope", "status"), [("customer catalog:read", 200), ("catalog:read", 403)]
+)
+def test_her_apps_token_reads_hers_only_with_the_customer_scope(client, customer, scope, status):
+    Application = get_application_model()
+    app = Application.objects.create(
+        name="Operator app",
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://app.example/callback",
+    )
+    AccessToken.objects.create(
+        user=customer.user,
+        application=app,
+        token="her-app-token",
+        scope=scope,
+        expires=timezone.now() + dt.timedelta(hours=1),
+    )
+
+    answers = [
+        client.get(url, headers={"Authorization": "Bearer her-app-token"})
+        for url in (PRODUCTS, BUCKETS)
+    ]
+
+    assert [a.status_code for a in answers] == [status, status]
+    if status == 200:
+        assert answers[1].json()[0]["id"] == f"balance-{customer.account.pk}"

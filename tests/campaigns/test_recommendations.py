@@ -13,8 +13,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from campaigns.demo_recommendations import demo_recommendations_load
 from campaigns.engine import holdout_bucket
 from campaigns.models import Recommendation
 from campaigns.recommendation_results import next_best_offer_results
@@ -30,6 +32,7 @@ from campaigns.recommendations import (
 from campaigns.services.recommendations import next_best_offer_show
 from catalog.models import OfferTemplate
 from catalog.services import catalog_version_bump
+from orders.demo import demo_data_load
 from orders.models import ProductInstance
 from selfcare import settings as project_settings
 from selfcare.models import BYTES_PER_MB, Bucket, Customer
@@ -668,3 +671,30 @@ def test_no_cards_yet_give_no_rates():
 
     assert (results.shown, results.holdout, results.shown_rate, results.lift) == (0, 0, None, None)
     assert results.lift_interval is None
+
+
+# The demo
+
+
+def test_the_demo_has_nina_whose_plan_does_not_fit(agent_client):
+    demo_data_load()  # the demo's offers and plans (its campaigns do not matter here)
+    assert demo_recommendations_load() == ["nina"]
+    nina = Customer.objects.get(user__username="nina")
+    her = Client()
+    her.force_login(nina.user)
+
+    response = her.get("/")
+    console = agent_client.get(f"/backoffice/customers/{nina.pk}/").content.decode()
+
+    assert response.status_code == 200
+    page = response.content.decode()
+
+    words = (
+        "You ran out of data in 3 of the last 3 months: Monthly Bundle would have saved you "
+        "€4.20 a month."
+    )
+    assert card_words(page) == words
+    assert card_words(console) == words
+    # her balance: €60.00 opening, three months of €14.19 out of bundle
+    assert 'id="balance">€17.43<' in page
+    assert demo_recommendations_load() == []

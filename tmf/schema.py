@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import functools
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
@@ -116,7 +117,14 @@ LIST_HEADERS = [
 
 
 class StrictCharField(serializers.CharField):
-    """Text that must be a JSON string (DRF's CharField would take 12 for "12")."""
+    """Text that must be a JSON string (DRF's CharField would take 12 for "12"). Any string the
+    schema allows, NUL included: what it carries is looked up or echoed, never stored."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -156,3 +156,21 @@ def test_the_time_is_now(customer_client):
 
     moment = timezone.datetime.fromisoformat(body["effectiveQualificationDate"])
     assert abs((timezone.now() - moment).total_seconds()) < 60
+
+
+def test_any_string_is_an_id_even_with_a_nul_and_is_simply_not_on_sale(customer_client):
+    response = customer_client.post(
+        URL,
+        json.dumps(
+            {
+                "productOfferingQualificationItem": [
+                    {"id": "a\u0000", "productOffering": {"id": "7\u0000"}}
+                ]
+            }
+        ),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    item = response.json()["productOfferingQualificationItem"][0]
+    assert (item["id"], item["qualificationItemResult"]) == ("a\u0000", "unqualified")

@@ -112,16 +112,16 @@ def _trigger_facts(event: DomainEvent) -> tuple:
 
 def running_versions(*, kinds: Iterable[str]) -> dict[str, list[CampaignVersion]]:
     """The current versions of the running campaigns whose trigger is one of `kinds`, by kind,
-    with what deciding needs. The versions themselves (frozen terms, audience sets, campaign)
-    are kept by this process while the running campaigns stay the same (`_running_stamp`: one
-    small query); their offers are read fresh each time (three queries), so a retired or
-    changed offer is seen at once."""
+    with what deciding needs. On PostgreSQL the versions themselves (terms, audience sets,
+    campaign) are kept by this process until a running campaign or its version changes in any
+    way (`_running_stamp`: one small query); their offers are read fresh each time (three
+    queries), so a retired or changed offer is seen at once."""
     global _running
     stamp = _running_stamp()
     kept = _running
-    if kept is None or kept[0] != stamp:
+    if stamp is None or kept is None or kept[0] != stamp:
         kept = (stamp, _running_read())
-        _running = kept
+        _running = kept if stamp is not None else None
     wanted = [v for kind in set(kinds) for v in kept[1].get(kind, ())]
     offer_ids = {v.offer_id for v in wanted if v.offer_id}
     offers = (
@@ -142,14 +142,20 @@ def running_versions(*, kinds: Iterable[str]) -> dict[str, list[CampaignVersion]
 _running: tuple[tuple, dict[str, list[CampaignVersion]]] | None = None
 
 
-def _running_stamp() -> tuple:
-    """What the kept versions depend on: each running campaign's id, current version (a new
-    one for every edit and start; versions never change) and name (arbitration's reason)."""
-    return tuple(
-        Campaign.objects.filter(state=Campaign.State.RUNNING)
-        .order_by("pk")
-        .values_list("pk", "current_version_id", "name")
-    )
+def _running_stamp() -> tuple | None:
+    """What the kept versions depend on: each running campaign and its current version, as the
+    row versions PostgreSQL gives them (`xmin` moves with every update of a row, committed or
+    one's own), so any change to either reads them again. None elsewhere: nothing is kept."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, c.xmin::text, v.id, v.xmin::text FROM campaigns_campaign c"
+            " LEFT JOIN campaigns_campaignversion v ON v.id = c.current_version_id"
+            " WHERE c.state = %s ORDER BY c.id",
+            [Campaign.State.RUNNING],
+        )
+        return tuple(cursor.fetchall())
 
 
 def _running_read() -> dict[str, list[CampaignVersion]]:
@@ -180,7 +186,7 @@ def _version_prefetches() -> list:
 # Deciding
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """One (campaign version, customer, occurrence) to decide."""
 

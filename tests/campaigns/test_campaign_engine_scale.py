@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns import engine
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Campaign, CampaignVersion, Delivery
 from campaigns.services import campaign_pause, campaign_resume, campaign_version_publish
 from catalog.models import Offer
 from selfcare.models import DomainEvent
@@ -34,7 +34,7 @@ def test_running_versions_are_read_once_then_kept_while_no_campaign_changes(data
     with CaptureQueriesContext(connection) as queries:
         [again] = _running()
 
-    # The stamp, then her offer and its two links: the versions themselves are not read again.
+    # The stamp, then the offer and its two links: the versions themselves are not read again.
     assert len(queries.captured_queries) == 4
     assert again.pk == first.pk == campaign.current_version_id
     assert again is not first  # each call has its own copy
@@ -67,6 +67,18 @@ def test_an_edit_of_a_running_campaign_is_decided_by_its_new_version(data_offer)
     [after] = _running()
     assert (before.number, after.number) == (1, 2)
     assert (after.pk, after.threshold_percent, after.campaign.name) == (new.pk, 50, "Half used")
+
+
+def test_a_campaign_or_version_changed_in_place_is_read_again(data_offer):
+    consenting()
+    campaign = campaign_running(offer=data_offer)
+    _running()  # kept by this process
+
+    Campaign.objects.filter(pk=campaign.pk).update(name="Renamed")
+    CampaignVersion.objects.filter(pk=campaign.current_version_id).update(priority=90)
+
+    [version] = _running()
+    assert (version.campaign.name, version.priority) == ("Renamed", 90)
 
 
 def test_an_offer_retired_after_the_versions_were_kept_is_seen_at_once(

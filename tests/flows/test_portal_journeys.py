@@ -25,7 +25,7 @@ def switch_html(response, offer):
 
 
 def status_of(html):
-    return re.search(r'class="switch-now"[^>]*>\s*(.*?)\s*</span>', html, flags=re.S).group(1)
+    return re.search(r'class="switch-status"[^>]*>\s*(.*?)\s*</span>', html, flags=re.S).group(1)
 
 
 def test_stacy_logs_in_and_sees_her_line_balance_and_allowances(login):

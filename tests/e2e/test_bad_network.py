@@ -267,9 +267,9 @@ def test_without_javascript_keep_it_changes_nothing_and_manage_is_a_page(no_js_c
     expect(page.get_by_role("status").filter(has_text="Games Club")).to_contain_text(
         "Games Club is suspended: no time runs until you resume it."
     )
-    expect(page.locator(f"#{switch.get_attribute('aria-describedby')} .switch-status")).to_have_text(
-        "Suspended"
-    )
+    expect(
+        page.locator(f"#{switch.get_attribute('aria-describedby')} .switch-status")
+    ).to_have_text("Suspended")
 
 
 @pytest.mark.parametrize(("viewport", "size"), [(PHONE, 390), (DESKTOP, 1280)])

@@ -250,7 +250,7 @@ def test_the_dry_run_counts_every_outcome_and_writes_nothing(data_offer, capture
     result = campaign_dry_run(campaign_id=campaign.pk, days=7)
 
     assert result.events == 4
-    assert {k: v for k, v in result.counts.items()} == {
+    assert dict(result.counts) == {
         "queued": 2,
         "no_consent": 1,
         "not_in_audience": 1,

@@ -90,18 +90,18 @@ class CampaignAdmin(admin.ModelAdmin):
 
         def route(suffix, view, name):
             return path(
-                f"<int:campaign_id>/{suffix}/",
+                f"<int:campaign_id>/{suffix}",
                 self.admin_site.admin_view(view),
                 name=f"campaigns_campaign_{name}",
             )
 
         return [
-            route("start", require_POST(views.start), "start"),
-            route("pause", require_POST(views.pause), "pause"),
-            route("resume", views.resume, "resume"),
-            route("end", require_POST(views.end), "end"),
-            route("dry-run", views.dry_run, "dry_run"),
-            route("dashboard", views.dashboard, "dashboard"),
+            route("start/", require_POST(views.start), "start"),
+            route("pause/", require_POST(views.pause), "pause"),
+            route("resume/", views.resume, "resume"),
+            route("end/", require_POST(views.end), "end"),
+            route("dry-run/", views.dry_run, "dry_run"),
+            route("dashboard/", views.dashboard, "dashboard"),
             route("deliveries.csv", views.export, "export"),
             *super().get_urls(),
         ]

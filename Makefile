@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint pytest bench bench-campaigns bench-faults system-deps install install-dev clean
+.PHONY: run test lint pytest bench bench-campaigns bench-faults bench-load system-deps install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench: install-dev
 # lifecycle campaigns at scale, in a database of its own (bench/README.md, "Campaigns").
 bench-campaigns: install-dev
 	$(BIN)/python bench/campaigns.py
+
+# Not in CI: 200 customers at once through locust (about 4 minutes, most of it their sign-ins),
+# in a database of its own, bench_load (bench/README.md, "Load").
+bench-load: install-dev
+	$(BIN)/python bench/load.py
 
 # Not in CI: kills the worker and restarts the Redis on 127.0.0.1:6379 (bench/README.md, "Faults").
 bench-faults: install-dev

@@ -263,6 +263,20 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "selfcare.api.authentication.ClientScopes",
     "PKCE_REQUIRED": True,
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
+    # The OAuth 2.0 Security BCP (RFC 9700), as django-oauth-toolkit 4.0 will by default: no
+    # implicit or password grant, PKCE with S256 only, tokens only in the Authorization header
+    # and kept hashed, `iss` in authorization responses, a replayed refresh token revokes its
+    # family, and redirect URIs over https (or the app's own scheme, API_APP_REDIRECT_SCHEMES).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", *env.list("API_APP_REDIRECT_SCHEMES", default=[])],
 }
 # Named so that a migration may point at it (a system client's application).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
@@ -283,7 +297,11 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_AUTHORIZATION_URL": "/o/authorize/",
     "OAUTH2_TOKEN_URL": "/o/token/",
     # TMF679's overall and per-item results share one list of values.
-    "ENUM_NAME_OVERRIDES": {"QualificationResultEnum": "tmf.qualification.RESULTS"},
+    "ENUM_NAME_OVERRIDES": {
+        "QualificationResultEnum": "tmf.qualification.RESULTS",
+        "QualificationStateEnum": "tmf.qualification.TASK_STATES",
+        "ProductOrderStateEnum": "tmf.ordering.STATE_VALUES",
+    },
 }
 
 CACHES = {

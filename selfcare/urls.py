@@ -18,7 +18,7 @@ urlpatterns = [
     path("o/", include((oauth2_urlpatterns, "oauth2_provider"))),
     path("api/usage/", include("selfcare.api.urls")),
     path("api/", include("orders.api.urls")),
-    # TM Forum Open API resources (TMF620, 679, 637, 654), README.md "API".
+    # TM Forum Open API resources (TMF620, 622, 679, 637, 654), README.md "API".
     path("tmf-api/", include("tmf.urls")),
     path("", include("selfcare.portal.urls")),
 ]

@@ -115,11 +115,13 @@ _Proposal = schema.resource(
     identity=(),
 )
 RESULTS = ["qualified", "unqualified", "alternate"]
+# Answered at once: every qualification and item is done.
+TASK_STATES = ["done"]
 _Item = schema.resource(
     "ProductOfferingQualificationItem",
     {
         "id": schema.text(),
-        "state": serializers.ChoiceField(choices=["done"]),
+        "state": serializers.ChoiceField(choices=TASK_STATES),
         "productOffering": schema.ref("TmfProductOfferingRef")(),
         "qualificationItemResult": serializers.ChoiceField(choices=RESULTS),
         "eligibilityUnavailabilityReason": _Reason(many=True),
@@ -132,7 +134,7 @@ ProductOfferingQualification = schema.resource(
     "ProductOfferingQualification",
     {
         "id": schema.text(),
-        "state": serializers.ChoiceField(choices=["done"]),
+        "state": serializers.ChoiceField(choices=TASK_STATES),
         "qualificationResult": serializers.ChoiceField(choices=RESULTS),
         "instantSyncQualification": serializers.BooleanField(),
         "effectiveQualificationDate": schema.moment(),

@@ -81,6 +81,7 @@ _MEANINGS = {
     401: "No credentials, or a wrong, expired or revoked token.",
     403: "Not allowed: not a customer, or a token without the scope.",
     404: "No such resource, or not hers.",
+    409: "Refused as it stands: not eligible, not enough balance, a key used for another order.",
     429: "Too many requests: wait the seconds in Retry-After.",
 }
 

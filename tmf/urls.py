@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 
-from . import balance, catalog, inventory, qualification
+from . import balance, catalog, inventory, ordering, qualification
 from .common import TmfError, tmf_exception_handler
 
 app_name = "tmf"
@@ -36,6 +36,16 @@ urlpatterns = [
         "productOfferingQualification/v4/productOfferingQualification",
         qualification.ProductOfferingQualificationView.as_view(),
         name="product_offering_qualification",
+    ),
+    path(
+        "productOrderingManagement/v4/productOrder",
+        ordering.ProductOrderListView.as_view(),
+        name="product_order_list",
+    ),
+    path(
+        "productOrderingManagement/v4/productOrder/<str:order_id>",
+        ordering.ProductOrderView.as_view(),
+        name="product_order",
     ),
     path(
         "productInventory/v4/product",

@@ -15,6 +15,7 @@ SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "tmf-specs"
 # Which official document defines each API's resources.
 DOCUMENTS = {
     "TMF620": "product-catalog.json",
+    "TMF622": "product-ordering-management.json",
     "TMF637": "product-inventory.json",
     "TMF654": "tmf654.json",
     "TMF679": "tmf679.json",

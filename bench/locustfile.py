@@ -162,7 +162,9 @@ class Failed(Exception):
 
 
 class Customer(FastHttpUser):
-    wait_time = between(1, 5)
+    # She reads a page before the next one: 5 to 15 s, as a person does (1 to 5 s offered the
+    # server more than it could make on 2 busy cores: bench/README.md, "Load").
+    wait_time = between(5, 15)
 
     def on_start(self) -> None:
         if not Run.logins:

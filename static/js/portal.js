@@ -17,7 +17,10 @@
 
   // Where a request's trouble is said: its add-on's card, else the part of the page it is in.
   function cardOf(elt) {
-    return elt && elt.closest ? elt.closest(".addon, #gifts, form, section") : null;
+    if (!elt || !elt.closest) {
+      return null;
+    }
+    return elt.closest(".addon") || elt.closest("#gifts") || elt.closest("form, section");
   }
 
   function isPoll(elt, card) {

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Every error under /api/ is JSON, whichever layer answered it.
     "selfcare.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -218,6 +221,29 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# Scripts, styles, frames and form targets from this site only, and no inline script or style
+# anywhere: an injected <script> or onclick= does not run, even if a page ever echoed one. The
+# portal's own JS is static/js/portal.js, htmx's inline indicator styles are off (base.html),
+# the Swagger UI page's inline <style> is a static file (templates/drf_spectacular/). img-src
+# allows data: for the inline favicon and the admin's and Swagger UI's CSS icons. No page may be
+# framed by another site (frame-ancestors); the offer preview in the admin is a srcdoc frame of
+# the admin's own page, which inherits this policy. The same policy on every path, the admin
+# and /api/docs/ included: none of them needs more (tests/selfcare/test_csp.py,
+# tests/e2e/test_csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+        "base-uri": [csp.NONE],
+        "object-src": [csp.NONE],
+    },
+}
 
 REST_FRAMEWORK = {
     # The portal's session, or an OAuth2 bearer token (a customer's app or a system client).

@@ -32,6 +32,25 @@ def money_round(amount: Decimal, *, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
+# Currencies written with a symbol before the amount; any other is written by its code ("CHF 6.13").
+_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+def money_text(amount: Decimal, currency: str = "EUR", *, places: int | None = None) -> str:
+    """How money is written everywhere, on pages, in errors, history and messages: "€3.99",
+    "-€2.00", "€1,250.00"; a currency without a symbol as "CHF 6.13".
+
+    `places` defaults to the currency's minor unit (the amount is rounded half up to it, as
+    `money_round` does); a rate per unit may ask for more ("€0.008").
+    """
+    digits = _MINOR_UNIT_DIGITS.get(currency, 2) if places is None else places
+    value = Decimal(amount).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    number = f"{abs(value):,.{digits}f}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency} {number}"
+
+
 def operator_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 

@@ -5,10 +5,10 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from catalog.policies import money_text
 from selfcare.portal.forms import VoucherForm
 from selfcare.selectors import topup_list_for_customer
 from selfcare.services import VoucherError, topup_by_agent_voucher
-from selfcare.services.topup import money_words
 
 from .common import INVALID, agent_required, customer_or_404, render_customer
 from .customers import customer_url
@@ -42,6 +42,6 @@ def topup_voucher_apply(request, customer_id: int):
         return render_customer(request, customer, voucher_form=form, status=409)
     messages.success(
         request,
-        f"Voucher applied: {money_words(topup.amount, topup.currency)} added to her balance.",
+        f"Voucher applied: {money_text(topup.amount, topup.currency)} added to her balance.",
     )
     return redirect(customer_url(customer, "topups"))

@@ -236,7 +236,7 @@ def product_instance_fail_activation(
         refunded = account_credit(
             account=instance.customer.account,
             amount=item.charge_amount,
-            description=f"Refund: {instance.offer.name} could not be activated",
+            description=f"{instance.offer.name} could not be activated",
             reference=f"refund:order-item:{item.pk}",
         )
         order = Order.objects.select_for_update(no_key=True).get(pk=item.order_id)

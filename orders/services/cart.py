@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from catalog.eligibility import offer_decide
 from catalog.models import Offer
+from catalog.policies import money_text
 from selfcare.models import Account, Customer, Interaction, Line
 from selfcare.phones import msisdn_format
 from selfcare.selectors import line_get_home
@@ -49,8 +50,8 @@ class CartStaleError(CartError):
 class PriceChangedError(CartError):
     def __init__(self, total: Decimal, currency: str):
         super().__init__(
-            f"The total is now {currency} {total}: the prices changed since you saw them. "
-            "Check the cart and check out again."
+            f"The total is now {money_text(total, currency)}: the prices changed since you saw "
+            "them. Check the cart and check out again."
         )
         self.total = total
 
@@ -275,8 +276,8 @@ def cart_checkout(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Checked out {names}: {quote.currency} {quote.total}"
-        + (f" (saved {quote.currency} {quote.discount})" if quote.discount else ""),
+        summary=f"Checked out {names}: {money_text(quote.total, quote.currency)}"
+        + (f" (saved {money_text(quote.discount, quote.currency)})" if quote.discount else ""),
         data={
             "cart_id": cart.pk,
             "order_ids": [order.pk for order in orders],

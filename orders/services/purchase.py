@@ -10,6 +10,7 @@ from django.utils import timezone
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
 from catalog.options import options_validate
+from catalog.policies import money_text
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Line
 from selfcare.phones import msisdn_format
@@ -70,8 +71,9 @@ class OfferPriceChangedError(OrderError):
 
     def __init__(self, *, price: Decimal, expected: Decimal, currency: str):
         super().__init__(
-            f"The price is now {currency} {price}, not the {currency} {expected} you were "
-            "shown, so nothing was charged. Check it and confirm again."
+            f"The price is now {money_text(price, currency)}, not the "
+            f"{money_text(expected, currency)} you were shown, so nothing was charged. "
+            "Check it and confirm again."
         )
         self.price = price
         self.expected = expected
@@ -275,7 +277,7 @@ def product_instance_purchase(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Switched on {offer.name} ({offer.currency} {price})",
+        summary=f"Switched on {offer.name} ({money_text(price, offer.currency)})",
         data={
             "order_id": order.pk,
             "offer_id": offer.pk,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.policies import period_end
+from catalog.policies import money_text, period_end
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Account, Interaction
 from selfcare.services import (
@@ -61,7 +61,8 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
         _tell(
             instance,
             f"{offer.name} has ended: your balance was too low for the renewal of "
-            f"{offer.currency} {instance.price}. Top up and switch it on again any time.",
+            f"{money_text(instance.price, offer.currency)}. "
+            "Top up and switch it on again any time.",
             template="addon_renewal_failed",
             context={"offer_name": offer.name, "price": instance.price, "currency": offer.currency},
         )
@@ -82,7 +83,8 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
     until = timezone.localtime(ends_at).strftime("%-d %b %Y")
     _tell(
         instance,
-        f"{offer.name} was renewed until {until}: {offer.currency} {instance.price} charged.",
+        f"{offer.name} was renewed until {until}: "
+        f"{money_text(instance.price, offer.currency)} charged.",
         template="addon_renewed",
         context={
             "offer_name": offer.name,

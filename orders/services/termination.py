@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.policies import money_text
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Bucket, Customer, Interaction, LedgerEntry, Notification
 from selfcare.services import account_credit, interaction_record, notification_send
@@ -44,7 +45,8 @@ class RefundChangedError(OrderError):
 
     def __init__(self, amount: Decimal, currency: str):
         super().__init__(
-            f"The refund is now {currency} {amount}, not what you were shown. Please confirm again."
+            f"The refund is now {money_text(amount, currency)}, not what you were shown. "
+            "Please confirm again."
         )
         self.amount = amount
 
@@ -67,7 +69,8 @@ def goodwill_check(*, instance: ProductInstance, refund: Decimal, goodwill: Deci
     if refund + goodwill > instance.paid_amount:
         currency = instance.offer.currency
         raise RefundNotAllowedError(
-            f"The refunds cannot add up to more than she paid ({currency} {instance.paid_amount})."
+            "The refunds cannot add up to more than she paid "
+            f"({money_text(instance.paid_amount, currency)})."
         )
 
 
@@ -137,7 +140,7 @@ def product_instance_cancel(
         account_credit(
             account=account,
             amount=refund,
-            description=f"Refund: {instance.offer.name} switched off",
+            description=f"{instance.offer.name} switched off",
             reference=f"refund:order-item:{item.pk}",
         )
         if goodwill:
@@ -149,9 +152,10 @@ def product_instance_cancel(
                 kind=LedgerEntry.Kind.CREDIT,
             )
         job_publish_on_commit(product_instance_deprovision_task, instance.pk)
-        extra = f" + goodwill {instance.offer.currency} {goodwill}" if goodwill else ""
+        extra = f" + goodwill {money_text(goodwill, instance.offer.currency)}" if goodwill else ""
         return ControlDone(
-            summary=f"Switched off {instance.offer.name}; refund {instance.offer.currency} {refund}"
+            summary=f"Switched off {instance.offer.name}; "
+            f"refund {money_text(refund, instance.offer.currency)}"
             + extra
             + (f". Reason: {reason}" if reason else ""),
             data={"refund": str(refund), "goodwill": str(goodwill), "reason": reason},
@@ -284,7 +288,8 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
             order_complete(order=order, at=now)
             body = f"{instance.offer.name} is off."
             if item.refund_amount:
-                body += f" {instance.offer.currency} {item.refund_amount} is back on your balance."
+                refund = money_text(item.refund_amount, instance.offer.currency)
+                body += f" {refund} is back on your balance."
         else:
             body = f"{instance.offer.name} has ended."
         interaction_record(

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from catalog.policies import money_text
+
 from ..models import (
     Account,
     Customer,
@@ -36,8 +38,8 @@ def account_balance_check(*, account: Account, amount: Decimal) -> Decimal | Non
     balance = account_balance(account=account)
     if balance < amount:
         raise InsufficientBalanceError(
-            f"Your balance is {account.currency} {balance}; this costs {account.currency} "
-            f"{amount}. Top up and try again.",
+            f"Your balance is {money_text(balance, account.currency)}; this costs "
+            f"{money_text(amount, account.currency)}. Top up and try again.",
             shortfall=amount - balance,
             currency=account.currency,
         )

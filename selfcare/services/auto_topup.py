@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.policies import money_text
+
 from ..jobs import job_publish
 from ..models import Account, AutoTopUp, Channel, Customer, Interaction, TopUp
 from ..selectors import account_balance, month_start, topup_saved_card_get
@@ -25,7 +27,6 @@ from .messages import notification_send
 from .topup import (
     TopUpError,
     TopUpNotConfirmedError,
-    money_words,
     topup_amount_check,
     topup_charge,
 )
@@ -97,7 +98,7 @@ def auto_topup_set(
             actor_user=actor_user,
             summary=(
                 f"Auto top-up turned on: when the balance falls below "
-                f"{money_words(threshold, currency)}, add {money_words(amount, currency)} from "
+                f"{money_text(threshold, currency)}, add {money_text(amount, currency)} from "
                 f"{card.card_brand} ending {card.card_last4}, at most "
                 f"{settings.AUTO_TOPUP_MAX_PER_MONTH} times a month"
             ),

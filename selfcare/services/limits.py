@@ -18,6 +18,8 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.policies import money_text
+
 from ..models import (
     Account,
     Bucket,
@@ -95,7 +97,9 @@ def spend_cap_clean(value) -> Decimal | None:
             field="monthly_cap",
         )
     if cap > SPEND_CAP_MAX:
-        raise UsageLimitError(f"The limit can be at most €{SPEND_CAP_MAX}.", field="monthly_cap")
+        raise UsageLimitError(
+            f"The limit can be at most {money_text(SPEND_CAP_MAX)}.", field="monthly_cap"
+        )
     if cap != cap.quantize(Decimal("0.01")):
         raise UsageLimitError("Euros and cents only, e.g. 5.50.", field="monthly_cap")
     return cap.quantize(Decimal("0.01"))

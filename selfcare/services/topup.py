@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.policies import operator_zone
+from catalog.policies import money_text, operator_zone
 
 from ..jobs import job_fan_out
 from ..models import (
@@ -67,11 +67,6 @@ class TopUpNotConfirmedError(TopUpError):
     later by asking the gateway."""
 
 
-def money_words(amount: Decimal, currency: str = "EUR") -> str:
-    symbol = {"EUR": "€", "GBP": "£", "USD": "$"}.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{currency} {amount:,.2f}"
-
-
 def topup_limits() -> tuple[Decimal, Decimal]:
     return Decimal(settings.TOPUP_MIN_AMOUNT), Decimal(settings.TOPUP_MAX_AMOUNT)
 
@@ -87,8 +82,8 @@ def topup_amount_check(*, amount) -> Decimal:
         raise TopUpAmountError("Enter an amount in euros, e.g. 10 or 12.50.")
     if not low <= value <= high:
         raise TopUpAmountError(
-            f"A top-up is between {money_words(low)} and {money_words(high)}; "
-            f"{money_words(value)} is not."
+            f"A top-up is between {money_text(low)} and {money_text(high)}; "
+            f"{money_text(value)} is not."
         )
     return value.quantize(CENT)
 
@@ -183,7 +178,7 @@ def topup_complete(*, topup: TopUp, at: dt.datetime, reference: str = "", token:
         customer=customer,
         kind=Interaction.Kind.TOP_UP,
         channel=topup.channel,
-        summary=f"Topped up {money_words(topup.amount, topup.currency)} {_how(topup)}",
+        summary=f"Topped up {money_text(topup.amount, topup.currency)} {_how(topup)}",
         data={
             "top_up_id": topup.pk,
             "method": topup.method,

@@ -157,7 +157,7 @@ def test_the_agent_switches_an_add_on_off_with_a_reason(agent_client, agent, cus
     assert customer_balance(customer=customer) == balance + Decimal("6.13")
     assert not LedgerEntry.objects.filter(reference__startswith="goodwill:").exists()
     order = _placed_by_agent(
-        customer, agent, "Switched off Data 15GB; refund EUR 6.13. Reason: Moving abroad"
+        customer, agent, "Switched off Data 15GB; refund €6.13. Reason: Moving abroad"
     )
     assert order.items.get().refund_amount == Decimal("6.13")
     page = agent_client.get(response["Location"]).text
@@ -233,14 +233,14 @@ def test_a_supervisor_adds_a_goodwill_refund(supervisor_client, supervisor, cust
         .exclude(kind="top_up")
         .values_list("description", "amount")
     ) == [
+        ("Data 15GB switched off", Decimal("6.13")),
         ("Goodwill refund: Data 15GB", Decimal("2.00")),
-        ("Refund: Data 15GB switched off", Decimal("6.13")),
     ]
     assert customer_balance(customer=customer) == balance + Decimal("8.13")
     _placed_by_agent(
         customer,
         supervisor,
-        "Switched off Data 15GB; refund EUR 6.13 + goodwill EUR 2.00. Reason: Network outage",
+        "Switched off Data 15GB; refund €6.13 + goodwill €2.00. Reason: Network outage",
     )
     page = supervisor_client.get(response["Location"]).text
     assert "€6.13 back to her balance, plus €2.00 goodwill." in page

@@ -79,7 +79,7 @@ def test_a_tap_without_enough_balance_says_so(
         **HTMX,
     )
     assert response.status_code == 409
-    assert "Your balance is EUR 1.01; this costs EUR 2.00. Top up and try again." in response.text
+    assert "Your balance is €1.01; this costs €2.00. Top up and try again." in response.text
 
 
 def test_a_request_without_the_csrf_token_is_forbidden(demo, offers, state):
@@ -274,7 +274,7 @@ def test_a_switch_off_with_a_stale_amount_is_refused_with_the_new_one(
     )
 
     assert response.status_code == 409
-    assert "The refund is now EUR 9.00, not what you were shown. Please confirm again." in (
+    assert "The refund is now €9.00, not what you were shown. Please confirm again." in (
         response.text
     )
     assert state() == before

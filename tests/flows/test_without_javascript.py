@@ -198,7 +198,7 @@ def test_a_plain_tap_short_of_balance_says_so_with_a_link_to_top_up(
     assert messages_on(page) == [
         (
             "error",
-            "Your balance is EUR 1.01; this costs EUR 2.00. Top up and try again. Top up €1.00",
+            "Your balance is €1.01; this costs €2.00. Top up and try again. Top up €1.00",
         )
     ]
     assert '<a class="topup-link" href="/topup/?amount=1.00">Top up €1.00</a>' in page.text
@@ -317,7 +317,7 @@ def test_a_plain_switch_off_with_a_stale_refund_is_refused_with_the_new_one(
 
     page = followed(client, response, f"/#addon-{instance.offer_id}")
     assert messages_on(page) == [
-        ("error", "The refund is now EUR 9.00, not what you were shown. Please confirm again.")
+        ("error", "The refund is now €9.00, not what you were shown. Please confirm again.")
     ]
     assert state() == before
 

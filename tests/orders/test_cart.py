@@ -203,7 +203,7 @@ def test_checkout_in_the_portal_buys_each_item_at_the_portal_price(customer, pro
     cart.refresh_from_db()
     assert (cart.status, cart.checkout_channel) == ("checked_out", "portal")
     checkout = Interaction.objects.get(kind="checkout")
-    assert checkout.summary == "Checked out Summer Data 20GB, Data 15GB: EUR 19.00 (saved EUR 3.00)"
+    assert checkout.summary == "Checked out Summer Data 20GB, Data 15GB: €19.00 (saved €3.00)"
 
 
 def test_checking_out_twice_makes_one_set_of_orders(customer, promo):
@@ -233,7 +233,7 @@ def test_checkout_is_all_or_nothing(customer, promo, data_offer):
 def test_a_changed_total_is_refused(customer, promo):
     cart = _add(customer, promo)
 
-    with pytest.raises(PriceChangedError, match=r"EUR 9\.00"):
+    with pytest.raises(PriceChangedError, match=r"€9\.00"):
         cart_checkout(
             customer=customer,
             cart_id=cart.pk,

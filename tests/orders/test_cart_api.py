@@ -117,7 +117,7 @@ def test_a_checkout_at_a_total_she_was_not_shown_is_409(customer_client, custome
     )
 
     assert response.status_code == 409
-    assert "EUR 10.00" in response.json()["detail"]
+    assert "€10.00" in response.json()["detail"]
     assert not Order.objects.exists()
 
 

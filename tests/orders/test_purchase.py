@@ -79,9 +79,7 @@ def test_without_enough_balance_the_purchase_is_refused_and_writes_nothing(data_
     with pytest.raises(InsufficientBalanceError) as refused:
         buy(customer, data_offer)
 
-    assert str(refused.value) == (
-        "Your balance is EUR 9.99; this costs EUR 10.00. Top up and try again."
-    )
+    assert str(refused.value) == ("Your balance is €9.99; this costs €10.00. Top up and try again.")
     assert _nothing_written()
     assert customer_balance(customer=customer) == Decimal("9.99")
 
@@ -252,7 +250,7 @@ def test_the_orders_status_changes_are_in_her_history_once_each(
 
     history = Interaction.objects.filter(customer=customer).order_by("id")
     assert [(i.kind, i.channel, i.actor, i.summary) for i in history] == [
-        ("order_placed", "portal", "customer", "Switched on Data 15GB (EUR 10.00)"),
+        ("order_placed", "portal", "customer", "Switched on Data 15GB (€10.00)"),
         ("order_status", "system", "system", f"Order #{order.pk}: completed"),
         ("addon_status", "system", "system", "Data 15GB is active"),
         ("message_sent", "system", "system", "SMS sent: Data 15GB is active"),

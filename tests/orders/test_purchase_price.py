@@ -124,7 +124,7 @@ def test_a_price_other_than_the_one_she_was_shown_is_refused_and_nothing_is_writ
         _purchase(customer, bundle, options=BIG, expected_price=Decimal("15.00"))
 
     assert (refused.value.price, refused.value.expected) == (Decimal("23.00"), Decimal("15.00"))
-    assert "The price is now EUR 23.00, not the EUR 15.00 you were shown" in str(refused.value)
+    assert "The price is now €23.00, not the €15.00 you were shown" in str(refused.value)
     assert _written() == (0, 0, 0, 0)
     assert customer_balance(customer=customer) == Decimal("50.00")
 

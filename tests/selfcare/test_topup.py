@@ -205,7 +205,7 @@ def test_a_second_submit_of_a_settled_key_never_reaches_the_gateway(customer, se
     [
         ("0.99", "A top-up is between €1.00 and €100.00; €0.99 is not."),
         ("100.01", "A top-up is between €1.00 and €100.00; €100.01 is not."),
-        ("-5", "A top-up is between €1.00 and €100.00; €-5.00 is not."),
+        ("-5", "A top-up is between €1.00 and €100.00; -€5.00 is not."),
         ("1.005", "Enter an amount in euros, e.g. 10 or 12.50."),
         ("ten", "Enter an amount in euros, e.g. 10 or 12.50."),
         ("NaN", "Enter an amount in euros, e.g. 10 or 12.50."),

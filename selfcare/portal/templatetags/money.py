@@ -2,26 +2,19 @@ from decimal import Decimal
 
 from django import template
 
+from catalog.policies import money_text
 from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE
 
 register = template.Library()
 
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
-
-
-def _amount(amount: Decimal, currency: str, places: int) -> str:
-    sign = "-" if amount < 0 else ""
-    symbol = SYMBOLS.get(currency)
-    value = f"{abs(amount):,.{places}f}"
-    return f"{sign}{symbol}{value}" if symbol else f"{sign}{currency} {value}"
-
 
 @register.filter
 def money(amount: Decimal | None, currency: str = "EUR") -> str:
-    """€6.13, -€2.00; unknown currencies as "CHF 6.13"."""
+    """€6.13, -€2.00; unknown currencies as "CHF 6.13" (catalog.policies.money_text, the one
+    way money is written)."""
     if amount is None:
         return ""
-    return _amount(amount, currency, 2)
+    return money_text(amount, currency)
 
 
 @register.filter
@@ -30,7 +23,7 @@ def rate(amount: Decimal | None, currency: str = "EUR") -> str:
     would say €0.01 for that)."""
     if amount is None:
         return ""
-    return _amount(amount, currency, max(2, -amount.normalize().as_tuple().exponent))
+    return money_text(amount, currency, places=max(2, -amount.normalize().as_tuple().exponent))
 
 
 @register.filter

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.policies import money_text
 from selfcare.models import Channel, TopUp
 from selfcare.portal.forms import AutoTopUpForm, TopUpCardForm, VoucherForm
 from selfcare.selectors import (
@@ -29,7 +30,7 @@ from selfcare.services import (
     topup_by_card,
     topup_by_voucher,
 )
-from selfcare.services.topup import money_words, topup_limits
+from selfcare.services.topup import topup_limits
 
 from .common import customer_required
 
@@ -38,7 +39,7 @@ MALFORMED = "That request was not complete: reload the page and try again."
 
 
 def _presets() -> list[tuple[str, str]]:
-    return [(str(Decimal(p)), money_words(Decimal(p))) for p in settings.TOPUP_PRESETS]
+    return [(str(Decimal(p)), money_text(Decimal(p))) for p in settings.TOPUP_PRESETS]
 
 
 def _asked_amount(request) -> dict:

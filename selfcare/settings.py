@@ -227,11 +227,12 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # anywhere: an injected <script> or onclick= does not run, even if a page ever echoed one. The
 # portal's own JS is static/js/portal.js, htmx's inline indicator styles are off (base.html),
 # the Swagger UI page's inline <style> is a static file (templates/drf_spectacular/). img-src
-# allows data: for the inline favicon and the admin's and Swagger UI's CSS icons. No page may be
-# framed by another site (frame-ancestors); the offer preview in the admin is a srcdoc frame of
-# the admin's own page, which inherits this policy. The same policy on every path, the admin
-# and /api/docs/ included: none of them needs more (tests/selfcare/test_csp.py,
-# tests/e2e/test_csp.py).
+# allows data: for the portal's inline favicon and Swagger UI's CSS icons. No page may be framed
+# by another site (frame-ancestors); the offer preview in the admin is a srcdoc frame of the
+# admin's own page, which inherits this policy. The same policy on every path, the admin and
+# /api/docs/ included: none of them needs more (tests/selfcare/test_csp.py,
+# tests/e2e/test_csp.py). With DEBUG on, django-csp leaves Django's technical 404/500 pages
+# (inline code of their own) without it.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [csp.SELF],

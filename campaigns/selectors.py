@@ -64,6 +64,15 @@ def gift_list_received(*, customer: Customer) -> list[Gift]:
     )
 
 
+def gift_list_sent(*, customer: Customer) -> list[Gift]:
+    """The gifts she gave, newest first (the last 50), with what and to which line."""
+    return list(
+        Gift.objects.filter(giver=customer)
+        .select_related("giver_product__offer", "recipient_line")
+        .order_by("-created_at", "-id")[:50]
+    )
+
+
 # The campaigns list
 
 

@@ -1,5 +1,5 @@
-"""Her account history (every charge, refund and top-up on its own line) and the gifts sent to
-her."""
+"""Her account history (every charge, refund and top-up on its own line), the gifts sent to her
+and those she gave."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import services as campaign_services
 from campaigns.models import Gift
-from campaigns.selectors import gift_list_received
+from campaigns.selectors import gift_list_received, gift_list_sent
 from orders import services as order_services
 from selfcare.selectors import customer_balance, ledger_list_for_customer
 
@@ -31,11 +31,12 @@ def account_history(request):
 @require_GET
 @customer_required
 def gifts(request):
-    return render(
-        request,
-        "selfcare/gifts/page.html",
-        {"gifts": gift_list_received(customer=request.customer)},
-    )
+    customer = request.customer
+    context = {
+        "gifts": gift_list_received(customer=customer),
+        "gifts_sent": gift_list_sent(customer=customer),
+    }
+    return render(request, "selfcare/gifts/page.html", context)
 
 
 @require_POST

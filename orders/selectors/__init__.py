@@ -12,6 +12,7 @@ from .cart import Quote, QuoteLine, cart_contains, cart_get_open, cart_quote
 from .pricing import PurchaseQuote, offer_price, purchase_quote
 from .products import (
     ModifyQuote,
+    TemporaryLine,
     customer_context_build,
     offer_needs_input,
     order_ids_unconfirmed,
@@ -23,6 +24,7 @@ from .products import (
     product_instance_ids_stuck,
     product_instance_modify_quote,
     product_instance_refund_quote,
+    temporary_line_list_for_customer,
 )
 from .switches import (
     AddonSwitch,
@@ -41,6 +43,7 @@ __all__ = [
     "PurchaseQuote",
     "Quote",
     "QuoteLine",
+    "TemporaryLine",
     "addon_switch_for_order",
     "addon_switch_get",
     "addon_switch_list_for_offers",
@@ -64,4 +67,5 @@ __all__ = [
     "product_instance_refund_quote",
     "purchase_quote",
     "service_bar_ids_stuck",
+    "temporary_line_list_for_customer",
 ]

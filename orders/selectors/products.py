@@ -227,3 +227,36 @@ def product_instance_ids_stuck(*, status: str, before: dt.datetime, limit: int =
         .order_by("status_changed_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+@dataclass(frozen=True)
+class TemporaryLine:
+    """A second line she bought (Travel Line): its number, the product that opened it, and when it
+    ends (None when it has no end)."""
+
+    msisdn: str
+    offer_name: str
+    ends_at: dt.datetime | None
+
+
+def temporary_line_list_for_customer(*, customer: Customer) -> list[TemporaryLine]:
+    """Her temporary lines that are open now, by the products that opened them, soonest end first;
+    one query."""
+    instances = (
+        ProductInstance.objects.filter(
+            customer=customer,
+            offer__creates_temporary_line=True,
+            status__in=ProductInstance.LIVE_STATUSES,
+            options__has_key="msisdn",
+        )
+        .select_related("offer")
+        .order_by(F("ends_at").asc(nulls_last=True), "id")
+    )
+    return [
+        TemporaryLine(
+            msisdn=instance.options["msisdn"],
+            offer_name=instance.offer.name,
+            ends_at=instance.ends_at,
+        )
+        for instance in instances
+    ]

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 
+from selfcare.models import Interaction
 from selfcare.payments import Card, luhn_valid
 
 KEY_HELP = "A fresh key is rendered with every switch; a replay of the same key changes nothing."
@@ -278,4 +279,15 @@ class AutoTopUpForm(forms.Form):
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         error_messages={"required": "Type the amount, e.g. 10."},
+    )
+
+
+class ActivityFilterForm(forms.Form):
+    """Which kind of her activity to show (every kind she sees: agents' notes are not hers)."""
+
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "Everything")]
+        + [(k.value, k.label) for k in Interaction.Kind if k != Interaction.Kind.NOTE],
+        error_messages={"invalid_choice": "We list no activity of that kind: here is everything."},
     )

@@ -6,7 +6,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from orders.selectors import order_list_for_customer
-from selfcare.selectors import interaction_list_for_customer
+from selfcare.portal.forms import ActivityFilterForm
+from selfcare.selectors import interaction_page_for_customer
 from selfcare.services import tracked_link_click
 
 from .common import customer_required
@@ -15,10 +16,15 @@ from .common import customer_required
 @require_GET
 @customer_required
 def activity(request):
+    """Her history, a page at a time, grouped by day, of one kind if she picks one; a kind we do
+    not list is said beside the filter and everything is shown."""
+    form = ActivityFilterForm(request.GET)
+    kind = form.cleaned_data["kind"] if form.is_valid() else ""
+    page = interaction_page_for_customer(
+        customer=request.customer, kind=kind, page=request.GET.get("page")
+    )
     return render(
-        request,
-        "selfcare/activity/page.html",
-        {"interactions": interaction_list_for_customer(customer=request.customer, public=True)},
+        request, "selfcare/activity/page.html", {"form": form, "kind": kind, "page": page}
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 
 from catalog.eligibility import CustomerContext
@@ -164,6 +165,24 @@ def order_list_for_customer(*, customer: Customer, limit: int = 50) -> list[Orde
             "status_changes",
         )[:limit]
     )
+
+
+def order_page_for_customer(
+    *, customer: Customer, action: str = "", page: int | str | None = 1, per_page: int = 20
+) -> Page:
+    """One page of her orders, newest first, with their items and status history; only those
+    with an item of `action` (switch on, switch off...) when given. A page number that is not one
+    (or past the last) gives the nearest page, as Paginator.get_page does."""
+    orders = Order.objects.filter(customer=customer)
+    if action:
+        orders = orders.filter(
+            Exists(OrderItem.objects.filter(order=OuterRef("pk"), action=action))
+        )
+    orders = orders.select_related("line").prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.select_related("offer")),
+        "status_changes",
+    )
+    return Paginator(orders, per_page).get_page(page)
 
 
 def product_instance_ids_due_for_expiry(*, at: dt.datetime, limit: int = 1000) -> list[int]:

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 
+from orders.models import OrderItem
 from selfcare.models import Interaction
 from selfcare.payments import Card, luhn_valid
 
@@ -290,4 +291,14 @@ class ActivityFilterForm(forms.Form):
         choices=[("", "Everything")]
         + [(k.value, k.label) for k in Interaction.Kind if k != Interaction.Kind.NOTE],
         error_messages={"invalid_choice": "We list no activity of that kind: here is everything."},
+    )
+
+
+class OrderFilterForm(forms.Form):
+    """Which of her orders to show, by what the order did (switch on, switch off...)."""
+
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "All orders"), *OrderItem.Action.choices],
+        error_messages={"invalid_choice": "We list no orders of that kind: here are all of them."},
     )

@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
-from orders.selectors import order_list_for_customer
-from selfcare.portal.forms import ActivityFilterForm
+from orders.selectors import order_page_for_customer
+from selfcare.portal.forms import ActivityFilterForm, OrderFilterForm
 from selfcare.selectors import interaction_page_for_customer
 from selfcare.services import tracked_link_click
 
@@ -30,11 +30,14 @@ def activity(request):
 
 @customer_required
 def orders(request):
-    return render(
-        request,
-        "selfcare/orders/page.html",
-        {"orders": order_list_for_customer(customer=request.customer)},
+    """Her orders, a page at a time, grouped by day, of one kind if she picks one; a kind we do
+    not list is said beside the filter and all are shown."""
+    form = OrderFilterForm(request.GET)
+    kind = form.cleaned_data["kind"] if form.is_valid() else ""
+    page = order_page_for_customer(
+        customer=request.customer, action=kind, page=request.GET.get("page")
     )
+    return render(request, "selfcare/orders/page.html", {"form": form, "kind": kind, "page": page})
 
 
 @require_GET

@@ -60,6 +60,8 @@ WARMUP_TAPS = _knob("WARMUP_TAPS", 10)
 # Beat's sweeps republish every message and send queued longer than their deadline (15 s, 30 s):
 # behind a backlog of thousands they add jobs faster than the workers take them (bench/README.md).
 BEAT = _knob("BEAT", 0)
+# The campaigns worker's niceness (`nice -n`): 0 as the Procfile runs it.
+CAMPAIGNS_NICE = _knob("NICE", 0)
 PHASES = {int(p) for p in os.environ.get("BENCH_CAMPAIGNS_PHASES", "1,2,3").split(",") if p}
 CAMPAIGN_QUEUE = "bench-campaigns"
 
@@ -554,8 +556,9 @@ def workers_start(env: dict) -> list:
 
     from bench import processes
 
-    def worker(name: str, queue: str, concurrency: int):
+    def worker(name: str, queue: str, concurrency: int, nice: int = 0):
         args = [
+            *(["nice", "-n", str(nice)] if nice else []),
             str(processes.BIN / "celery"),
             "-A",
             "selfcare",
@@ -575,7 +578,7 @@ def workers_start(env: dict) -> list:
 
     started = [
         worker("default", settings.CELERY_TASK_DEFAULT_QUEUE, 2),
-        worker("campaigns", settings.CAMPAIGN_QUEUE, 1),
+        worker("campaigns", settings.CAMPAIGN_QUEUE, 1, nice=CAMPAIGNS_NICE),
     ]
     if BEAT:
         started.append(processes.beat_start(env=env, cwd=ROOT, log_dir=LOG_DIR))

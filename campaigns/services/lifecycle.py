@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django_fsm import can_proceed
 
 from catalog.models import Offer, SalesChannel
-from catalog.policies import operator_zone
+from catalog.policies import money_text, operator_zone
 from orders.selectors.audience import lines_matching
 from orders.selectors.pricing import offer_price
 from orders.services import product_instance_grant
@@ -106,7 +106,8 @@ def campaign_problems(*, campaign: Campaign, at: dt.datetime | None = None) -> l
         ceiling = Decimal(str(settings.LOW_BALANCE_THRESHOLD))
         if campaign.balance_below is not None and not (0 < campaign.balance_below <= ceiling):
             problems.append(
-                f"A balance trigger fires below at most €{ceiling} (the low-balance threshold)."
+                f"A balance trigger fires below at most {money_text(ceiling)} (the low-balance "
+                "threshold)."
             )
     if trigger == Trigger.SCHEDULE_ONCE:
         if campaign.schedule_at is None:
@@ -403,7 +404,7 @@ def message_values(delivery: Delivery) -> dict[str, str]:
     values["first_name"] = delivery.customer.first_name
     if version.offer is not None:
         values["offer"] = version.offer.name
-        values["price"] = _euros(
+        values["price"] = _money(
             offer_price(offer=version.offer, channel=SalesChannel.PORTAL, options={})
         )
     if "initial" in facts and "used" in facts:
@@ -414,12 +415,12 @@ def message_values(delivery: Delivery) -> dict[str, str]:
         ends = dt.datetime.fromisoformat(facts["valid_until"]).astimezone(operator_zone())
         values["ends"] = date_format(ends, "j F")
     if facts.get("balance"):
-        values["balance"] = _euros(Decimal(facts["balance"]))
+        values["balance"] = _money(Decimal(facts["balance"]), facts.get("currency", "EUR"))
     return values
 
 
-def _euros(amount: Decimal | None) -> str:
-    return "" if amount is None else f"€{amount:.2f}"
+def _money(amount: Decimal | None, currency: str = "EUR") -> str:
+    return "" if amount is None else money_text(amount, currency)
 
 
 def _quantity(amount: int, unit: str) -> str:

@@ -22,8 +22,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -199,16 +199,6 @@ class Candidate:
     reason: str = ""
     holdout: bool = False
     send_after: dt.datetime | None = None
-
-
-@dataclass
-class Decisions:
-    """What a pass decided: the decisions and, for a dry run, counts and samples."""
-
-    candidates: list[Candidate] = field(default_factory=list)
-
-    def counts(self) -> Counter:
-        return Counter(c.outcome for c in self.candidates)
 
 
 @dataclass(frozen=True)
@@ -528,27 +518,37 @@ def campaigns_decide_for_events(*, events: list[DomainEvent]) -> int:
     return len(candidates)
 
 
+def version_get(*, pk: int) -> CampaignVersion:
+    """One version with what deciding needs (its campaign, offer and audience sets)."""
+    return (
+        CampaignVersion.objects.select_related("campaign")
+        .prefetch_related(*_version_prefetches())
+        .get(pk=pk)
+    )
+
+
+def events_decide(
+    *, version: CampaignVersion, since: dt.datetime, at: dt.datetime
+) -> Iterator[tuple[int, list[Candidate]]]:
+    """Decide `version` alone against the events of its trigger recorded since `since`,
+    EVENT_CHUNK at a time: yields (events read, their decisions) per chunk, writing nothing."""
+    events = DomainEvent.objects.filter(kind=version.trigger, recorded_at__gte=since).order_by("pk")
+    last = 0
+    while chunk := list(events.filter(pk__gt=last)[:EVENT_CHUNK]):
+        last = chunk[-1].pk
+        candidates = event_candidates(events=chunk, versions={version.trigger: [version]})
+        yield len(chunk), decide(candidates=candidates, at=at)
+
+
 def events_catch_up(*, campaign: Campaign, since: dt.datetime, at: dt.datetime) -> int:
     """Decide the events of `campaign`'s trigger recorded since `since` (its pause), for a
     resume that catches up. Returns how many decisions were written."""
-    version = (
-        CampaignVersion.objects.select_related("campaign")
-        .prefetch_related(*_version_prefetches())
-        .get(pk=campaign.current_version_id)
-    )
     written = 0
-    events = DomainEvent.objects.filter(kind=version.trigger, recorded_at__gte=since).order_by("pk")
-    last = 0
-    while True:
-        chunk = list(events.filter(pk__gt=last)[:EVENT_CHUNK])
-        if not chunk:
-            return written
-        last = chunk[-1].pk
-        candidates = decide(
-            candidates=event_candidates(events=chunk, versions={version.trigger: [version]}), at=at
-        )
+    version = version_get(pk=campaign.current_version_id)
+    for _events, candidates in events_decide(version=version, since=since, at=at):
         deliveries_write(candidates=candidates, at=at)
         written += len(candidates)
+    return written
 
 
 # Schedules

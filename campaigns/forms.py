@@ -6,6 +6,7 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
+from catalog.forms import CommaListField
 from catalog.models import LifecycleStatus
 
 from .models import Campaign, Trigger
@@ -28,16 +29,6 @@ TRIGGER_PARAMETERS = {
     Trigger.SCHEDULE_DAILY: ["schedule_time"],
 }
 PARAMETER_FIELDS = sorted({name for names in TRIGGER_PARAMETERS.values() for name in names})
-
-
-class CommaListField(forms.CharField):
-    """A list of names typed as "Family Bundle M, Prepaid Go"."""
-
-    def prepare_value(self, value):
-        return ", ".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 class CampaignForm(forms.ModelForm):

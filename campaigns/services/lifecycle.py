@@ -25,7 +25,7 @@ from orders.selectors.audience import lines_matching
 from orders.selectors.pricing import offer_price
 from orders.services import product_instance_grant
 from orders.services.order_steps import OrderError
-from selfcare.models import Bucket, Customer, DomainEvent, Notification
+from selfcare.models import Bucket, Customer, Notification
 from selfcare.services import notification_send
 
 from .. import engine
@@ -500,11 +500,7 @@ def campaign_schedule_run(
     campaign = Campaign.objects.get(pk=campaign_id)
     if campaign.state != State.RUNNING or campaign.current_version_id is None:
         return 0
-    version = (
-        CampaignVersion.objects.select_related("campaign", "offer")
-        .prefetch_related("audience_requires", "audience_excludes", "audience_bought")
-        .get(pk=campaign.current_version_id)
-    )
+    version = engine.version_get(pk=campaign.current_version_id)
     candidates = engine.schedule_decide(version=version, occurrence=occurrence, at=at)
     with transaction.atomic():
         engine.deliveries_write(candidates=candidates, at=at)
@@ -542,32 +538,15 @@ def campaign_dry_run(*, campaign_id: int, days: int = 7, at: dt.datetime | None 
     result = DryRun(days=days)
     with transaction.atomic():
         campaign = Campaign.objects.get(pk=campaign_id)
-        version = campaign_version_publish(campaign=campaign)
-        version = (
-            CampaignVersion.objects.select_related("campaign", "offer")
-            .prefetch_related("audience_requires", "audience_excludes", "audience_bought")
-            .get(pk=version.pk)
-        )
+        version = engine.version_get(pk=campaign_version_publish(campaign=campaign).pk)
         candidates: list[engine.Candidate] = []
         if version.trigger in Trigger.scheduled():
             candidates = engine.schedule_decide(version=version, occurrence="dry-run", at=at)
         else:
-            events = DomainEvent.objects.filter(
-                kind=version.trigger, recorded_at__gte=at - dt.timedelta(days=days)
-            ).order_by("pk")
-            last = 0
-            while True:
-                chunk = list(events.filter(pk__gt=last)[: engine.EVENT_CHUNK])
-                if not chunk:
-                    break
-                last = chunk[-1].pk
-                result.events += len(chunk)
-                candidates += engine.decide(
-                    candidates=engine.event_candidates(
-                        events=chunk, versions={version.trigger: [version]}
-                    ),
-                    at=at,
-                )
+            since = at - dt.timedelta(days=days)
+            for events, decided in engine.events_decide(version=version, since=since, at=at):
+                result.events += events
+                candidates += decided
         result.counts = Counter(c.outcome for c in candidates)
         picked = _samples(candidates)
         names = Customer.objects.in_bulk([c.customer_id for c in picked])

@@ -161,14 +161,7 @@ class CampaignAdmin(admin.ModelAdmin):
         if not change:
             obj.save()
             return
-        locked = Campaign.objects.select_for_update(no_key=True).only("state").get(pk=obj.pk)
-        fields = [
-            f.name
-            for f in Campaign._meta.concrete_fields
-            if f.name not in ("id", "state", "current_version", "created_at")
-        ]
-        obj.save(update_fields=fields)
-        obj.locked_state = locked.state
+        obj.locked_state = services.campaign_terms_save(campaign=obj)
 
     def save_related(self, request, form, formsets, change):
         """A running or paused campaign's edit becomes its next version (the many-to-many terms

@@ -25,6 +25,7 @@ from .lifecycle import (
     campaign_schedule_run,
     campaign_schedules_run,
     campaign_start,
+    campaign_terms_save,
     campaign_version_publish,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "campaign_schedule_run",
     "campaign_schedules_run",
     "campaign_start",
+    "campaign_terms_save",
     "campaign_version_publish",
     "gift_accept",
     "gift_return",

@@ -199,6 +199,25 @@ def _record(*, campaign: Campaign, from_state: str, user, note: str = "", at: dt
     )
 
 
+def campaign_terms_save(*, campaign: Campaign) -> str:
+    """Save an edit of a saved campaign's terms on its locked row, in the caller's transaction,
+    leaving its state and version as they are (a Pause pressed while the form was open is not
+    undone). Returns its state: a running or paused campaign's edit is then published as its
+    next version (`campaign_version_publish`), once its audience sets are saved too."""
+    state = (
+        Campaign.objects.select_for_update(no_key=True)
+        .values_list("state", flat=True)
+        .get(pk=campaign.pk)
+    )
+    fields = [
+        f.name
+        for f in Campaign._meta.concrete_fields
+        if f.name not in ("id", "state", "current_version", "created_at")
+    ]
+    campaign.save(update_fields=fields)
+    return state
+
+
 @transaction.atomic
 def campaign_start(*, campaign_id: int, user=None) -> Campaign:
     """Start a draft: refused with what to fix (CampaignError, nothing written) if it could

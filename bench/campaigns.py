@@ -39,7 +39,6 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "bench" / "campaigns"
@@ -94,17 +93,10 @@ def load() -> str:
 
 
 def campaigns_database_url(url: str) -> str:
-    """The benchmark's database on DATABASE_URL's server: `bench_campaigns` (or
-    BENCH_CAMPAIGNS_DATABASE, which must start with it), never the development or CI one."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit(f"The benchmark needs PostgreSQL; DATABASE_URL is {url!r}.")
-    name = os.environ.get("BENCH_CAMPAIGNS_DATABASE", "bench_campaigns")
-    if not name.startswith("bench_campaigns"):
-        raise SystemExit(
-            "BENCH_CAMPAIGNS_DATABASE must start with bench_campaigns (it is dropped)."
-        )
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    """`bench_campaigns` (or BENCH_CAMPAIGNS_DATABASE) on DATABASE_URL's server."""
+    from bench.database import named_database_url
+
+    return named_database_url(url, name="bench_campaigns", override="BENCH_CAMPAIGNS_DATABASE")
 
 
 def insert_select(model, *, source: str, columns: dict[str, str], params=()) -> int:
@@ -586,19 +578,13 @@ def workers_start(env: dict) -> list:
 
 
 def main() -> int:
-    from bench.database import database_recreate, libpq_dsn
+    from bench.database import bench_environment, database_recreate, libpq_dsn
 
     database_url = campaigns_database_url(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/selfcare")
     )
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/8")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        CAMPAIGN_QUEUE=CAMPAIGN_QUEUE,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    )
+    bench_environment(database_url=database_url, redis_url=redis_url, CAMPAIGN_QUEUE=CAMPAIGN_QUEUE)
     started = time.monotonic()
     say(f"database {database_url} (dropped and made again), broker {redis_url}; {load()}")
     database_recreate(database_url)

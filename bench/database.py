@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -21,6 +23,32 @@ def bench_database_url(url: str) -> str:
     if not name.endswith("bench"):
         name += "_bench"
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def named_database_url(url: str, *, name: str, override: str) -> str:
+    """A benchmark's own database `name` on DATABASE_URL's server (or the environment variable
+    `override`'s, which must start with `name`), never the development or CI one: it is
+    dropped."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit(f"The benchmark needs PostgreSQL; DATABASE_URL is {url!r}.")
+    chosen = os.environ.get(override, name)
+    if not chosen.startswith(name):
+        raise SystemExit(f"{override} must start with {name} (it is dropped).")
+    return urlunsplit(parts._replace(path=f"/{chosen}"))
+
+
+def bench_environment(*, database_url: str, redis_url: str, **extra: str) -> None:
+    """The environment a benchmark and the processes it starts share: the bench settings, its
+    database and broker, the repository on the Python path, and `extra` settings."""
+    root = Path(__file__).resolve().parent.parent
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+        **extra,
+    )
 
 
 def database_name(url: str) -> str:

@@ -157,18 +157,13 @@ def report(figures: dict) -> str:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from bench.database import bench_database_url, database_recreate
+    from bench.database import bench_database_url, bench_environment, database_recreate
 
     database_url = bench_database_url(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/selfcare_bench")
     )
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    )
+    bench_environment(database_url=database_url, redis_url=redis_url)
     say(f"database {database_url} (dropped and made again), broker {redis_url}")
     database_recreate(database_url)
 

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "bench" / "load"
@@ -63,15 +62,10 @@ def load() -> str:
 
 
 def load_database_url(url: str) -> str:
-    """The benchmark's database on DATABASE_URL's server: `bench_load` (or BENCH_LOAD_DATABASE,
-    which must start with it), never the development or CI one: it is dropped."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit(f"The benchmark needs PostgreSQL; DATABASE_URL is {url!r}.")
-    name = os.environ.get("BENCH_LOAD_DATABASE", "bench_load")
-    if not name.startswith("bench_load"):
-        raise SystemExit("BENCH_LOAD_DATABASE must start with bench_load (it is dropped).")
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    """`bench_load` (or BENCH_LOAD_DATABASE) on DATABASE_URL's server."""
+    from bench.database import named_database_url
+
+    return named_database_url(url, name="bench_load", override="BENCH_LOAD_DATABASE")
 
 
 # The customers
@@ -240,18 +234,13 @@ def locust_run(*, port: int, logins: Path, results: Path, env: dict) -> subproce
 
 
 def main() -> int:
-    from bench.database import database_recreate, libpq_dsn
+    from bench.database import bench_environment, database_recreate, libpq_dsn
 
     database_url = load_database_url(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_load")
     )
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    )
+    bench_environment(database_url=database_url, redis_url=redis_url)
     started = time.monotonic()
     say(f"database {database_url} (dropped and made again), broker {redis_url}; {load()}")
     database_recreate(libpq_dsn(database_url))

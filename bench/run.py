@@ -46,18 +46,18 @@ def say(message: str) -> None:
 
 
 def main() -> int:
-    from bench.database import bench_database_url, database_recreate, libpq_dsn
+    from bench.database import (
+        bench_database_url,
+        bench_environment,
+        database_recreate,
+        libpq_dsn,
+    )
 
     database_url = bench_database_url(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/selfcare_bench")
     )
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    )
+    bench_environment(database_url=database_url, redis_url=redis_url)
     started = time.monotonic()
     say(f"database {database_url} (dropped and made again), broker {redis_url}")
     database_recreate(database_url)

@@ -345,17 +345,20 @@ def rows(figures: UsageFigures, *, verdict) -> list[list[str]]:
 
 
 def main() -> int:
-    from bench.database import bench_database_url, database_recreate, libpq_dsn
+    from bench.database import (
+        bench_database_url,
+        bench_environment,
+        database_recreate,
+        libpq_dsn,
+    )
     from bench.report import table
 
     database_url = bench_database_url(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/selfcare_bench")
     )
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2"),
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    bench_environment(
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2"),
     )
     say(f"database {database_url} (dropped and made again)")
     database_recreate(database_url)

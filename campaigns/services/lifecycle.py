@@ -334,22 +334,26 @@ def campaign_deliveries_send(*, delivery_ids: list[int], at: dt.datetime | None 
     """Carry out queued decisions (those whose quiet hours are over): a message, a grant or a
     recommendation card, each once. Only for running campaigns, read under a share lock; a
     customer who withdrew her consent since gets nothing. Each delivery keeps its version: an
-    edit does not change a message on its way. Returns how many were sent."""
+    edit does not change a message on its way. Returns how many were sent.
+
+    Locks in the order pause, resume and end take them, the campaign first and then its
+    deliveries, so a send and a resume never wait on each other in a circle."""
+    pending = Delivery.objects.filter(pk__in=delivery_ids, outcome__in=Delivery.PENDING)
     with transaction.atomic():
+        campaign_ids = set(pending.values_list("campaign_id", flat=True))
+        if not campaign_ids:
+            return 0
+        states = _states_shared(campaign_ids)
+        running = [pk for pk, state in states.items() if state == State.RUNNING]
         deliveries = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=delivery_ids, outcome__in=Delivery.PENDING)
+            pending.filter(campaign_id__in=running)
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("version__offer", "customer", "event")
             .order_by("pk")
         )
-        if not deliveries:
-            return 0
-        states = _states_shared({d.campaign_id for d in deliveries})
         now = at or timezone.now()
         sent = 0
         for delivery in deliveries:
-            if states.get(delivery.campaign_id) != State.RUNNING:
-                continue
             if delivery.send_after and delivery.send_after > now:
                 continue
             outcome, reason = _carry_out(delivery, now=now)

@@ -25,6 +25,7 @@ from orders.selectors.audience import lines_matching
 from orders.selectors.pricing import offer_price
 from orders.services import product_instance_grant
 from orders.services.order_steps import OrderError
+from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Bucket, Customer, Notification
 from selfcare.services import notification_send
 
@@ -503,12 +504,11 @@ def campaign_schedules_run(*, at: dt.datetime | None = None) -> int:
             if created or lost:
                 if lost:
                     ScheduleRun.objects.filter(pk=run.pk).update(started_at=at)
-                transaction.on_commit(
-                    lambda c=version.campaign_id, o=occurrence: (
-                        campaign_schedule_run_task.apply_async(
-                            (c, o), queue=settings.CAMPAIGN_QUEUE
-                        )
-                    )
+                job_publish_on_commit(
+                    campaign_schedule_run_task,
+                    version.campaign_id,
+                    occurrence,
+                    queue=settings.CAMPAIGN_QUEUE,
                 )
                 published += 1
     return published

@@ -31,7 +31,13 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Prefetch
 from django.utils import timezone
 
-from catalog.eligibility import AudienceRules, CustomerContext, offer_decide, rules_reasons
+from catalog.eligibility import (
+    AudienceRules,
+    CustomerContext,
+    offer_audience_rules,
+    offer_decide,
+    rules_reasons,
+)
 from catalog.models import Offer, SalesChannel
 from catalog.policies import operator_zone
 from orders.selectors.audience import contexts_build, lines_matching, lines_offerable
@@ -257,13 +263,19 @@ def decide(*, candidates: list[Candidate], at: dt.datetime) -> list[Candidate]:
     for customer_id, _campaign_id, decided_at in contacts:
         if decided_at >= budget_since:
             per_customer[customer_id] += 1
-    rules = {}
+    # Each version's audience rules and its offer's, read once: not once per candidate.
+    rules: dict[int, tuple[AudienceRules, AudienceRules | None]] = {}
     for c in candidates:
-        if c.version.pk not in rules:
-            rules[c.version.pk] = version_rules(c.version)
+        version = c.version
+        if version.pk not in rules:
+            offer = version.offer
+            rules[version.pk] = (
+                version_rules(version),
+                offer_audience_rules(offer) if offer is not None else None,
+            )
         context = contexts.get(c.line_id)
         person = people.get(c.customer_id)
-        c.outcome, c.reason = _screen(c, context=context, person=person, rules=rules[c.version.pk])
+        c.outcome, c.reason = _screen(c, context=context, person=person, rules=rules[version.pk])
     # Caps, each campaign's own period.
     for c in candidates:
         if c.outcome:
@@ -315,14 +327,15 @@ def _screen(
     *,
     context: CustomerContext | None,
     person: _Person | None,
-    rules: AudienceRules,
+    rules: tuple[AudienceRules, AudienceRules | None],
 ) -> tuple[str, str]:
     """The steps before caps: audience, consent, the offer, the holdout. ('', '') when she
-    passes them all."""
+    passes them all. `rules` are the version's and its offer's."""
     version = c.version
+    audience, offer_rules = rules
     if context is None or person is None:
         return Outcome.NOT_IN_AUDIENCE, "No line to speak to."
-    reasons = rules_reasons(rules=rules, context=context)
+    reasons = rules_reasons(rules=audience, context=context)
     if reasons:
         return Outcome.NOT_IN_AUDIENCE, " ".join(reasons)[:255]
     if not person.marketing_consent:
@@ -330,7 +343,7 @@ def _screen(
     if version.trigger in Trigger.located() and not person.location_consent:
         return Outcome.NO_CONSENT, "No consent to use her location."
     if version.offer is not None:
-        decision = offer_decide(offer=version.offer, context=context)
+        decision = offer_decide(offer=version.offer, context=context, rules=offer_rules)
         if not decision.eligible:
             return Outcome.NOT_OFFERABLE, " ".join(decision.reasons)[:255]
         if version.offer_id in context.owned_offer_ids:
@@ -362,7 +375,7 @@ def deliveries_write(*, candidates: list[Candidate], at: dt.datetime) -> list[in
         queued = _deliveries_copy(candidates=candidates, at=at)
     else:
         queued = _deliveries_bulk_create(candidates=candidates, at=at)
-    deliveries_publish(ids=queued)
+    _publish(ids=queued)
     return queued
 
 
@@ -382,10 +395,12 @@ COPY campaigns_delivery_stage (
 DELIVERY_INSERT = """
 INSERT INTO campaigns_delivery (
     campaign_id, version_id, customer_id, line_id, event_id, occurrence, outcome, reason,
-    holdout, decided_at, send_after
+    holdout, decided_at, send_after, published_at, publishes
 )
 SELECT campaign_id, version_id, customer_id, line_id, event_id, occurrence, outcome, reason,
-       holdout, %s, send_after
+       holdout, %(at)s, send_after,
+       CASE WHEN outcome = %(queued)s THEN %(at)s::timestamptz END,
+       CASE WHEN outcome = %(queued)s THEN 1 ELSE 0 END
 FROM campaigns_delivery_stage
 ON CONFLICT (campaign_id, customer_id, occurrence) DO NOTHING
 RETURNING id, outcome
@@ -413,7 +428,7 @@ def _deliveries_copy(*, candidates: list[Candidate], at: dt.datetime) -> list[in
                         c.send_after,
                     )
                 )
-        cursor.execute(DELIVERY_INSERT, [at])
+        cursor.execute(DELIVERY_INSERT, {"at": at, "queued": Outcome.QUEUED})
         return sorted(pk for pk, outcome in cursor.fetchall() if outcome == Outcome.QUEUED)
 
 
@@ -433,6 +448,8 @@ def _deliveries_bulk_create(*, candidates: list[Candidate], at: dt.datetime) -> 
             holdout=c.holdout,
             decided_at=at,
             send_after=c.send_after,
+            published_at=at if c.outcome == Outcome.QUEUED else None,
+            publishes=1 if c.outcome == Outcome.QUEUED else 0,
         )
         for c in candidates
     ]
@@ -452,8 +469,22 @@ def _deliveries_bulk_create(*, candidates: list[Candidate], at: dt.datetime) -> 
     )
 
 
-def deliveries_publish(*, ids: list[int]) -> None:
-    """Publish the sending of `ids` on commit, SEND_CHUNK a job, on the campaigns queue."""
+def deliveries_publish(*, ids: list[int], at: dt.datetime) -> None:
+    """Publish the sending of `ids` on commit, SEND_CHUNK a job, on the campaigns queue, and
+    record on each that its job was published (once more) at `at`, which starts its lease
+    (`campaign_deliveries_due`). Runs in the caller's transaction."""
+    for start in range(0, len(ids), RECORD_CHUNK):
+        Delivery.objects.filter(pk__in=ids[start : start + RECORD_CHUNK]).update(
+            published_at=at, publishes=F("publishes") + 1
+        )
+    _publish(ids=ids)
+
+
+# Ids per UPDATE recording a publish: well below a query's parameter limit.
+RECORD_CHUNK = 10_000
+
+
+def _publish(*, ids: list[int]) -> None:
     for start in range(0, len(ids), SEND_CHUNK):
         job_publish_on_commit(
             campaign_deliveries_send_task,

@@ -4,7 +4,10 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils import translation
 from django.utils.cache import patch_cache_control
+
+from .languages import SESSION_KEY, customer_language_for_user
 
 API_PREFIX = "/api/"
 
@@ -63,3 +66,24 @@ class ApiErrorsAsJsonMiddleware:
                     json_response[header] = response[header]
             return json_response
         return response
+
+
+class CustomerLanguageMiddleware:
+    """A signed-in customer's pages in her own language (`Customer.language`), on every request,
+    whatever her browser asks; staff and anonymous pages keep what LocaleMiddleware (before this)
+    chose from the language cookie or the browser. Her language is kept in the session at
+    sign-in, so this reads no row; a session from before that is filled in once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request_is_signed_in(request) and hasattr(request, "session"):
+            language = request.session.get(SESSION_KEY)
+            if language is None:
+                language = customer_language_for_user(user=request.user)
+                request.session[SESSION_KEY] = language
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)

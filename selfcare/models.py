@@ -44,6 +44,9 @@ class Customer(models.Model):
         default="sms",
         help_text="How she is told about her add-ons (activated, failed, refunded, ending).",
     )
+    # The language of her pages and messages: blank until chosen, which her first sign-in does
+    # from her browser's (selfcare.languages); she changes it on her account page.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -75,9 +75,14 @@ MIDDLEWARE = [
     "selfcare.middleware.ApiErrorsAsJsonMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the browser (or of the console's switch) for everyone; a signed-in
+    # customer's own language replaces it below, once she is known.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in customer's pages in her language (Customer.language), whatever the browser says.
+    "selfcare.middleware.CustomerLanguageMiddleware",
     # Cache-Control: private, no-store on every answer to someone signed in.
     "selfcare.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -180,6 +185,10 @@ AXES_SENSITIVE_PARAMETERS = ["password", "code", "new_password1", "new_password2
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
+# The portal, its messages and the console speak these (README.md, "Languages"). A customer's own
+# choice is `Customer.language`; the translations are locale/<code>/LC_MESSAGES/django.po.
+LANGUAGES = [("en", "English"), ("pt", "Português")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The operator's time zone: "until 04:00" and calendar months are counted in it.
 TIME_ZONE = env("OPERATOR_TIME_ZONE", default="Europe/Lisbon")
 USE_I18N = True

@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("selfcare.portal.accounts_urls")),
     path("backoffice/", include("backoffice.urls")),
+    # Django's set_language: the console's (and the sign-in page's) language switch, a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     # The OpenAPI 3 schema of every endpoint, and Swagger UI over it (README.md, "API").
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves its start-up script as a file: no inline script (CSP).

@@ -1,6 +1,8 @@
 """The form of her usage alerts (the portal's, and the console's for her)."""
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from selfcare.services.alerts import BUCKET_THRESHOLDS, AlertChoice
 from selfcare.services.limits import LimitChoice, UsageLimitError, spend_cap_clean
@@ -89,3 +91,11 @@ class UsageLimitForm(forms.Form):
             return spend_cap_clean(self.cleaned_data.get("monthly_cap"))
         except UsageLimitError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class LanguageForm(forms.Form):
+    """The language of her pages and messages."""
+
+    language = forms.ChoiceField(
+        label=_("Language"), choices=settings.LANGUAGES, widget=forms.RadioSelect
+    )

@@ -49,6 +49,7 @@ urlpatterns = [
     path("account/alerts/", alerts.alerts, name="alerts"),
     path("account/limits/", alerts.limits, name="limits"),
     path("account/location/", alerts.location_consent, name="location_consent"),
+    path("account/language/", alerts.language, name="language"),
     path("gifts/", account.gifts, name="gifts"),
     path("topup/", topup.topup_page, name="topup"),
     path("topup/card/", topup.topup_card, name="topup_card"),

@@ -4,15 +4,23 @@ as she makes it."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from selfcare.languages import SESSION_KEY as LANGUAGE_SESSION_KEY
 from selfcare.models import Channel
-from selfcare.portal.alert_forms import AlertSettingForm, LocationConsentForm, UsageLimitForm
+from selfcare.portal.alert_forms import (
+    AlertSettingForm,
+    LanguageForm,
+    LocationConsentForm,
+    UsageLimitForm,
+)
 from selfcare.selectors_alerts import alert_change_list, alert_choice_for
 from selfcare.selectors_limits import limit_change_list, limit_choice_for, limit_spent_this_month
 from selfcare.services.alerts import AlertChoice, AlertSettingError, alert_setting_save
 from selfcare.services.consents import customer_location_consent_set
+from selfcare.services.languages import customer_language_set
 from selfcare.services.limits import LimitChoice, UsageLimitError, usage_limit_save
 
 from .common import customer_required
@@ -130,4 +138,21 @@ def location_consent(request):
         if consent
         else "Saved: we do not use the network area your phone is in.",
     )
+    return redirect("selfcare:account")
+
+
+@require_POST
+@customer_required
+def language(request):
+    """Her pages and messages in the language she picks, from the next page on."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        chosen = form.cleaned_data["language"]
+        customer_language_set(customer=request.customer, language=chosen)
+        request.session[LANGUAGE_SESSION_KEY] = chosen
+        # The message is read on the next page: in the language she chose.
+        with translation.override(chosen):
+            messages.success(request, _("Saved: your pages and messages are in English."))
+    else:
+        messages.error(request, _("Choose one of the languages offered."))
     return redirect("selfcare:account")

@@ -18,9 +18,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView
 
 from selfcare.auth import client_ip
+from selfcare.languages import SESSION_KEY as LANGUAGE_SESSION_KEY
 from selfcare.models import Channel, Interaction, SignInCode
 from selfcare.selectors import customer_get_for_user, login_is_email, user_is_agent
 from selfcare.services import interaction_record
+from selfcare.services.languages import customer_language_choose
 from selfcare.services.signin import (
     SignInCodeError,
     password_reset_link_send,
@@ -43,8 +45,13 @@ SENT_TO_NUMBER = "If this number is ours, a code is on its way by SMS."
 WRONG_CODE = "That code is not right, or it is no longer valid: check it, or ask for a new one."
 
 
-def _login_record(*, user, summary: str) -> None:
+def _login_record(request, *, user, summary: str) -> None:
+    """Her sign-in in her history, and her language for the session: hers, or on her first
+    sign-in her browser's, recorded as hers (staff keep their browser's)."""
     customer = customer_get_for_user(user=user)
+    request.session[LANGUAGE_SESSION_KEY] = (
+        customer_language_choose(customer=customer, request=request) if customer else ""
+    )
     if customer is not None:
         interaction_record(
             customer=customer,
@@ -80,7 +87,9 @@ class PortalLoginView(LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        _login_record(user=form.get_user(), summary="Logged in to the self-care portal")
+        _login_record(
+            self.request, user=form.get_user(), summary="Logged in to the self-care portal"
+        )
         return response
 
 
@@ -135,7 +144,9 @@ class SignInCodeEnterView(FormView):
             return self.form_invalid(form)
         auth_login(self.request, user)
         self.request.session.pop(SIGNIN_NUMBER_KEY, None)
-        _login_record(user=user, summary="Logged in to the self-care portal with a code by SMS")
+        _login_record(
+            self.request, user=user, summary="Logged in to the self-care portal with a code by SMS"
+        )
         return redirect(_next_url(self.request) or settings.LOGIN_REDIRECT_URL)
 
     def get_context_data(self, **kwargs):

@@ -1,27 +1,27 @@
-"""TMF622 Product Ordering: `productOrder`, her orders read, and an order to add an offering.
+"""TMF622 Product Ordering: `productOrder`, her orders read, and orders that act on what she
+owns.
 
-Create goes through the purchase service the portal's switch uses
-(`orders.services.product_instance_purchase`): the same eligibility, limits, price (the API
-channel's), charge and activation. `externalId` is the client's key: the same key answers with
-the same order, never a second one. One item per order, action `add`; modify, suspend, resume
-and delete are not served yet (a 400 says so). Read: her orders newest first, each with its
-items, prices and the states it went through (`stateChange`, beside TMF's v4 attributes)."""
+Create: one item per order, carried out by the service the portal uses for the same thing
+(`tmf.ordering_items`): `add` switches an offering on, `modify` suspends (product status
+"suspended"), resumes (status "active") or changes options ("option.KEY" characteristics) of a
+product of hers, `delete` switches one off with the refund of its offer's policy. `externalId` is
+the client's key: the same key and request answer the same order, never a second one; the same key
+with another request is a 409. Read: her orders newest first, each with its items, prices, state,
+and the states it went through as TMF622 v4's `note` (one per change, dated)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 
 from orders.models import Order, OrderItem
 from orders.selectors.inventory import order_get_for_customer, order_page_for_customer
-from orders.services import OrderError, product_instance_purchase
-from selfcare.models import Channel, Interaction
-from selfcare.services import InsufficientBalanceError
 
 from . import schema
-from .catalog import CHANNEL_NAMES, offering_find, offering_ref
+from .catalog import CHANNEL_NAMES, offering_ref
 from .common import (
     IsCustomer,
     TmfError,
@@ -34,6 +34,7 @@ from .common import (
     page_read,
 )
 from .inventory import product_href
+from .ordering_items import STATUS_ACTIONS, item_place, item_read, replay_check
 
 PATH = "productOrderingManagement/v4/productOrder"
 Status = Order.Status
@@ -55,7 +56,8 @@ ACTIONS = {
     Action.RESUME: "modify",
     Action.STOP_RENEWAL: "modify",
 }
-OPTION_PREFIX = "option."
+# The product status a suspend or resume item leaves (TMF637's ProductStatusType).
+ITEM_PRODUCT_STATUS = {Action.SUSPEND: "suspended", Action.RESUME: "active"}
 
 
 def order_href(request, order_id: int) -> str:
@@ -88,7 +90,25 @@ def _item_data(request, order: Order, item: OrderItem) -> dict:
             "href": product_href(request, item.product_instance_id),
             "@referredType": "Product",
         }
+        if item.action in ITEM_PRODUCT_STATUS:
+            found["product"]["status"] = ITEM_PRODUCT_STATUS[item.action]
     return found
+
+
+def _history(order: Order) -> list[dict]:
+    """The states the order went through, oldest first, as TMF622 v4's Notes: the v4 document
+    gives a ProductOrder no state history of its own (no stateChange, no milestone), and a Note
+    (id, date, text) is what every v4 client reads. Each text is the state's TMF name, then
+    what caused it when known ("failed: The network refused it")."""
+    return [
+        {
+            "id": f"state-{number}",
+            "date": change.created_at,
+            "text": STATES[change.to_status] + (f": {change.note}" if change.note else ""),
+            "@type": "Note",
+        }
+        for number, change in enumerate(order.status_changes.all(), start=1)
+    ]
 
 
 def order_data(request, order: Order) -> dict:
@@ -118,17 +138,14 @@ def order_data(request, order: Order) -> dict:
                 "@referredType": "Customer",
             }
         ],
-        "stateChange": [
-            {"state": STATES[change.to_status], "changeDate": change.created_at}
-            for change in order.status_changes.all()
-        ],
+        "note": _history(order),
         "@type": "ProductOrder",
     }
     if order.completed_at:
         key = "cancellationDate" if order.status == Status.CANCELLED else "completionDate"
         found[key] = order.completed_at
-    if order.failure_reason:
-        found["note"] = [{"text": order.failure_reason, "@type": "Note"}]
+    if order.status == Status.CANCELLED and order.failure_reason:
+        found["cancellationReason"] = order.failure_reason
     return found
 
 
@@ -142,38 +159,58 @@ class _CharacteristicIn(serializers.Serializer):
 
 
 class _ProductIn(serializers.Serializer):
-    productCharacteristic = _CharacteristicIn(many=True, required=False)
+    id = schema.StrictCharField(
+        max_length=32,
+        required=False,
+        help_text="The product of hers (TMF637 id) a modify or delete item acts on.",
+    )
+    status = serializers.ChoiceField(
+        choices=sorted(STATUS_ACTIONS),
+        required=False,
+        help_text='modify: "suspended" suspends the product, "active" resumes it.',
+    )
+    productCharacteristic = _CharacteristicIn(
+        many=True,
+        required=False,
+        help_text='Options, named "option.KEY": chosen with add, changed with modify.',
+    )
 
 
 class _OrderItemIn(serializers.Serializer):
     id = schema.StrictCharField(max_length=64)
     action = serializers.ChoiceField(
-        choices=["add"], help_text="Only add for now: switch an offering on."
+        choices=["add", "modify", "delete"],
+        help_text="add: switch productOffering on. modify: suspend, resume or change the "
+        "options of product. delete: switch product off now (refunded by its offer's policy).",
     )
-    productOffering = _OrderedOfferingIn()
-    product = _ProductIn(
-        required=False,
-        help_text='Her choices for an offering with options: characteristics named "option.KEY".',
+    productOffering = _OrderedOfferingIn(
+        required=False, help_text="add: the offering. Others: if given, the product's own."
     )
+    product = _ProductIn(required=False)
+
+
+def _example(action: str, **item) -> dict:
+    return {"externalId": "app-7f3c2a", "productOrderItem": [{"id": "1", "action": action, **item}]}
+
+
+class _KeyField(schema.StrictCharField):
+    """The client's key is stored with the order: any text but NUL."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(ProhibitNullCharactersValidator())
 
 
 class ProductOrderCreateSerializer(serializers.Serializer):
-    """TMF622 ProductOrder_Create: one item, to add an offering to her home line."""
+    """TMF622 ProductOrder_Create: one item, acting on her home line or a product of hers."""
 
-    externalId = schema.StrictCharField(
-        max_length=64, help_text="Your key for this order: the same key answers the same order."
+    externalId = _KeyField(
+        max_length=64,
+        help_text="Your key for this order: the same key and request answer the same order; "
+        "the same key with another request is a 409.",
     )
     productOrderItem = serializers.ListField(child=_OrderItemIn(), min_length=1, max_length=1)
     description = schema.StrictCharField(required=False, max_length=255)
-
-
-def _options(item: dict) -> dict:
-    characteristics = item.get("product", {}).get("productCharacteristic", [])
-    return {
-        c["name"].removeprefix(OPTION_PREFIX): c["value"]
-        for c in characteristics
-        if c["name"].startswith(OPTION_PREFIX)
-    }
 
 
 _OrderPrice = schema.resource(
@@ -196,19 +233,26 @@ _Item = schema.resource(
         "action": serializers.ChoiceField(choices=["add", "modify", "delete"]),
         "state": _STATE,
         "productOffering": schema.ref("TmfProductOfferingRef")(),
-        "product": schema.ref("TmfProductRef")(),
+        "product": schema.resource(
+            "ProductOrderItemProduct",
+            {
+                "id": schema.text(),
+                "href": schema.text(),
+                "status": serializers.ChoiceField(choices=sorted(STATUS_ACTIONS)),
+                "@referredType": schema.text(),
+            },
+            identity=("id",),
+        )(),
         "itemTotalPrice": _OrderPrice(many=True),
         "@type": schema.text(),
     },
     identity=("id", "action", "state", "productOffering", "itemTotalPrice", "@type"),
 )
-_StateChange = schema.resource(
-    "ProductOrderStateChange",
-    {"state": _STATE, "changeDate": schema.moment()},
-    identity=("state", "changeDate"),
-)
 _Note = schema.resource(
-    "TmfNote", {"text": schema.text(), "@type": schema.text()}, identity=("text",)
+    "ProductOrderStateNote",
+    {"id": schema.text(), "date": schema.moment(), "text": schema.text(), "@type": schema.text()},
+    identity=("id", "date", "text", "@type"),
+    doc='A state the order went through: its TMF name, then why when known ("failed: ...").',
 )
 ProductOrder = schema.resource(
     "ProductOrder",
@@ -220,11 +264,11 @@ ProductOrder = schema.resource(
         "orderDate": schema.moment(),
         "completionDate": schema.moment(),
         "cancellationDate": schema.moment(),
+        "cancellationReason": schema.text(),
         "channel": schema.ref("TmfChannelRef")(many=True),
         "productOrderItem": _Item(many=True),
         "orderTotalPrice": _OrderPrice(many=True),
         "relatedParty": schema.ref("TmfQualificationParty", role=True)(many=True),
-        "stateChange": _StateChange(many=True),
         "note": _Note(many=True),
         "@type": schema.text(),
     },
@@ -250,20 +294,42 @@ class ProductOrderListView(TmfView):
 
     @extend_schema(
         tags=["TMF622 Product Ordering"],
-        summary="Switch an offering on for her home line (idempotent by externalId)",
+        summary="Switch an offering on, suspend, resume, change or switch off a product of hers "
+        "(idempotent by externalId)",
         request=ProductOrderCreateSerializer,
-        responses={201: ProductOrder, **schema.errors(400, 401, 403, 409, 429)},
+        responses={201: ProductOrder, **schema.errors(400, 401, 403, 404, 409, 429)},
         examples=[
             OpenApiExample(
                 "Add an offering",
                 request_only=True,
-                value={
-                    "externalId": "app-7f3c2a",
-                    "productOrderItem": [
-                        {"id": "1", "action": "add", "productOffering": {"id": "3"}}
-                    ],
-                },
-            )
+                value=_example("add", productOffering={"id": "3"}),
+            ),
+            OpenApiExample(
+                "Suspend a product",
+                request_only=True,
+                value=_example("modify", product={"id": "12", "status": "suspended"}),
+            ),
+            OpenApiExample(
+                "Resume a product",
+                request_only=True,
+                value=_example("modify", product={"id": "12", "status": "active"}),
+            ),
+            OpenApiExample(
+                "Change a product's options",
+                request_only=True,
+                value=_example(
+                    "modify",
+                    product={
+                        "id": "14",
+                        "productCharacteristic": [{"name": "option.data", "value": "20gb"}],
+                    },
+                ),
+            ),
+            OpenApiExample(
+                "Switch a product off",
+                request_only=True,
+                value=_example("delete", product={"id": "12"}),
+            ),
         ],
     )
     def post(self, request):
@@ -271,32 +337,11 @@ class ProductOrderListView(TmfView):
         if not serializer.is_valid():
             raise serializers.ValidationError(serializer.errors)
         data = serializer.validated_data
-        item = data["productOrderItem"][0]
-        offer = offering_find(item["productOffering"]["id"])
-        if offer is None:
-            raise TmfError(
-                f"No product offering {item['productOffering']['id']} on sale.",
-                code="notOnSale",
-                status_code=409,
-            )
+        wanted = item_read(data["productOrderItem"][0])
         her = request.her
-        try:
-            order = product_instance_purchase(
-                customer=her.customer,
-                line_id=her.line.pk,
-                offer_id=offer.pk,
-                channel=Channel.API,
-                idempotency_key=data["externalId"],
-                actor=Interaction.Actor.CUSTOMER,
-                actor_user=request.user,
-                options=_options(item) or None,
-            )
-        except InsufficientBalanceError as exc:
-            raise TmfError(str(exc), code="insufficientBalance", status_code=409) from exc
-        except OrderError as exc:
-            code = type(exc).__name__.removesuffix("Error")
-            raise TmfError(str(exc), code=code[:1].lower() + code[1:], status_code=409) from exc
+        order = item_place(her=her, wanted=wanted, key=data["externalId"], actor_user=request.user)
         order = order_get_for_customer(customer=her.customer, pk=order.pk)
+        replay_check(order=order, wanted=wanted)
         return one_response(request, order_data(request, order), status_code=201)
 
 

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "orders",
     "campaigns",
     "backoffice",
+    # The TM Forum API: its event hub's listeners and delivery log are models ("API" in README).
+    "tmf",
 ]
 
 MIDDLEWARE = [
@@ -434,6 +436,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.product_instance_remind_due_task",
         "schedule": 300.0,
     },
+    # The API's hub: listeners whose deliveries wait and whose retry is due (tmf/hub_delivery.py).
+    "deliver-due-hub-events": {
+        "task": "tmf.tasks.hub_deliver_due_task",
+        "schedule": STUCK_SWEEP_SECONDS,
+    },
     # Events whose dispatch job was lost (the event log, selfcare/services/events.py).
     "dispatch-stuck-events": {
         "task": "selfcare.tasks.event_dispatch_stuck_task",
@@ -549,7 +556,25 @@ LOW_BALANCE_THRESHOLD = env.str("LOW_BALANCE_THRESHOLD", default="2.00")
 EVENT_SUBSCRIBERS = [
     "selfcare.services.alerts.alerts_send_for_events",
     "campaigns.engine.campaigns_decide_for_events",
+    # The API's event hub: each event recorded for the listeners that want it (tmf/hub.py).
+    "tmf.hub.hub_events_for_domain_events",
 ]
+# The API's event hub ("Hub" in README): listeners' callbacks may only be on these hosts (names,
+# or addresses such as 127.0.0.1 for a local demo; a name resolving to an address that is not
+# public is refused unless that address is listed too). Empty: no listener can be registered.
+TMF_HUB_ALLOWED_HOSTS = env.list("TMF_HUB_ALLOWED_HOSTS", default=[])
+# A delivery waits this long for the listener's answer.
+TMF_HUB_DELIVERY_TIMEOUT_SECONDS = env.float("TMF_HUB_DELIVERY_TIMEOUT_SECONDS", default=5.0)
+# A listener that refuses is tried again after 10, 20, 40... seconds; after this many refusals in
+# a row it is failing and tried every TMF_HUB_FAILING_RETRY_SECONDS until it accepts again.
+TMF_HUB_RETRY_BACKOFF_SECONDS = env.int("TMF_HUB_RETRY_BACKOFF_SECONDS", default=10)
+TMF_HUB_DELIVERY_MAX_ATTEMPTS = env.int("TMF_HUB_DELIVERY_MAX_ATTEMPTS", default=8)
+TMF_HUB_FAILING_RETRY_SECONDS = env.int("TMF_HUB_FAILING_RETRY_SECONDS", default=300)
+# Deliveries read at a time by a listener's walk, and how long a process may believe no listener
+# exists after one registered elsewhere (register and unregister clear the shared cache at once;
+# without Redis each process has its own).
+TMF_HUB_DELIVERY_BATCH = 100
+TMF_HUB_LISTENERS_CACHE_SECONDS = env.int("TMF_HUB_LISTENERS_CACHE_SECONDS", default=10)
 # Counts who may buy an offer for the product manager's offer page, with the engine of
 # eligibility and campaigns' audiences (the catalog names it here; it does not import orders).
 OFFER_AUDIENCE_COUNTER = "orders.selectors.audience.offer_audience_count"

@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 
-from . import balance, catalog, inventory, ordering, qualification
+from . import balance, catalog, hub_api, inventory, ordering, qualification
 from .common import TmfError, tmf_exception_handler
 
 app_name = "tmf"
@@ -67,5 +67,7 @@ urlpatterns = [
         balance.BucketView.as_view(),
         name="bucket",
     ),
+    # Each API's event hub (tmf/hub_api.py).
+    *hub_api.hub_urls(),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -12,6 +12,7 @@ from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
@@ -21,7 +22,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from selfcare.api.authentication import BearerAuthentication, SystemClient, caller_scopes
 from selfcare.models import Customer, Line
-from selfcare.selectors import line_get_home
+from selfcare.selectors import line_get_home, user_is_agent
+from selfcare.selectors_history import customer_get
 
 ROOT = "/tmf-api"
 DEFAULT_LIMIT = 100
@@ -127,6 +129,59 @@ class IsCustomer(BasePermission):
         if line is None:
             return False
         request.her = Her(customer=line.customer, line=line)
+        return True
+
+
+PARTY_FILTER = "relatedParty.id"
+PARTY_PARAMETER = OpenApiParameter(
+    PARTY_FILTER,
+    str,
+    description="For a call-centre agent: the id of the customer he acts for (required for "
+    "him). A customer may leave it out or give her own.",
+)
+
+
+class IsCustomerOrAgent(BasePermission):
+    """A customer (as `IsCustomer`), for herself: naming anyone else with `relatedParty.id` is
+    refused (403). Or a call-centre agent (`user_is_agent`: signed in as for his console, or his
+    app's token with the scope `customer`) for the customer he names with `relatedParty.id` (her
+    id, as in his console: 400 without it, 404 for no such customer). Sets `request.her` (her home
+    line is None for a customer who has none left) and `request.agent` (the agent, or None)."""
+
+    message = (
+        "Only a customer's own session or app (scope customer), or a call-centre agent, may "
+        "do this."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        request.agent = None
+        named = request.query_params.get(PARTY_FILTER)
+        if IsCustomer().has_permission(request, view):
+            if named is not None and named != str(request.her.customer.pk):
+                raise exceptions.PermissionDenied("A customer acts for herself only.")
+            return True
+        user = request.user
+        if user is None or not user.is_authenticated or isinstance(user, SystemClient):
+            return False
+        if request.auth is not None and "customer" not in caller_scopes(request):
+            return False
+        if not user_is_agent(user=user):
+            return False
+        pk = id_read(named or "")
+        if pk is None:
+            raise TmfError(
+                f"An agent names the customer he acts for with {PARTY_FILTER} (her id).",
+                code="missingRelatedParty",
+                status_code=400,
+            )
+        try:
+            customer = customer_get(pk=pk)
+        except Customer.DoesNotExist as exc:
+            raise TmfError(
+                f"No such customer ({PARTY_FILTER}).", code="notFound", status_code=404
+            ) from exc
+        request.her = Her(customer=customer, line=line_get_home(customer=customer))
+        request.agent = user
         return True
 
 

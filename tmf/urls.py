@@ -5,7 +5,18 @@ from django.urls import path, re_path
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 
-from . import balance, catalog, hub_api, inventory, ordering, qualification
+from . import (
+    balance,
+    cart,
+    catalog,
+    communication,
+    hub_api,
+    interaction,
+    inventory,
+    ordering,
+    qualification,
+    usage,
+)
 from .common import TmfError, tmf_exception_handler
 
 app_name = "tmf"
@@ -66,6 +77,38 @@ urlpatterns = [
         "prepayBalanceManagement/v4/bucket/<str:bucket_id>",
         balance.BucketView.as_view(),
         name="bucket",
+    ),
+    path(
+        "shoppingCart/v4/shoppingCart",
+        cart.ShoppingCartListView.as_view(),
+        name="shopping_cart_list",
+    ),
+    path(
+        "shoppingCart/v4/shoppingCart/<str:cart_id>",
+        cart.ShoppingCartView.as_view(),
+        name="shopping_cart",
+    ),
+    path("usageManagement/v4/usage", usage.UsageListView.as_view(), name="usage_list"),
+    path("usageManagement/v4/usage/<str:usage_id>", usage.UsageView.as_view(), name="usage"),
+    path(
+        "communicationManagement/v4/communicationMessage",
+        communication.CommunicationMessageListView.as_view(),
+        name="communication_message_list",
+    ),
+    path(
+        "communicationManagement/v4/communicationMessage/<str:message_id>",
+        communication.CommunicationMessageView.as_view(),
+        name="communication_message",
+    ),
+    path(
+        "partyInteraction/v4/partyInteraction",
+        interaction.PartyInteractionListView.as_view(),
+        name="party_interaction_list",
+    ),
+    path(
+        "partyInteraction/v4/partyInteraction/<str:interaction_id>",
+        interaction.PartyInteractionView.as_view(),
+        name="party_interaction",
     ),
     # Each API's event hub (tmf/hub_api.py).
     *hub_api.hub_urls(),

@@ -17,8 +17,12 @@ DOCUMENTS = {
     "TMF620": "product-catalog.json",
     "TMF622": "product-ordering-management.json",
     "TMF637": "product-inventory.json",
+    "TMF635": "usage-management.json",
     "TMF654": "tmf654.json",
+    "TMF663": "tmf663.json",
     "TMF679": "tmf679.json",
+    "TMF681": "tmf681.json",
+    "TMF683": "tmf683.json",
 }
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 
@@ -34,7 +33,13 @@ from .common import (
     page_read,
 )
 from .inventory import product_href
-from .ordering_items import STATUS_ACTIONS, item_place, item_read, replay_check
+from .ordering_items import (
+    ProductOrderCreateInput,
+    ProductOrderCreateSerializer,
+    item_place,
+    item_read,
+    replay_check,
+)
 
 PATH = "productOrderingManagement/v4/productOrder"
 Status = Order.Status
@@ -149,68 +154,8 @@ def order_data(request, order: Order) -> dict:
     return found
 
 
-class _OrderedOfferingIn(serializers.Serializer):
-    id = schema.StrictCharField(max_length=32)
-
-
-class _CharacteristicIn(serializers.Serializer):
-    name = schema.StrictCharField(max_length=80)
-    value = schema.StrictCharField(max_length=64)
-
-
-class _ProductIn(serializers.Serializer):
-    id = schema.StrictCharField(
-        max_length=32,
-        required=False,
-        help_text="The product of hers (TMF637 id) a modify or delete item acts on.",
-    )
-    status = serializers.ChoiceField(
-        choices=sorted(STATUS_ACTIONS),
-        required=False,
-        help_text='modify: "suspended" suspends the product, "active" resumes it.',
-    )
-    productCharacteristic = _CharacteristicIn(
-        many=True,
-        required=False,
-        help_text='Options, named "option.KEY": chosen with add, changed with modify.',
-    )
-
-
-class _OrderItemIn(serializers.Serializer):
-    id = schema.StrictCharField(max_length=64)
-    action = serializers.ChoiceField(
-        choices=["add", "modify", "delete"],
-        help_text="add: switch productOffering on. modify: suspend, resume or change the "
-        "options of product. delete: switch product off now (refunded by its offer's policy).",
-    )
-    productOffering = _OrderedOfferingIn(
-        required=False, help_text="add: the offering. Others: if given, the product's own."
-    )
-    product = _ProductIn(required=False)
-
-
 def _example(action: str, **item) -> dict:
     return {"externalId": "app-7f3c2a", "productOrderItem": [{"id": "1", "action": action, **item}]}
-
-
-class _KeyField(schema.StrictCharField):
-    """The client's key is stored with the order: any text but NUL."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.validators.append(ProhibitNullCharactersValidator())
-
-
-class ProductOrderCreateSerializer(serializers.Serializer):
-    """TMF622 ProductOrder_Create: one item, acting on her home line or a product of hers."""
-
-    externalId = _KeyField(
-        max_length=64,
-        help_text="Your key for this order: the same key and request answer the same order; "
-        "the same key with another request is a 409.",
-    )
-    productOrderItem = serializers.ListField(child=_OrderItemIn(), min_length=1, max_length=1)
-    description = schema.StrictCharField(required=False, max_length=255)
 
 
 _OrderPrice = schema.resource(
@@ -238,7 +183,7 @@ _Item = schema.resource(
             {
                 "id": schema.text(),
                 "href": schema.text(),
-                "status": serializers.ChoiceField(choices=sorted(STATUS_ACTIONS)),
+                "status": schema.text(help_text='What the item left: "suspended" or "active".'),
                 "@referredType": schema.text(),
             },
             identity=("id",),
@@ -333,7 +278,7 @@ class ProductOrderListView(TmfView):
         ],
     )
     def post(self, request):
-        serializer = ProductOrderCreateSerializer(data=request.data)
+        serializer = ProductOrderCreateInput(data=request.data)
         if not serializer.is_valid():
             raise serializers.ValidationError(serializer.errors)
         data = serializer.validated_data

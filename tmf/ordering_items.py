@@ -20,12 +20,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.validators import ProhibitNullCharactersValidator
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+
 from orders import services as order_services
 from orders.models import Order, OrderItem, ProductInstance
 from orders.selectors.inventory import product_instance_get_owned
 from selfcare.models import Channel, Interaction
 from selfcare.services import InsufficientBalanceError
 
+from . import schema
 from .catalog import offering_find
 from .common import Her, TmfError, id_read
 
@@ -39,6 +44,174 @@ CONTROLS = {
     Action.RESUME: order_services.product_instance_resume,
     Action.TERMINATE: order_services.product_instance_cancel,
 }
+
+
+# The request
+
+
+class _Text(schema.StrictCharField):
+    """Text as sent, spaces included: what the schema allows (any non-empty string) is read."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+
+class _OrderedOfferingIn(serializers.Serializer):
+    id = _Text(max_length=32)
+
+
+class _CharacteristicIn(serializers.Serializer):
+    name = _Text(max_length=80)
+    value = _Text(max_length=64)
+
+
+@extend_schema_field({"type": "string", "pattern": "^(active|suspended)$"})
+class _ProductStatusField(_Text):
+    """The product status a modify item asks for: "suspended" or "active". Written in the
+    schema as a pattern: an enum of these two is TMF654 bucket's status already, and
+    drf-spectacular cannot name one choice set shared by two unrelated components."""
+
+    default_error_messages = {"invalid_choice": 'Must be "suspended" or "active".'}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value not in STATUS_ACTIONS:
+            self.fail("invalid_choice")
+        return value
+
+
+class _ProductIn(serializers.Serializer):
+    id = _Text(
+        max_length=32,
+        required=False,
+        help_text="The product of hers (TMF637 id) a modify or delete item acts on.",
+    )
+    status = _ProductStatusField(
+        required=False,
+        help_text='modify: "suspended" suspends the product, "active" resumes it.',
+    )
+    productCharacteristic = _CharacteristicIn(
+        many=True,
+        required=False,
+        help_text='Options, named "option.KEY": chosen with add, changed with modify.',
+    )
+
+
+# What each action needs, for the schema only (the request is read by `_OrderItemIn` and
+# `item_read`): one shape per action, and modify's product either a status or options, so a
+# request the schema allows is one `item_read` reads, and the others are the schema's 400s.
+
+
+class _OptionIn(_CharacteristicIn):
+    name = serializers.RegexField(r"^option\.", max_length=80)
+
+
+class ProductStatusChangeSerializer(_ProductIn):
+    """Suspend ("suspended") or resume ("active") a product of hers."""
+
+    id = _Text(max_length=32)
+    status = _ProductStatusField()
+
+
+class ProductOptionsChangeSerializer(_ProductIn):
+    """Change the options of a product of hers: the ones named, the others stay."""
+
+    id = _Text(max_length=32)
+    productCharacteristic = serializers.ListField(child=_OptionIn(), min_length=1)
+
+
+class _ProductNamed(_ProductIn):
+    id = _Text(max_length=32)
+
+
+class ProductOrderItemAddSerializer(serializers.Serializer):
+    """Switch productOffering on, with options as characteristics "option.KEY"."""
+
+    id = _Text(max_length=64)
+    action = serializers.ChoiceField(choices=["add"])
+    productOffering = _OrderedOfferingIn()
+    product = _ProductIn(required=False)
+
+
+class ProductOrderItemModifySerializer(serializers.Serializer):
+    """Suspend, resume, or change the options of a product of hers."""
+
+    id = _Text(max_length=64)
+    action = serializers.ChoiceField(choices=["modify"])
+    productOffering = _OrderedOfferingIn(required=False)
+    product = PolymorphicProxySerializer(
+        component_name="ProductModification",
+        serializers=[ProductStatusChangeSerializer, ProductOptionsChangeSerializer],
+        resource_type_field_name=None,
+    )
+
+
+class ProductOrderItemDeleteSerializer(serializers.Serializer):
+    """Switch a product of hers off now, refunded by its offer's policy."""
+
+    id = _Text(max_length=64)
+    action = serializers.ChoiceField(choices=["delete"])
+    productOffering = _OrderedOfferingIn(required=False)
+    product = _ProductNamed()
+
+
+class _OrderItemIn(serializers.Serializer):
+    id = _Text(max_length=64)
+    action = serializers.ChoiceField(
+        choices=["add", "modify", "delete"],
+        help_text="add: switch productOffering on. modify: suspend, resume or change the "
+        "options of product. delete: switch product off now (refunded by its offer's policy).",
+    )
+    productOffering = _OrderedOfferingIn(
+        required=False, help_text="add: the offering. Others: if given, the product's own."
+    )
+    product = _ProductIn(required=False)
+
+
+def _storable(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise serializers.ValidationError("Must be Unicode text (no lone surrogate).") from exc
+
+
+class _KeyField(_Text):
+    """The client's key is stored with the order: any text but NUL or a lone surrogate."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators += [ProhibitNullCharactersValidator(), _storable]
+
+
+class ProductOrderCreateInput(serializers.Serializer):
+    """TMF622 ProductOrder_Create as read: one item, acting on her home line or a product of
+    hers."""
+
+    externalId = _KeyField(
+        max_length=64,
+        help_text="Your key for this order: the same key and request answer the same order; "
+        "the same key with another request is a 409.",
+    )
+    productOrderItem = serializers.ListField(child=_OrderItemIn(), min_length=1, max_length=1)
+    description = _Text(required=False, max_length=255)
+
+
+class ProductOrderCreateSerializer(ProductOrderCreateInput):
+    """TMF622 ProductOrder_Create: one item, acting on her home line or a product of hers."""
+
+    productOrderItem = serializers.ListField(
+        child=PolymorphicProxySerializer(
+            component_name="ProductOrderItemCreate",
+            serializers=[
+                ProductOrderItemAddSerializer,
+                ProductOrderItemModifySerializer,
+                ProductOrderItemDeleteSerializer,
+            ],
+            resource_type_field_name=None,
+        ),
+        min_length=1,
+        max_length=1,
+    )
 
 
 @dataclass(frozen=True)
@@ -108,9 +281,11 @@ def _product_owned(her: Her, wanted: Wanted) -> ProductInstance:
             f"No product {wanted.product_id} of yours.", code="notFound", status_code=404
         ) from exc
     if wanted.offering_id and wanted.offering_id != str(instance.offer_id):
-        raise _invalid(
+        raise TmfError(
             f"Product {instance.pk} is of productOffering {instance.offer_id}, "
-            f"not {wanted.offering_id}."
+            f"not {wanted.offering_id}.",
+            code="productOfferingMismatch",
+            status_code=409,
         )
     return instance
 
@@ -123,7 +298,7 @@ def _options_for_change(instance: ProductInstance, options: dict) -> dict:
         raise TmfError(
             f"{OPTION_PREFIX}{unknown[0]} is not an option of {instance.offer.name}.",
             code="invalidCharacteristic",
-            status_code=400,
+            status_code=409,
         )
     return {**instance.options, **options}
 
@@ -134,7 +309,7 @@ def _refusal(exc: Exception) -> TmfError:
         return TmfError(str(exc), code="insufficientBalance", status_code=409)
     if isinstance(exc, order_services.OptionsError):
         return TmfError(
-            f"{OPTION_PREFIX}{exc.field}: {exc}", code="invalidCharacteristic", status_code=400
+            f"{OPTION_PREFIX}{exc.field}: {exc}", code="invalidCharacteristic", status_code=409
         )
     if type(exc) is order_services.OrderError:
         return TmfError(str(exc), code="notAllowed", status_code=409)
@@ -145,8 +320,9 @@ def _refusal(exc: Exception) -> TmfError:
 def item_place(*, her: Her, wanted: Wanted, key: str, actor_user) -> Order:
     """Carry out `wanted` for her through the portal's service, on the API's channel, with
     `key` as the order's idempotency key. Returns the order (the first one, for a replay).
-    Raises TmfError: 404 (no such product of hers), 409 (refused, or the key was used for
-    another request), 400 (bad options)."""
+    Raises TmfError: 404 (no such product of hers), 409 (refused as it stands: not allowed
+    now, options that are not the offer's, another offering, the key used for another
+    request). A request the schema allows is never a 400 here: those are `item_read`'s."""
     who = {
         "customer": her.customer,
         "channel": Channel.API,

@@ -4,8 +4,13 @@ OAuth2 bearer tokens (django-oauth-toolkit): a system client's, got with its cli
 (`request.user` is a `SystemClient`), or a customer's app's, got with the authorization code flow
 and PKCE (`request.user` is she). A system client made before OAuth2 may still send its static
 token. A request with no token is answered 401, as is a wrong, expired or revoked one; a caller
-without the view's scope, 403."""
+without the view's scope, 403. When a token was last used is noted on it (to the minute), for
+the portal's apps page. For whom a request acts (her, or the customer an agent names): acting.py.
+"""
 
+import datetime as dt
+
+from django.utils import timezone
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
@@ -22,6 +27,10 @@ from selfcare.services.api_clients import (
     api_client_get_for_application,
     api_client_scopes,
 )
+
+# A token's `updated` says when it was last used: written at most this often, so most calls write
+# nothing. Her "Apps and access" page shows it.
+LAST_USE_EVERY = dt.timedelta(minutes=1)
 
 
 class SystemClient:
@@ -67,12 +76,19 @@ class BearerAuthentication(OAuth2Authentication):
             request.oauth2_error = getattr(oauth, "oauth2_error", {})
             return None
         user, token = oauth.user, oauth.access_token
+        _note_use(token)
         if user is not None:
             return user, token
         client = api_client_get_for_application(application_id=token.application_id)
         if client is None:
             raise AuthenticationFailed("Unknown, expired or revoked token.")
         return SystemClient(client), token
+
+
+def _note_use(token: AccessToken) -> None:
+    now = timezone.now()
+    if token.updated < now - LAST_USE_EVERY:
+        AccessToken.objects.filter(pk=token.pk).update(updated=now)
 
 
 class ApiClientTokenAuthentication(BaseAuthentication):

@@ -2,20 +2,22 @@
 
 The same cart the portal and the call centre edit, quoted at the API channel's prices. Errors are
 `{"detail": ...}`: 400 for a malformed request, 404 for what is not hers, 409 for a stale version,
-an offer she cannot buy or a changed total. Only customers are served, and only their own cart.
+an offer she cannot buy or a changed total. Only customers are served, and only their own cart,
+and call-centre agents acting for the customer they name (`relatedParty.id`), recorded as in
+their console (`selfcare.api.acting`).
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import Offer
+from selfcare.api.acting import PARTY_PARAMETER, ActsForCustomer
+from selfcare.api.authentication import BearerAuthentication
 from selfcare.api.schema import MoneyField, detail_errors
-from selfcare.models import Channel, Interaction
-from selfcare.selectors import line_get_home
 from selfcare.services import InsufficientBalanceError
 
 from .. import services
@@ -23,17 +25,23 @@ from ..models import CartItem
 from ..selectors import cart_quote
 
 
-class IsCustomer(IsAuthenticated):
-    message = "Only customers have a cart."
+class IsCustomer(ActsForCustomer):
+    """Her own cart, or the cart of the customer a call-centre agent acts for."""
+
+    message = "Only customers have a cart (and agents acting for one)."
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        line = line_get_home(user=request.user)
-        if line is None:
-            raise PermissionDenied(self.message)
-        request.customer, request.line = line.customer, line
+        request.customer, request.line = request.acting.customer, request.acting.line
         return True
+
+
+class CartApiView(APIView):
+    """A bearer token first: a wrong, expired or revoked token is a 401 that says so."""
+
+    authentication_classes = [BearerAuthentication, SessionAuthentication]
+    permission_classes = [IsCustomer]
 
 
 def quote_data(quote) -> dict:
@@ -132,30 +140,26 @@ def _refused(exc) -> Response:
 
 
 def _edit(request) -> dict:
-    return {
-        "customer": request.customer,
-        "channel": Channel.API,
-        "actor": Interaction.Actor.CUSTOMER,
-        "actor_user": request.user,
-    }
+    """For whom, where and by whom: her, on the API; an agent, as in his console."""
+    return request.acting.recorded_as()
 
 
-class CartView(APIView):
-    permission_classes = [IsCustomer]
-
+class CartView(CartApiView):
     @extend_schema(
         summary="Her open cart, quoted at the API's prices",
-        responses={200: QuoteSerializer, **detail_errors(401, 403)},
+        parameters=[PARTY_PARAMETER],
+        responses={200: QuoteSerializer, **detail_errors(400, 401, 403, 404)},
     )
     def get(self, request):
-        return Response(quote_data(cart_quote(customer=request.customer, channel=Channel.API)))
+        return Response(
+            quote_data(cart_quote(customer=request.customer, channel=request.acting.channel))
+        )
 
 
-class CartItemsView(APIView):
-    permission_classes = [IsCustomer]
-
+class CartItemsView(CartApiView):
     @extend_schema(
         summary="Put an offer in her cart, for her home line",
+        parameters=[PARTY_PARAMETER],
         request=ItemSerializer,
         responses={201: QuoteSerializer, **detail_errors(400, 401, 403, 404, 409)},
     )
@@ -172,13 +176,11 @@ class CartItemsView(APIView):
             raise NotFound("No such offer.") from exc
         except services.OrderError as exc:
             return _refused(exc)
-        quote = cart_quote(customer=request.customer, channel=Channel.API)
+        quote = cart_quote(customer=request.customer, channel=request.acting.channel)
         return Response(quote_data(quote), status=status.HTTP_201_CREATED)
 
 
-class CartItemView(APIView):
-    permission_classes = [IsCustomer]
-
+class CartItemView(CartApiView):
     @extend_schema(
         summary="Take an item out of her cart",
         parameters=[
@@ -187,7 +189,8 @@ class CartItemView(APIView):
                 {"type": "integer", "minimum": 0},
                 required=True,
                 description="The cart's version she last saw.",
-            )
+            ),
+            PARTY_PARAMETER,
         ],
         responses={200: QuoteSerializer, **detail_errors(400, 401, 403, 404, 409)},
     )
@@ -199,16 +202,17 @@ class CartItemView(APIView):
             raise NotFound("No such item in your cart.") from exc
         except services.OrderError as exc:
             return _refused(exc)
-        return Response(quote_data(cart_quote(customer=request.customer, channel=Channel.API)))
+        return Response(
+            quote_data(cart_quote(customer=request.customer, channel=request.acting.channel))
+        )
 
 
-class CheckoutView(APIView):
-    permission_classes = [IsCustomer]
-
+class CheckoutView(CartApiView):
     @extend_schema(
         summary="Check her cart out: one order per item",
+        parameters=[PARTY_PARAMETER],
         request=CheckoutSerializer,
-        responses={201: CheckoutResultSerializer, **detail_errors(400, 401, 403, 409)},
+        responses={201: CheckoutResultSerializer, **detail_errors(400, 401, 403, 404, 409)},
     )
     def post(self, request):
         data = _valid(CheckoutSerializer, request.data)

@@ -311,6 +311,11 @@ class Delivery(models.Model):
     holdout = models.BooleanField(default=False)
     decided_at = models.DateTimeField()
     send_after = models.DateTimeField(null=True, blank=True)
+    # Its send job: when it was last published and how many times. The sweep publishes a pending
+    # one again only once its lease, which doubles with each publish, has run out
+    # (selfcare.jobs.job_lease_expired), so a backlog is not published twice.
+    published_at = models.DateTimeField(null=True, blank=True)
+    publishes = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     notification = models.ForeignKey(
         Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

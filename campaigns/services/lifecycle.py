@@ -25,7 +25,7 @@ from orders.selectors.audience import lines_matching
 from orders.selectors.pricing import offer_price
 from orders.services import product_instance_grant
 from orders.services.order_steps import OrderError
-from selfcare.jobs import job_publish_on_commit
+from selfcare.jobs import job_lease_expired, job_publish_on_commit, job_queue_backlogged
 from selfcare.models import Bucket, Customer, Notification
 from selfcare.services import notification_send
 
@@ -47,8 +47,11 @@ Outcome = Delivery.Outcome
 State = Campaign.State
 # What a message may say of her: each replaced by hers when it is sent.
 PLACEHOLDERS = ("first_name", "offer", "price", "left", "ends", "balance")
-# A queued decision not sent this long after it was decided is taken for a lost job.
+# A queued decision not sent this long after its job was published is taken for a lost job; the
+# lease doubles with each publish (selfcare.jobs.job_lease_expired).
 SEND_DEADLINE = dt.timedelta(seconds=30)
+# What one sweep publishes at most.
+SWEEP_LIMIT = 100_000
 # Schedule runs not finished this long after they started are run again (deliveries are
 # unique, so a second run decides only what the first did not).
 RUN_DEADLINE = dt.timedelta(minutes=5)
@@ -289,7 +292,8 @@ def campaign_resume(
         engine.deliveries_publish(
             ids=list(
                 pending.filter(outcome=Outcome.QUEUED).order_by("pk").values_list("pk", flat=True)
-            )
+            ),
+            at=at,
         )
         decided = 0
         if campaign.trigger not in Trigger.scheduled():
@@ -458,21 +462,32 @@ def _quantity(amount: int, unit: str) -> str:
     return str(amount)
 
 
+@transaction.atomic
 def campaign_deliveries_due(*, at: dt.datetime | None = None) -> int:
-    """Publish the sending of decisions now due: those whose quiet hours are over, and queued
-    ones whose job was lost (queued longer than SEND_DEADLINE), of running campaigns. Returns
-    how many."""
+    """Publish the sending of decisions now due, of running campaigns: those whose quiet hours
+    are over (never published yet), and those whose job looks lost, published longer ago than
+    their lease (SEND_DEADLINE, doubled with each publish: `job_lease_expired`). Nothing while
+    the campaigns queue is in backlog (`job_queue_backlogged`): the jobs it would publish again
+    are most likely waiting there. Each is recorded as published now, under a lock skipping rows
+    another sweep or a send holds, and published on commit. Returns how many."""
     at = at or timezone.now()
+    if job_queue_backlogged(queue=settings.CAMPAIGN_QUEUE):
+        return 0
+    due = (
+        Q(outcome=Outcome.QUIET_HOURS, send_after__lte=at, publishes=0)
+        | Q(outcome=Outcome.QUEUED, publishes=0, decided_at__lt=at - SEND_DEADLINE)
+        | job_lease_expired(
+            at=at, published_at="published_at", publishes="publishes", deadline=SEND_DEADLINE
+        )
+    )
     ids = list(
         Delivery.objects.filter(campaign__state=State.RUNNING, outcome__in=Delivery.PENDING)
-        .filter(
-            Q(outcome=Outcome.QUIET_HOURS, send_after__lte=at)
-            | Q(outcome=Outcome.QUEUED, decided_at__lt=at - SEND_DEADLINE)
-        )
+        .filter(due)
+        .select_for_update(skip_locked=True, of=("self",))
         .order_by("pk")
-        .values_list("pk", flat=True)[:100_000]
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
-    engine.deliveries_publish(ids=ids)
+    engine.deliveries_publish(ids=ids, at=at)
     return len(ids)
 
 

@@ -6,6 +6,8 @@ transport under `var/`, so `make run` needs no server.
 """
 
 import datetime as dt
+import hashlib
+import re
 from pathlib import Path
 
 import environ
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "selfcare.portal.context_processors.operator",
+                "selfcare.portal.context_processors.brand",
                 "selfcare.portal.context_processors.inbox",
             ],
         },
@@ -196,7 +199,23 @@ TIME_ZONE = env("OPERATOR_TIME_ZONE", default="Europe/Lisbon")
 USE_I18N = True
 USE_TZ = True
 
-OPERATOR_NAME = env("OPERATOR_NAME", default="Selfcare Mobile")
+OPERATOR_NAME = env("OPERATOR_NAME", default="Tejo Mobile")
+# The operator's brand (README.md, "Brand settings"): the name above, a logo (a path under static/,
+# an SVG is best) and colours (#rrggbb): `primary` is the bar, links and buttons, `primary_ink`
+# the text on it, `accent` a highlight. Pages read them through /brand.css as CSS custom
+# properties. The demo's is a Lisbon operator's: the Tejo's blue and the trams' yellow.
+BRAND = {
+    "name": OPERATOR_NAME,
+    "logo": env("BRAND_LOGO", default="brand/logo.svg"),
+    "primary": env("BRAND_PRIMARY", default="#0b5f83"),
+    "primary_ink": env("BRAND_PRIMARY_INK", default="#ffffff"),
+    "accent": env("BRAND_ACCENT", default="#f5b400"),
+}
+for _key in ("primary", "primary_ink", "accent"):
+    # They are written into a stylesheet: a colour, nothing else.
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", BRAND[_key]):
+        raise ImproperlyConfigured(f"BRAND_{_key.upper()} must be a colour like #0b5f83.")
+BRAND_VERSION = hashlib.sha256(repr(sorted(BRAND.items())).encode()).hexdigest()[:12]
 OPERATOR_CURRENCY = env("OPERATOR_CURRENCY", default="EUR")
 # Where the portal is reached from outside: links in SMS and e-mails start with it.
 PORTAL_URL = env("PORTAL_URL", default="http://127.0.0.1:8000")
@@ -391,6 +410,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often the stuck sweeps look for work whose job was lost (a killed worker, a broker restart, a
 # publish that failed): with the deadlines below, lost work runs again within about 20 s.
 STUCK_SWEEP_SECONDS = env.float("STUCK_SWEEP_SECONDS", default=5.0)
+# A queue holding this many jobs is in backlog: the stuck sweeps publish nothing onto it (the jobs
+# they would publish again are most likely waiting in it), and catch up once it drains.
+STUCK_SWEEP_BACKLOG = env.int("STUCK_SWEEP_BACKLOG", default=1000)
 CELERY_BEAT_SCHEDULE = {
     "expire-due-product-instances": {
         "task": "orders.tasks.product_instance_expire_due_task",

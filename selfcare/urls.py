@@ -22,5 +22,6 @@ urlpatterns = [
     path("api/", include("orders.api.urls")),
     # TM Forum Open API resources (TMF620, 622, 679, 637, 654), README.md "API".
     path("tmf-api/", include("tmf.urls")),
+    path("", include("selfcare.portal.brand_urls")),
     path("", include("selfcare.portal.urls")),
 ]

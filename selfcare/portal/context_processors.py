@@ -9,6 +9,12 @@ def operator(request) -> dict:
     return {"operator_name": settings.OPERATOR_NAME}
 
 
+def brand(request) -> dict:
+    """The operator's brand for every page: its name, logo and colours (`settings.BRAND`), and
+    a version of it that the link to its stylesheet carries."""
+    return {"brand": settings.BRAND, "brand_version": settings.BRAND_VERSION}
+
+
 class InboxBadge:
     """Her unread count for the nav's Inbox badge, counted only when a page shows it (a partial
     that htmx swaps in costs nothing) and at most once a page: one COUNT query, for a signed-in

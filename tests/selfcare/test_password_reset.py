@@ -140,7 +140,7 @@ def test_the_sign_in_and_reset_pages_are_the_portals_own(client, path):
 
     assert page.status_code == 200
     assert "Django administration" not in page.text
-    assert "Selfcare Mobile" in page.text
+    assert "Tejo Mobile" in page.text
     assert 'class="site-header"' in page.text
 
 

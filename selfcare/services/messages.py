@@ -11,12 +11,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_fsm import can_proceed
 
 from catalog.policies import operator_zone
 
 from ..jobs import job_fan_out, job_publish_on_commit
+from ..languages import customer_language
 from ..models import (
     Channel,
     Customer,
@@ -57,10 +58,12 @@ NOTIFICATION_TEMPLATES = (
 
 
 def notification_render(*, template: str, values: dict) -> tuple[str, str]:
-    """The subject and body of `template` with `values`: plain text (nothing HTML-escaped), dates
-    in the operator's time zone, each line stripped and blank lines dropped."""
+    """The subject and body of `template` with `values`: plain text (nothing HTML-escaped), in
+    her language (`values["customer"]`'s, `customer_language`), dates in the operator's time zone,
+    each line stripped and blank lines dropped."""
     rendered = []
-    with timezone.override(operator_zone()):
+    language = customer_language(values.get("customer"))
+    with timezone.override(operator_zone()), translation.override(language):
         for part in ("subject", "body"):
             proxy = get_template(f"notifications/{template}.txt#{part}").template
             text = proxy.render(Context(values, autoescape=False))

@@ -444,6 +444,10 @@ class Notification(FSMModelMixin, models.Model):
     # (a moment ahead) when the retry a job waits for is due. The stuck sweep enqueues a queued
     # message again once this, and its writing, are older than NOTIFICATION_DEADLINE_SECONDS.
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # How many times its job was published: at its writing, then by each stuck sweep. The sweep's
+    # deadline doubles with each (selfcare.jobs.job_lease_expired), so a message only waiting in a
+    # long queue is not published again every few seconds.
+    publishes = models.PositiveSmallIntegerField(default=1)
     # The campaign that sent it, if any. A plain id: campaigns sit above the customer domain.
     campaign_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

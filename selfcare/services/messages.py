@@ -16,7 +16,13 @@ from django_fsm import can_proceed
 
 from catalog.policies import operator_zone
 
-from ..jobs import job_fan_out, job_publish_on_commit
+from ..jobs import (
+    job_default_queue,
+    job_fan_out,
+    job_lease_expired,
+    job_publish_on_commit,
+    job_queue_backlogged,
+)
 from ..languages import customer_language
 from ..models import (
     Channel,
@@ -369,25 +375,41 @@ STALE_AFTER = dt.timedelta(days=1)
 def notification_retry_stuck(*, at: dt.datetime | None = None, limit: int = 1000) -> dict:
     """Sweep messages whose job was lost (a killed worker, a broker restart, a publish that
     failed): queued, and neither written nor taken up by a job (claimed, enqueued again here, or
-    due for a retry) within NOTIFICATION_DEADLINE_SECONDS. Beat runs it every
-    STUCK_SWEEP_SECONDS. Sends again what is still worth sending (each marked as taken up now, so
-    the next sweeps leave it to that job for a deadline), gives up (`failed`, in her history)
-    what is a day old. Returns the counts."""
+    due for a retry) within their lease: NOTIFICATION_DEADLINE_SECONDS after the first publish,
+    doubled with each publish (`job_lease_expired`). Beat runs it every STUCK_SWEEP_SECONDS.
+    Sends again what is still worth sending, each on the queue it was written for (a campaign's
+    on the campaigns queue), marked as taken up now and published once more; publishes nothing
+    onto a queue in backlog (`job_queue_backlogged`: what it would send again most likely waits
+    there). Gives up (`failed`, in her history) what is a day old. Returns the counts."""
     at = at or timezone.now()
-    before = at - dt.timedelta(seconds=settings.NOTIFICATION_DEADLINE_SECONDS)
+    deadline = dt.timedelta(seconds=settings.NOTIFICATION_DEADLINE_SECONDS)
     stuck = Notification.objects.filter(
-        Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=before),
+        Q(last_attempt_at__isnull=True, created_at__lt=at - deadline)
+        | job_lease_expired(
+            at=at, published_at="last_attempt_at", publishes="publishes", deadline=deadline
+        ),
         status=Notification.Status.QUEUED,
-        created_at__lt=before,
     ).order_by("created_at")
     stale = list(stuck.filter(created_at__lt=at - STALE_AFTER).values_list("pk", flat=True)[:limit])
     for pk in stale:
         notification_fail(notification_id=pk, error="Not delivered within a day: given up.")
-    again = list(
-        stuck.filter(created_at__gte=at - STALE_AFTER).values_list("pk", flat=True)[:limit]
-    )
-    Notification.objects.filter(pk__in=again).update(last_attempt_at=at)
-    return {
-        "sent_again": job_fan_out(task=notification_deliver_task, ids=again),
-        "given_up": len(stale),
-    }
+    fresh = stuck.filter(created_at__gte=at - STALE_AFTER)
+    sent_again = waiting = 0
+    for queue, route, of_queue in (
+        (job_default_queue(), None, fresh.filter(campaign_id__isnull=True)),
+        (settings.CAMPAIGN_QUEUE, settings.CAMPAIGN_QUEUE, fresh.filter(campaign_id__isnull=False)),
+    ):
+        if job_queue_backlogged(queue=queue):
+            waiting += of_queue.count()
+            continue
+        with transaction.atomic():
+            again = list(
+                of_queue.select_for_update(skip_locked=True, of=("self",)).values_list(
+                    "pk", flat=True
+                )[:limit]
+            )
+            Notification.objects.filter(pk__in=again).update(
+                last_attempt_at=at, publishes=F("publishes") + 1
+            )
+        sent_again += job_fan_out(task=notification_deliver_task, ids=again, queue=route)
+    return {"sent_again": sent_again, "given_up": len(stale), "waiting": waiting}

@@ -78,11 +78,11 @@ def test_a_message_written_while_the_broker_is_down_is_sent_by_the_sweep(
     enqueued = []
     monkeypatch.setattr(notification_deliver_task, "delay", enqueued.append)
     with time_machine.travel(notification.created_at + dt.timedelta(seconds=10)):
-        assert notification_retry_stuck() == {"sent_again": 0, "given_up": 0}
+        assert notification_retry_stuck() == {"sent_again": 0, "given_up": 0, "waiting": 0}
     with time_machine.travel(notification.created_at + dt.timedelta(seconds=20)):
-        assert notification_retry_stuck() == {"sent_again": 1, "given_up": 0}
+        assert notification_retry_stuck() == {"sent_again": 1, "given_up": 0, "waiting": 0}
     with time_machine.travel(notification.created_at + dt.timedelta(seconds=30)):
-        assert notification_retry_stuck() == {"sent_again": 0, "given_up": 0}
+        assert notification_retry_stuck() == {"sent_again": 0, "given_up": 0, "waiting": 0}
     assert enqueued == [notification.pk]
 
 

@@ -146,13 +146,18 @@ class _WholeNumber(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+def _text(**kwargs):
+    """Any JSON string up to a length: what it names is looked up, or checked by the service."""
+    return schema.StrictCharField(allow_blank=True, trim_whitespace=False, **kwargs)
+
+
 class _CartOfferingIn(serializers.Serializer):
-    id = schema.StrictCharField(max_length=32)
+    id = _text(max_length=32)
 
 
 class _CartCharacteristicIn(serializers.Serializer):
-    name = schema.StrictCharField(max_length=80)
-    value = schema.StrictCharField(max_length=64)
+    name = _text(max_length=80)
+    value = _text(max_length=64)
 
 
 class _CartProductIn(serializers.Serializer):
@@ -160,24 +165,11 @@ class _CartProductIn(serializers.Serializer):
 
 
 class _CartItemIn(serializers.Serializer):
-    id = schema.StrictCharField(
-        max_length=32, required=False, help_text="The item's id: to modify or delete it."
-    )
-    action = schema.StrictCharField(
-        max_length=16,
-        required=False,
-        default="add",
-        help_text="TMF's CartItemActionType: add an offering, modify an item's options, delete "
-        "an item, noChange (add when not given).",
-    )
-    quantity = _WholeNumber(
-        min_value=1, max_value=1, required=False, help_text="One of each offering a line."
-    )
-    productOffering = _CartOfferingIn(required=False, help_text="The offering to add.")
-    product = _CartProductIn(
-        required=False,
-        help_text='Her choices for an offering with options: characteristics named "option.KEY".',
-    )
+    id = _text(max_length=32, required=False)
+    action = _text(max_length=16, required=False, default="add")
+    quantity = _WholeNumber(min_value=1, max_value=1, required=False)
+    productOffering = _CartOfferingIn(required=False)
+    product = _CartProductIn(required=False)
 
     def validate_action(self, value: str) -> str:
         if value not in ACTIONS:
@@ -198,6 +190,98 @@ class ShoppingCartUpdateSerializer(serializers.Serializer):
         min_value=0, max_value=2**31 - 1, help_text="The cart's version you last saw."
     )
     cartItem = serializers.ListField(child=_CartItemIn(), min_length=1, max_length=MAX_ITEMS)
+
+
+# The bodies as the schema states them (the serializers above check them): each item's action
+# with what it needs, so that every body the schema allows is one a change can be made of.
+_STRING = {"type": "string", "maxLength": 32}
+_ITEM_ID = {"type": "string", "pattern": "^[0-9]{1,18}$", "description": "The item's id."}
+_QUANTITY = {"type": "integer", "enum": [1], "description": "One of each offering a line."}
+_PRODUCT = {
+    "type": "object",
+    "description": 'Her choices for an offering with options: characteristics named "option.KEY".',
+    "properties": {
+        "productCharacteristic": {
+            "type": "array",
+            "maxItems": 20,
+            "items": {
+                "type": "object",
+                "required": ["name", "value"],
+                "properties": {
+                    "name": {"type": "string", "maxLength": 80},
+                    "value": {"type": "string", "maxLength": 64},
+                },
+            },
+        }
+    },
+}
+_ADD_ITEM = {
+    "type": "object",
+    "title": "add",
+    "required": ["productOffering"],
+    "properties": {
+        "id": _STRING,
+        "action": {"type": "string", "enum": ["add"], "description": "add when not given."},
+        "quantity": _QUANTITY,
+        "productOffering": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": _STRING},
+        },
+        "product": _PRODUCT,
+    },
+}
+_MODIFY_ITEM = {
+    "type": "object",
+    "title": "modify",
+    "description": "Her new choices for an item's options.",
+    "required": ["id", "action"],
+    "properties": {
+        "id": _ITEM_ID,
+        "action": {"type": "string", "enum": ["modify"]},
+        "quantity": _QUANTITY,
+        "product": _PRODUCT,
+    },
+}
+_DELETE_ITEM = {
+    "type": "object",
+    "title": "delete",
+    "description": "Take an item out (delete), or leave it (noChange).",
+    "required": ["id", "action"],
+    "properties": {
+        "id": _ITEM_ID,
+        "action": {"type": "string", "enum": ["delete", "noChange"]},
+        "quantity": _QUANTITY,
+    },
+}
+CREATE_BODY = {
+    "type": "object",
+    "description": "TMF663 ShoppingCart_Create: her cart, opened with these offerings.",
+    "required": ["cartItem"],
+    "properties": {
+        "cartItem": {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS, "items": _ADD_ITEM}
+    },
+}
+UPDATE_BODY = {
+    "type": "object",
+    "description": "TMF663 ShoppingCart_Update: what to do with her cart's items (TMF's "
+    "CartItemActionType), on the version you saw.",
+    "required": ["version", "cartItem"],
+    "properties": {
+        "version": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 2**31 - 1,
+            "description": "The cart's version you last saw.",
+        },
+        "cartItem": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_ITEMS,
+            "items": {"anyOf": [_ADD_ITEM, _MODIFY_ITEM, _DELETE_ITEM]},
+        },
+    },
+}
 
 
 def _valid(serializer_class, data) -> dict:
@@ -423,7 +507,7 @@ class ShoppingCartListView(TmfView):
         tags=TAGS,
         summary="Open her cart with these offerings (409 if she has one: PATCH it)",
         parameters=[schema.FIELDS, PARTY_PARAMETER],
-        request=ShoppingCartCreateSerializer,
+        request={"application/json": CREATE_BODY},
         responses={201: ShoppingCart, **schema.errors(400, 401, 403, 409, 429)},
         examples=[OpenApiExample("One offering", request_only=True, value={"cartItem": [_ADD]})],
     )
@@ -465,7 +549,7 @@ class ShoppingCartView(TmfView):
         tags=TAGS,
         summary="Add, change or take out items of her cart, on the version she saw",
         parameters=[schema.FIELDS, PARTY_PARAMETER],
-        request=ShoppingCartUpdateSerializer,
+        request={"application/json": UPDATE_BODY},
         responses={200: ShoppingCart, **schema.errors(400, 401, 403, 404, 409, 429)},
         examples=[
             OpenApiExample(

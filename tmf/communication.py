@@ -117,6 +117,30 @@ class CommunicationMessageUpdateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+# The body as the schema states it (the serializer above checks it): only `read`, true.
+UPDATE_BODY = {
+    "type": "object",
+    "description": "TMF681 CommunicationMessage_Update: only the characteristic read, true, to "
+    "mark the message read.",
+    "required": ["characteristic"],
+    "additionalProperties": False,
+    "properties": {
+        "characteristic": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name", "value"],
+                "properties": {
+                    "name": {"type": "string", "enum": ["read"]},
+                    "value": {"type": "boolean", "enum": [True]},
+                },
+            },
+        }
+    },
+}
+
 # Schema
 
 _Party = schema.ref("TmfMessageParty", role=True)
@@ -203,7 +227,7 @@ class CommunicationMessageView(TmfView):
         tags=TAGS,
         summary="Mark one message of hers read (she only)",
         parameters=[schema.FIELDS],
-        request=CommunicationMessageUpdateSerializer,
+        request={"application/json": UPDATE_BODY},
         responses={200: CommunicationMessage, **schema.errors(400, 401, 403, 404, 429)},
         examples=[
             OpenApiExample(

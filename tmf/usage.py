@@ -30,6 +30,7 @@ from rest_framework.exceptions import ParseError
 
 from selfcare.api.authentication import (
     ApiClientTokenAuthentication,
+    BearerAuthentication,
     HasScope,
 )
 from selfcare.api.parsers import json_load_bounded
@@ -253,8 +254,14 @@ TAGS = ["TMF635 Usage"]
 
 
 class UsageListView(TmfView):
-    authentication_classes = [*TmfView.authentication_classes, ApiClientTokenAuthentication]
     parser_classes = []  # a POST's body is read as it is: a Usage, an array, or JSON Lines
+
+    def get_authenticators(self):
+        """A POST is a system's: its bearer token, or a pre-OAuth2 client's static token, as the
+        feed takes them; a read is hers or an agent's, as every TMF resource's."""
+        if getattr(self.request, "method", None) == "POST":
+            return [BearerAuthentication(), ApiClientTokenAuthentication()]
+        return super().get_authenticators()
 
     def get_permissions(self):
         if self.request.method == "POST":

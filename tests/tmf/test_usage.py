@@ -218,7 +218,8 @@ def test_posting_usage_needs_usage_write(client, customer_client, line, catalog_
     as_reader = post(client, usage(line, MB), catalog_reader)
     nobody = post(client.__class__(), usage(line, MB), {})
 
-    assert [r.status_code for r in (as_her, as_reader, nobody)] == [403, 403, 401]
+    # Her portal session is no system: a POST is authenticated by a bearer token only.
+    assert [r.status_code for r in (as_her, as_reader, nobody)] == [401, 403, 401]
     conforms("TMF635", "Error", as_reader.json())
     assert written() == before
 

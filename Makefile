@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test lint pytest bench bench-campaigns bench-faults bench-load system-deps install install-dev clean
+.PHONY: run test lint pytest messages bench bench-campaigns bench-faults bench-load system-deps install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed messages
+install-dev: $(VENV)/.installed-dev messages
+
+# The translations' .mo files, compiled from locale/*/LC_MESSAGES/django.po (never committed;
+# README.md, "Languages"). Needs gettext's msgfmt: make system-deps.
+messages: | $(BIN)/python
+	@# A settings-only command: the development key is enough, no secret is read or written.
+	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore .venv --verbosity 0
 
 # The demo's own secret key: random, in var/ (never committed), read by every command run in this
 # checkout when DJANGO_SECRET_KEY is not set, so `manage.py send_promotion` works by hand too.
@@ -52,10 +58,10 @@ pytest: install-dev
 
 test: lint pytest
 
-# Debian packages the browser tests and the benchmarks need (root, or sudo).
+# Debian packages the browser tests, the benchmarks and the translations need (root, or sudo).
 system-deps:
-	command -v chromium >/dev/null && command -v wrk >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk; }
+	command -v chromium >/dev/null && command -v wrk >/dev/null && command -v msgfmt >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk gettext; }
 
 bench: install-dev
 	$(BIN)/python bench/run.py

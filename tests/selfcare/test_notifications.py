@@ -140,7 +140,7 @@ def test_a_promotion_is_its_message_and_its_link(customer, settings):
 
     link = TrackedLink.objects.get()
     assert (message.campaign_id, link.campaign_id) == (42, 42)
-    assert message.subject == "News from Selfcare Mobile"
+    assert message.subject == "News from Tejo Mobile"
     assert message.body == f"5GB for €5 this week. https://selfcare.example.com/l/{link.token}/"
 
 
@@ -514,7 +514,7 @@ def test_the_sweep_sends_lost_messages_again_and_gives_up_day_old_ones(
     with django_capture_on_commit_callbacks(execute=True):
         counts = notification_retry_stuck()
 
-    assert counts == {"sent_again": 1, "given_up": 1}
+    assert counts == {"sent_again": 1, "given_up": 1, "waiting": 0}
     statuses = dict(Notification.objects.values_list("pk", "status"))
     assert statuses == {sent_now.pk: "queued", lost.pk: "sent", stale.pk: "failed"}
     assert Interaction.objects.filter(kind="message_failed").count() == 1

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from selfcare.portal.forms import CartEditForm, PurchaseForm, SwitchOnForm
 from selfcare.portal.templatetags.money import money
@@ -52,10 +53,10 @@ class CartItemConfigureForm(CartOptionsForm):
 
 class SuspendForm(SwitchOnForm):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=200,
-        help_text="In a few words; she sees it in her activity.",
-        error_messages={"required": "Say why it is suspended: it goes in her history."},
+        help_text=_("In a few words; she sees it in her activity."),
+        error_messages={"required": _("Say why it is suspended: it goes in her history.")},
     )
 
 
@@ -68,26 +69,26 @@ class CancelForm(SwitchOnForm):
         max_digits=10, decimal_places=2, min_value=0, widget=forms.HiddenInput
     )
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=200,
-        help_text="Why she wants it off, in a few words; she sees it in her activity.",
-        error_messages={"required": "Say why it is switched off: it goes in her history."},
+        help_text=_("Why she wants it off, in a few words; she sees it in her activity."),
+        error_messages={"required": _("Say why it is switched off: it goes in her history.")},
     )
     goodwill = forms.DecimalField(
-        label="Goodwill refund (supervisors only)",
+        label=_("Goodwill refund (supervisors only)"),
         required=False,
         max_digits=10,
         decimal_places=2,
         min_value=0,
-        help_text="On top of the policy's refund; leave empty for none.",
+        help_text=_("On top of the policy's refund; leave empty for none."),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label="Note",
+        label=_("Note"),
         max_length=255,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Write the note first."},
+        error_messages={"required": _("Write the note first.")},
     )

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.forms import CancelForm, SuspendForm
@@ -130,10 +131,10 @@ def addon_cancel(request, customer_id: int, instance_id: int):
         )
     except order_services.RefundChangedError as exc:
         # The page shows (and posts) the new amount, to tell her and confirm again.
-        error = (
-            f"The refund is now {money(exc.amount, instance.offer.currency)}: it changed since "
-            "this page was opened. Tell her the new amount and confirm again."
-        )
+        error = _(
+            "The refund is now %(amount)s: it changed since this page was opened. Tell her "
+            "the new amount and confirm again."
+        ) % {"amount": money(exc.amount, instance.offer.currency)}
         return _render_cancel(request, customer, instance, form, status=409, error=error)
     except order_services.RefundNotAllowedError as exc:
         return _render_cancel(request, customer, instance, form, status=403, error=str(exc))

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from selfcare.models import Channel
@@ -22,7 +23,7 @@ def alerts_set(request, customer_id: int):
     line = line_get_home(customer=customer)
     form = AlertSettingForm(request.POST)
     if line is None:
-        return render_customer(request, customer, error="She has no line.", status=409)
+        return render_customer(request, customer, error=_("She has no line."), status=409)
     if not form.is_valid():
         return render_customer(request, customer, alert_form=form, status=400)
     choice = AlertChoice(
@@ -43,6 +44,8 @@ def alerts_set(request, customer_id: int):
         form.add_error(None, str(exc))
         return render_customer(request, customer, alert_form=form, status=400)
     messages.success(
-        request, f"Her usage alerts are saved, as changed by {agent_name(request.user)}."
+        request,
+        _("Her usage alerts are saved, as changed by %(agent)s.")
+        % {"agent": agent_name(request.user)},
     )
     return redirect(customer_url(customer, "alerts"))

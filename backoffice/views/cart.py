@@ -8,6 +8,7 @@ it since, nothing is changed and the page shows the cart as it is now, with a 40
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.forms import (
@@ -31,26 +32,26 @@ from .common import AGENT, INVALID, agent_name, agent_required, customer_or_404,
 from .customers import customer_url
 
 OPTIONS_PAGE = "backoffice/cart/options.html"
-NO_LINE = "She has no active line, so nothing can be added to her cart."
+NO_LINE = _("She has no active line, so nothing can be added to her cart.")
 
 
 def stale_message(cart: Cart | None) -> str:
     """The service's refusal, told to the agent: who changed the cart, and what to do now."""
     if cart is None:
-        return (
+        return _(
             "Her cart is no longer the one you saw (she may have checked it out), so nothing "
             "was changed. Here is what she has now."
         )
     if cart.changed_on == Channel.AGENT and cart.changed_by is not None:
-        who = f"by {agent_name(cart.changed_by)}, in the call centre"
+        who = _("by %(agent)s, in the call centre") % {"agent": agent_name(cart.changed_by)}
     elif cart.changed_on == Channel.PORTAL:
-        who = "by her, in the self-care portal"
+        who = _("by her, in the self-care portal")
     else:
-        who = f"on the {Channel(cart.changed_on).label}"
-    return (
-        f"Her cart was changed ({who}) since you opened this page, so nothing was changed now. "
+        who = _("on the %(channel)s") % {"channel": Channel(cart.changed_on).label}
+    return _(
+        "Her cart was changed (%(who)s) since you opened this page, so nothing was changed now. "
         "Here it is as it is now: check it with her and try again."
-    )
+    ) % {"who": who}
 
 
 def _render_options(request, customer, *, offer, form, item=None, status=200, error=""):
@@ -186,7 +187,7 @@ def cart_configure(request, customer_id: int, item_id: int):
         return _options_error(request, customer, exc, offer=offer, form=form, item=item)
     except CartItem.DoesNotExist as exc:
         return _item_gone(request, customer, version=form.cleaned_data["version"], exc=exc)
-    messages.success(request, f"Options of {offer.name} changed.")
+    messages.success(request, _("Options of %(offer)s changed.") % {"offer": offer.name})
     return redirect(customer_url(customer, "cart"))
 
 
@@ -209,7 +210,7 @@ def cart_remove(request, customer_id: int, item_id: int):
         return render_customer(request, customer, error=stale_message(exc.cart), status=409)
     except CartItem.DoesNotExist as exc:
         return _item_gone(request, customer, version=version, exc=exc)
-    messages.success(request, "Removed from her cart.")
+    messages.success(request, _("Removed from her cart."))
     return redirect(customer_url(customer, "cart"))
 
 
@@ -225,8 +226,8 @@ def cart_share(request, customer_id: int):
     except order_services.OrderError as exc:
         return render_customer(request, customer, error=str(exc), status=409)
     if notification.medium == Notification.Medium.SMS:
-        where = f"by SMS to {notification.recipient}"
+        text = _("Cart sent by SMS to %(number)s.") % {"number": notification.recipient}
     else:
-        where = "to her in-app inbox (she has no active number to text)"
-    messages.success(request, f"Cart sent {where}.")
+        text = _("Cart sent to her in-app inbox (she has no active number to text).")
+    messages.success(request, text)
     return redirect(customer_url(customer, "cart"))

@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from backoffice.selectors import customer_360, customer_get_for_agent
@@ -14,7 +15,7 @@ from selfcare.selectors import user_is_agent
 
 SUPERVISOR_PERMISSION = "orders.refund_beyond_policy"
 CUSTOMER_PAGE = "backoffice/customer/page.html"
-INVALID = "That request was not complete: reload the page and try again."
+INVALID = _("That request was not complete: reload the page and try again.")
 # What every agent action passes to the services: the channel and who acted.
 AGENT = {"channel": Channel.AGENT, "actor": Interaction.Actor.AGENT}
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.forms import NoteForm
@@ -39,5 +40,5 @@ def note_add(request, customer_id: int):
         actor_user=request.user,
         summary=form.cleaned_data["text"],
     )
-    messages.success(request, "Note added to her history.")
+    messages.success(request, _("Note added to her history."))
     return redirect(customer_url(customer, "timeline"))

@@ -4,6 +4,7 @@ page: the same form, words and rules as the portal's."""
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from selfcare.models import Channel, Line
@@ -41,7 +42,7 @@ def limits_set(request, customer_id: int):
     line = line_get_home(customer=customer)
     form = UsageLimitForm(request.POST)
     if line is None:
-        return render_customer(request, customer, error="She has no line.", status=409)
+        return render_customer(request, customer, error=_("She has no line."), status=409)
     if not form.is_valid():
         return render_customer(request, customer, limit_form=form, status=400)
     choice = LimitChoice(form.cleaned_data["stop_when_used_up"], form.cleaned_data["monthly_cap"])
@@ -59,5 +60,8 @@ def limits_set(request, customer_id: int):
     except UsageLimitError as exc:
         form.add_error(exc.field, str(exc))
         return render_customer(request, customer, limit_form=form, status=400)
-    messages.success(request, f"Her limits are saved, as changed by {agent_name(request.user)}.")
+    messages.success(
+        request,
+        _("Her limits are saved, as changed by %(agent)s.") % {"agent": agent_name(request.user)},
+    )
     return redirect(customer_url(customer, "limits"))

@@ -3,6 +3,7 @@ applies for her, recorded with his name."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.policies import money_text
@@ -42,6 +43,7 @@ def topup_voucher_apply(request, customer_id: int):
         return render_customer(request, customer, voucher_form=form, status=409)
     messages.success(
         request,
-        f"Voucher applied: {money_text(topup.amount, topup.currency)} added to her balance.",
+        _("Voucher applied: %(amount)s added to her balance.")
+        % {"amount": money_text(topup.amount, topup.currency)},
     )
     return redirect(customer_url(customer, "topups"))

@@ -8,24 +8,24 @@ from selfcare.services.alerts import BUCKET_THRESHOLDS, AlertChoice
 from selfcare.services.limits import LimitChoice, UsageLimitError, spend_cap_clean
 
 MEDIUM_CHOICES = [
-    ("", "The way I prefer to be told"),
-    ("sms", "SMS"),
-    ("email", "E-mail"),
-    ("in_app", "In-app message"),
+    ("", _("The way I prefer to be told")),
+    ("sms", _("SMS")),
+    ("email", _("E-mail")),
+    ("in_app", _("In-app message")),
 ]
 
 
 class AlertSettingForm(forms.Form):
     thresholds = forms.TypedMultipleChoiceField(
-        label="Tell me when I have used",
+        label=_("Tell me when I have used"),
         choices=[(t, f"{t} %") for t in BUCKET_THRESHOLDS],
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Of any allowance on this line. Tick none to get no usage alerts.",
+        help_text=_("Of any allowance on this line. Tick none to get no usage alerts."),
     )
     medium = forms.ChoiceField(
-        label="Tell me by", choices=MEDIUM_CHOICES, required=False, widget=forms.RadioSelect
+        label=_("Tell me by"), choices=MEDIUM_CHOICES, required=False, widget=forms.RadioSelect
     )
 
     @classmethod
@@ -38,14 +38,14 @@ class AlertSettingForm(forms.Form):
         # page always sends, is not a form she filled in: it changes nothing.
         if "medium" not in self.data:
             raise forms.ValidationError(
-                "That request was not complete: reload the page and try again."
+                _("That request was not complete: reload the page and try again.")
             )
         return super().clean()
 
 
 class LocationConsentForm(forms.Form):
     location_consent = forms.BooleanField(
-        label="Use the network area my phone is in",
+        label=_("Use the network area my phone is in"),
         required=False,
     )
 
@@ -55,16 +55,16 @@ class UsageLimitForm(forms.Form):
     (`spend_cap_clean`), so the page and the service refuse the same things in the same words."""
 
     stop_when_used_up = forms.BooleanField(
-        label="Stop when my allowance is used up",
+        label=_("Stop when my allowance is used up"),
         required=False,
-        help_text="Nothing is charged beyond your allowances: the service stops instead.",
+        help_text=_("Nothing is charged beyond your allowances: the service stops instead."),
     )
     monthly_cap = forms.CharField(
-        label="Monthly limit beyond my allowances (€)",
+        label=_("Monthly limit beyond my allowances (€)"),
         required=False,
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text="Leave empty for no limit. We warn you at 80 %.",
+        help_text=_("Leave empty for no limit. We warn you at 80 %."),
     )
 
     @classmethod
@@ -82,7 +82,7 @@ class UsageLimitForm(forms.Form):
         # sends, is not a form she filled in: it changes nothing.
         if "monthly_cap" not in self.data:
             raise forms.ValidationError(
-                "That request was not complete: reload the page and try again."
+                _("That request was not complete: reload the page and try again.")
             )
         return super().clean()
 

@@ -3,26 +3,27 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
-LOGIN_LABEL = "Mobile number or e-mail"
+LOGIN_LABEL = _("Mobile number or e-mail")
 
 
 def _number_field(**kwargs) -> forms.CharField:
     return forms.CharField(
-        label="Mobile number",
+        label=_("Mobile number"),
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
-        help_text="As you like: 912 345 678, +351 912 345 678…",
+        help_text=_("As you like: 912 345 678, +351 912 345 678…"),
         **kwargs,
     )
 
 
 def _code_field() -> forms.RegexField:
     return forms.RegexField(
-        label="Code",
+        label=_("Code"),
         regex=r"^\s*\d{6}\s*$",
         max_length=12,
-        error_messages={"invalid": "The code is the 6 digits in the SMS."},
+        error_messages={"invalid": _("The code is the 6 digits in the SMS.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 6}
         ),
@@ -34,8 +35,10 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That mobile number or e-mail and password do not match: check them and "
-        "try again, or sign in with a code.",
+        "invalid_login": _(
+            "That mobile number or e-mail and password do not match: check them and try again, "
+            "or sign in with a code."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
@@ -58,7 +61,7 @@ class PasswordForgotForm(forms.Form):
         label=LOGIN_LABEL,
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
-        help_text="A number gets a code by SMS; an e-mail address gets a link.",
+        help_text=_("A number gets a code by SMS; an e-mail address gets a link."),
     )
 
 
@@ -69,13 +72,13 @@ class PasswordResetCodeForm(forms.Form):
     number = _number_field()
     code = _code_field()
     new_password1 = forms.CharField(
-        label="New password",
+        label=_("New password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     new_password2 = forms.CharField(
-        label="New password again",
+        label=_("New password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -85,7 +88,7 @@ class PasswordResetCodeForm(forms.Form):
         first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
         if first and second:
             if first != second:
-                self.add_error("new_password2", "The two passwords are not the same.")
+                self.add_error("new_password2", _("The two passwords are not the same."))
             else:
                 try:
                     password_validation.validate_password(first)

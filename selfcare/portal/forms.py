@@ -1,12 +1,13 @@
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import OrderItem
 from selfcare.models import Interaction
 from selfcare.payments import Card, luhn_valid
 
-KEY_HELP = "A fresh key is rendered with every switch; a replay of the same key changes nothing."
+KEY_HELP = _("A fresh key is rendered with every switch; a replay of the same key changes nothing.")
 
 
 class SwitchOnForm(forms.Form):
@@ -46,7 +47,10 @@ def option_fields(offer) -> dict[str, forms.Field]:
             label=group["label"],
             choices=[(c["value"], c["label"]) for c in group["choices"]],
             widget=forms.RadioSelect,
-            error_messages={"required": f"Pick one of the {group['label'].lower()} options."},
+            error_messages={
+                "required": _("Pick one of the %(group)s options.")
+                % {"group": group["label"].lower()}
+            },
         )
         for group in offer.option_groups
     }
@@ -71,27 +75,27 @@ class PurchaseForm(SwitchOnForm):
                 self.initial.setdefault(group["key"], group["choices"][0]["value"])
         if offer.creates_temporary_line:
             self.fields["iccid"] = forms.CharField(
-                label="SIM card number (ICCID)",
+                label=_("SIM card number (ICCID)"),
                 required=False,
                 max_length=40,
-                help_text="The 19 or 20 digits printed on the free SIM card, starting with 89.",
+                help_text=_("The 19 or 20 digits printed on the free SIM card, starting with 89."),
                 widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             )
         if offer.is_gift:
             self.fields["friend_msisdn"] = forms.CharField(
-                label="Your friend's mobile number",
+                label=_("Your friend's mobile number"),
                 required=False,
                 max_length=20,
                 widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
             )
         if offer.allows_postpone:
             self.fields["starts_at"] = forms.DateTimeField(
-                label="Start on",
+                label=_("Start on"),
                 required=False,
-                help_text="Leave empty to start now.",
+                help_text=_("Leave empty to start now."),
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                 input_formats=["%Y-%m-%dT%H:%M"],
-                error_messages={"invalid": "Enter a date and time, e.g. 2026-12-24 18:00."},
+                error_messages={"invalid": _("Enter a date and time, e.g. 2026-12-24 18:00.")},
             )
         self.option_keys = [group["key"] for group in offer.option_groups]
 
@@ -118,11 +122,11 @@ class PurchaseForm(SwitchOnForm):
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
-        label="Code",
+        label=_("Code"),
         regex=r"^\s*\d{6}\s*$",
         error_messages={
-            "required": "Enter the 6 digits we sent by SMS.",
-            "invalid": "The code has 6 digits.",
+            "required": _("Enter the 6 digits we sent by SMS."),
+            "invalid": _("The code has 6 digits."),
         },
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
@@ -169,12 +173,12 @@ class TopUpAmountMixin(forms.Form):
         regex=r"^[A-Za-z0-9-]{8,64}$", help_text=KEY_HELP, widget=forms.HiddenInput
     )
     amount = forms.ChoiceField(
-        label="Amount",
+        label=_("Amount"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Pick an amount, or type one."},
+        error_messages={"required": _("Pick an amount, or type one.")},
     )
     other_amount = forms.CharField(
-        label="Other amount (€)",
+        label=_("Other amount (€)"),
         required=False,
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
@@ -182,12 +186,12 @@ class TopUpAmountMixin(forms.Form):
 
     def __init__(self, *args, presets: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["amount"].choices = [*presets, (self.OTHER, "Other amount")]
+        self.fields["amount"].choices = [*presets, (self.OTHER, _("Other amount"))]
 
     def clean(self):
         data = super().clean()
         if data.get("amount") == self.OTHER and not data.get("other_amount", "").strip():
-            self.add_error("other_amount", "Type the amount, e.g. 12.50.")
+            self.add_error("other_amount", _("Type the amount, e.g. 12.50."))
         return data
 
     def amount_value(self) -> str:
@@ -200,54 +204,54 @@ class TopUpCardForm(TopUpAmountMixin):
     never stored and never shown back (the CVC is not rendered again)."""
 
     number = forms.CharField(
-        label="Card number",
+        label=_("Card number"),
         max_length=23,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
-        error_messages={"required": "Type the card's number."},
+        error_messages={"required": _("Type the card's number.")},
     )
     expiry = forms.CharField(
-        label="Expiry (MM/YY)",
+        label=_("Expiry (MM/YY)"),
         max_length=7,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "cc-exp", "placeholder": "MM/YY"}
         ),
-        error_messages={"required": "Type the expiry date, e.g. 08/29."},
+        error_messages={"required": _("Type the expiry date, e.g. 08/29.")},
     )
     cvc = forms.CharField(
-        label="Security code (CVC)",
+        label=_("Security code (CVC)"),
         max_length=4,
-        help_text="The 3 digits on the back (4 on the front for American Express).",
+        help_text=_("The 3 digits on the back (4 on the front for American Express)."),
         widget=forms.PasswordInput(
             attrs={"inputmode": "numeric", "autocomplete": "cc-csc"}, render_value=False
         ),
-        error_messages={"required": "Type the security code."},
+        error_messages={"required": _("Type the security code.")},
     )
 
     def clean_number(self) -> str:
         digits = "".join(self.cleaned_data["number"].split()).replace("-", "")
         if not digits.isdigit() or not 12 <= len(digits) <= 19:
-            raise forms.ValidationError("A card number is 12 to 19 digits.")
+            raise forms.ValidationError(_("A card number is 12 to 19 digits."))
         if not luhn_valid(digits):
-            raise forms.ValidationError("This card number is not valid: check it.")
+            raise forms.ValidationError(_("This card number is not valid: check it."))
         return digits
 
     def clean_expiry(self) -> tuple[int, int]:
         text = self.cleaned_data["expiry"].replace(" ", "")
-        month, _, year = text.partition("/")
+        month, _slash, year = text.partition("/")
         if not (month.isdigit() and year.isdigit() and len(year) in (2, 4)):
-            raise forms.ValidationError("Type the expiry as MM/YY, e.g. 08/29.")
+            raise forms.ValidationError(_("Type the expiry as MM/YY, e.g. 08/29."))
         month, year = int(month), int(year) + (2000 if len(year) == 2 else 0)
         if not 1 <= month <= 12:
-            raise forms.ValidationError("Type the expiry as MM/YY, e.g. 08/29.")
+            raise forms.ValidationError(_("Type the expiry as MM/YY, e.g. 08/29."))
         today = dt.date.today()
         if (year, month) < (today.year, today.month):
-            raise forms.ValidationError("This card has expired.")
+            raise forms.ValidationError(_("This card has expired."))
         return month, year
 
     def clean_cvc(self) -> str:
         cvc = self.cleaned_data["cvc"].strip()
         if not cvc.isdigit() or len(cvc) not in (3, 4):
-            raise forms.ValidationError("The security code is 3 or 4 digits.")
+            raise forms.ValidationError(_("The security code is 3 or 4 digits."))
         return cvc
 
     def card(self):
@@ -260,26 +264,26 @@ class VoucherForm(forms.Form):
         regex=r"^[A-Za-z0-9-]{8,64}$", help_text=KEY_HELP, widget=forms.HiddenInput
     )
     pin = forms.CharField(
-        label="Voucher PIN",
+        label=_("Voucher PIN"),
         max_length=30,
-        help_text="The 16 digits under the scratch panel.",
+        help_text=_("The 16 digits under the scratch panel."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": "Type the PIN under the scratch panel."},
+        error_messages={"required": _("Type the PIN under the scratch panel.")},
     )
 
 
 class AutoTopUpForm(forms.Form):
     threshold = forms.CharField(
-        label="When my balance falls below (€)",
+        label=_("When my balance falls below (€)"),
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        error_messages={"required": "Type the balance, e.g. 5."},
+        error_messages={"required": _("Type the balance, e.g. 5.")},
     )
     amount = forms.CharField(
-        label="Add (€)",
+        label=_("Add (€)"),
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        error_messages={"required": "Type the amount, e.g. 10."},
+        error_messages={"required": _("Type the amount, e.g. 10.")},
     )
 
 
@@ -288,9 +292,11 @@ class ActivityFilterForm(forms.Form):
 
     kind = forms.ChoiceField(
         required=False,
-        choices=[("", "Everything")]
+        choices=[("", _("Everything"))]
         + [(k.value, k.label) for k in Interaction.Kind if k != Interaction.Kind.NOTE],
-        error_messages={"invalid_choice": "We list no activity of that kind: here is everything."},
+        error_messages={
+            "invalid_choice": _("We list no activity of that kind: here is everything.")
+        },
     )
 
 
@@ -299,6 +305,8 @@ class OrderFilterForm(forms.Form):
 
     kind = forms.ChoiceField(
         required=False,
-        choices=[("", "All orders"), *OrderItem.Action.choices],
-        error_messages={"invalid_choice": "We list no orders of that kind: here are all of them."},
+        choices=[("", _("All orders")), *OrderItem.Action.choices],
+        error_messages={
+            "invalid_choice": _("We list no orders of that kind: here are all of them.")
+        },
     )

@@ -5,6 +5,7 @@ import datetime as dt
 
 from django import template
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import ProductInstance
 from selfcare.phones import msisdn_format
@@ -15,7 +16,7 @@ Status = ProductInstance.Status
 
 STATUS_LABELS = {
     Status.PENDING_ACTIVE: "Activating…",
-    Status.PENDING_TERMINATE: "Switching off…",
+    Status.PENDING_TERMINATE: _("Switching off…"),
     Status.SCHEDULED: "Scheduled",
     Status.ACTIVE: "Active",
     Status.SUSPENDED: "Suspended",

@@ -4,6 +4,7 @@ and those she gave."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import services as campaign_services
@@ -48,7 +49,7 @@ def gift_accept(request, gift_id: int):
         campaign_services.gift_accept(
             customer=request.customer, gift_id=gift_id, actor_user=request.user
         )
-        message = "Accepted: your gift is being activated."
+        message = _("Accepted: your gift is being activated.")
         status = 200
     except Gift.DoesNotExist as exc:
         raise Http404("No such gift.") from exc

@@ -11,6 +11,7 @@ import uuid
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.models import Offer
@@ -111,7 +112,7 @@ def addon_on(request, offer_id: int):
         return render_switch(
             request,
             switch_get(request, offer_id),
-            error="That request was malformed; please tap again.",
+            error=_("That request was malformed; please tap again."),
             status=400,
         )
     try:
@@ -153,7 +154,7 @@ def addon_off(request, instance_id: int):
     if not form.is_valid():
         switch = switch_get(request, instance.offer_id)
         return render_switch(
-            request, switch, error="That request was malformed; please try again.", status=400
+            request, switch, error=_("That request was malformed; please try again."), status=400
         )
     try:
         order_services.product_instance_cancel(

@@ -87,7 +87,7 @@ def alerts(request):
     except AlertSettingError as exc:
         form.add_error(None, str(exc))
         return render(request, PAGE, _context(request, form), status=400)
-    messages.success(request, "Saved: your usage alerts are as shown.")
+    messages.success(request, _("Saved: your usage alerts are as shown."))
     return redirect("selfcare:alerts")
 
 
@@ -121,7 +121,7 @@ def limits(request):
     except UsageLimitError as exc:
         form.add_error(exc.field, str(exc))
         return render(request, PAGE, _context(request, limit_form=form), status=400)
-    messages.success(request, "Saved: your limits are as shown.")
+    messages.success(request, _("Saved: your limits are as shown."))
     return redirect("selfcare:alerts")
 
 
@@ -134,9 +134,9 @@ def location_consent(request):
     customer_location_consent_set(customer=request.customer, consent=consent)
     messages.success(
         request,
-        "Saved: we use the network area your phone is in."
+        _("Saved: we use the network area your phone is in.")
         if consent
-        else "Saved: we do not use the network area your phone is in.",
+        else _("Saved: we do not use the network area your phone is in."),
     )
     return redirect("selfcare:account")
 

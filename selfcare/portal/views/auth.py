@@ -15,6 +15,7 @@ from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from selfcare.auth import client_ip
@@ -41,8 +42,8 @@ from ..auth_forms import (
 # The number a code was asked for, kept for the page where she types it (not in the URL).
 SIGNIN_NUMBER_KEY = "signin_code_number"
 RESET_NUMBER_KEY = "reset_code_number"
-SENT_TO_NUMBER = "If this number is ours, a code is on its way by SMS."
-WRONG_CODE = "That code is not right, or it is no longer valid: check it, or ask for a new one."
+SENT_TO_NUMBER = _("If this number is ours, a code is on its way by SMS.")
+WRONG_CODE = _("That code is not right, or it is no longer valid: check it, or ask for a new one.")
 
 
 def _login_record(request, *, user, summary: str) -> None:
@@ -198,7 +199,7 @@ class PasswordResetCodeView(FormView):
             return self.form_invalid(form)
         password_set(user=user, password=form.cleaned_data["new_password1"])
         self.request.session.pop(RESET_NUMBER_KEY, None)
-        messages.success(self.request, "Your password is changed: sign in with it.")
+        messages.success(self.request, _("Your password is changed: sign in with it."))
         return redirect("login")
 
 

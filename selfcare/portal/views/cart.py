@@ -4,6 +4,8 @@ portal's prices, checked out into orders."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Offer
@@ -17,7 +19,7 @@ from selfcare.services import InsufficientBalanceError
 
 from .common import customer_required
 
-INVALID = "That request was not complete: reload the page and try again."
+INVALID = _("That request was not complete: reload the page and try again.")
 
 
 def render_cart(request, *, error: str | Exception = "", status: int = 200):
@@ -103,14 +105,25 @@ def cart_checkout(request):
     if count:
         messages.success(
             request,
-            f"Thank you: {count} add-on{'s' if count != 1 else ''} on the way. "
-            "You'll get a message when each one is active.",
+            ngettext(
+                "Thank you: %(count)d add-on on the way. You'll get a message when it is active.",
+                "Thank you: %(count)d add-ons on the way. You'll get a message when each one is "
+                "active.",
+                count,
+            )
+            % {"count": count},
         )
     if waiting:
         messages.info(
             request,
-            f"{len(waiting)} add-on{'s wait' if len(waiting) != 1 else ' waits'} for the code we "
-            "sent you by SMS: enter it on its switch under Add-ons.",
+            ngettext(
+                "%(count)d add-on waits for the code we sent you by SMS: enter it on its switch "
+                "under Add-ons.",
+                "%(count)d add-ons wait for the code we sent you by SMS: enter it on its switch "
+                "under Add-ons.",
+                len(waiting),
+            )
+            % {"count": len(waiting)},
         )
         return redirect("selfcare:offers")
     return redirect("selfcare:dashboard")

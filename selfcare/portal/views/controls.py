@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import services as campaign_services
@@ -96,7 +97,7 @@ def addon_configure(request, offer_id: int):
         return _render_configure(request, switch, PurchaseForm(offer=offer))
     form = PurchaseForm(request.POST, offer=offer, quoting="quote" in request.POST)
     if not form.is_valid():
-        error = "That request was malformed; please try again." if form.malformed() else ""
+        error = _("That request was malformed; please try again.") if form.malformed() else ""
         return _render_configure(request, switch, form, status=400, error=error)
     if "quote" in request.POST:
         return _render_configure(request, switch, form)
@@ -210,7 +211,7 @@ def order_resend_code(request, order_id: int):
         back = plain.back_url(request, default="")
         url = reverse("selfcare:order_code", args=[order.pk])
         return HttpResponseRedirect(f"{url}?{urlencode({'next': back})}" if back else url)
-    return _render_code(request, order, CodeForm(), error="A new code is on its way.")
+    return _render_code(request, order, CodeForm(), error=_("A new code is on its way."))
 
 
 @require_GET
@@ -237,7 +238,7 @@ def addon_control(request, instance_id: int, action: str):
     form = SwitchOnForm(request.POST)
     if not form.is_valid():
         switch = switch_get(request, instance.offer_id)
-        return render_switch(request, switch, error="That request was malformed.", status=400)
+        return render_switch(request, switch, error=_("That request was malformed."), status=400)
     try:
         service(
             customer=request.customer,
@@ -277,7 +278,7 @@ def addon_change(request, instance_id: int):
     if not form.is_valid():
         return _render_change(request, instance, form, status=400)
     if "confirm" in request.POST and form.cleaned_data["expected_due_now"] is None:
-        error = "Check the price of this change before you confirm it."
+        error = _("Check the price of this change before you confirm it.")
         return _render_change(request, instance, form, status=400, error=error)
     if "confirm" not in request.POST:
         quote = product_instance_modify_quote(

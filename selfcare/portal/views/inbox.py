@@ -6,6 +6,7 @@ badge (out of band); without JavaScript it sends her back to the inbox."""
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from selfcare.models import Notification
@@ -34,7 +35,7 @@ def inbox_read(request, notification_id: int):
     if not request.htmx:
         return HttpResponseRedirect(f"{reverse('selfcare:inbox')}#message-{notification.pk}")
     notification.refresh_from_db(fields=["read_at"])
-    context = {"notification": notification, "announce": "Marked as read."}
+    context = {"notification": notification, "announce": _("Marked as read.")}
     return render(request, "selfcare/inbox/read.html", context)
 
 
@@ -46,6 +47,6 @@ def inbox_read_all(request):
         return HttpResponseRedirect(reverse("selfcare:inbox"))
     context = {
         "notifications": notification_list_for_inbox(customer=request.customer),
-        "announce": "All messages marked as read." if changed else "Nothing was unread.",
+        "announce": _("All messages marked as read.") if changed else _("Nothing was unread."),
     }
     return render(request, "selfcare/inbox/read_all.html", context)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.policies import money_text
@@ -35,7 +36,7 @@ from selfcare.services.topup import topup_limits
 from .common import customer_required
 
 PAGE = "selfcare/topup/page.html"
-MALFORMED = "That request was not complete: reload the page and try again."
+MALFORMED = _("That request was not complete: reload the page and try again.")
 
 
 def _presets() -> list[tuple[str, str]]:
@@ -155,7 +156,7 @@ def topup_auto(request):
         )
     except TopUpError as exc:
         return _render(request, auto_form=form, auto_error=str(exc), status=400)
-    messages.success(request, "Auto top-up is on." if enabled else "Auto top-up is off.")
+    messages.success(request, _("Auto top-up is on.") if enabled else _("Auto top-up is off."))
     return redirect("selfcare:topup")
 
 

@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import get_language
 
 from .models import (
     Billing,
@@ -34,11 +36,15 @@ def money_round(amount: Decimal, *, currency: str) -> Decimal:
 
 # Currencies written with a symbol before the amount; any other is written by its code ("CHF 6.13").
 _SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+# Languages that write the currency after the amount, as Portugal does ("3,99 €").
+SYMBOL_AFTER_LANGUAGES = {"pt"}
 
 
 def money_text(amount: Decimal, currency: str = "EUR", *, places: int | None = None) -> str:
-    """How money is written everywhere, on pages, in errors, history and messages: "€3.99",
-    "-€2.00", "€1,250.00"; a currency without a symbol as "CHF 6.13".
+    """How money is written everywhere, on pages, in errors, history and messages, in the
+    language active now (hers, for what is written to her): in English "€3.99", "-€2.00",
+    "€1,250.00"; in Portuguese "3,99 €", "-2,00 €", "1.250,00 €" (the symbol after, the
+    language's separators); a currency without a symbol as "CHF 6.13" / "6,13 CHF".
 
     `places` defaults to the currency's minor unit (the amount is rounded half up to it, as
     `money_round` does); a rate per unit may ask for more ("€0.008").
@@ -46,8 +52,10 @@ def money_text(amount: Decimal, currency: str = "EUR", *, places: int | None = N
     digits = _MINOR_UNIT_DIGITS.get(currency, 2) if places is None else places
     value = Decimal(amount).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
-    number = f"{abs(value):,.{digits}f}"
+    number = number_format(abs(value), decimal_pos=digits, use_l10n=True, force_grouping=True)
     symbol = _SYMBOLS.get(currency)
+    if get_language() in SYMBOL_AFTER_LANGUAGES:
+        return f"{sign}{number} {symbol or currency}"
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency} {number}"
 
 

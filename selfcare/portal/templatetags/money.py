@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.formats import number_format
 
 from catalog.policies import money_text
 from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE
@@ -28,9 +29,11 @@ def rate(amount: Decimal | None, currency: str = "EUR") -> str:
 
 @register.filter
 def megabytes(amount: int) -> str:
-    """1536 -> "1.5 GB", 300 -> "300 MB"."""
+    """1536 -> "1.5 GB" ("1,5 GB" in Portuguese), 300 -> "300 MB"."""
     if amount >= 1024:
-        return f"{amount / 1024:.1f}".removesuffix(".0") + " GB"
+        tenths = (Decimal(amount) / 1024).quantize(Decimal("0.1"))
+        places = 0 if tenths == tenths.to_integral_value() else 1
+        return f"{number_format(tenths, decimal_pos=places, use_l10n=True)} GB"
     return f"{amount} MB"
 
 

@@ -23,6 +23,7 @@ from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
 from ..tasks import product_instance_activate_task
 from .order_steps import OrderError, lock_account_and_line, order_set_status
 from .product_events import product_purchased_record
+from .product_messages import product_scheduled_tell
 
 CODE_VALID_FOR = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -132,6 +133,11 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
                     last_attempt_at=now
                 )
                 job_publish_on_commit(product_instance_activate_task, item.product_instance_id)
+            elif item.product_instance.starts_at:
+                scheduled = ProductInstance.objects.select_related("offer", "customer").get(
+                    pk=item.product_instance_id
+                )
+                product_scheduled_tell(instance=scheduled)
     if error:
         raise ConfirmationError(error)
     return order

@@ -15,6 +15,7 @@ from ..selectors import product_instance_modify_quote
 from ..selectors.actions import AddonAction
 from .activation import buckets_grant
 from .order_steps import ControlDone, ControlStep, OrderError, control_order_run
+from .product_messages import product_changed_tell
 from .purchase import bundle_options_clean
 
 
@@ -77,6 +78,7 @@ def product_instance_modify(
         )
         instance.save(update_fields=["options", "price", "paid_amount"])
         _allowances_replace(instance, at=step.at)
+        product_changed_tell(instance=instance, after=quote.after, due_now=quote.due_now)
         return ControlDone(summary=f"Changed {offer.name}: {'; '.join(quote.after)}")
 
     return control_order_run(

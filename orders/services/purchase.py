@@ -35,6 +35,7 @@ from .order_steps import (
     order_start,
 )
 from .product_events import product_purchased_record
+from .product_messages import product_scheduled_tell
 
 # What eligibility reads of the offers a purchase's rules name: their id and name.
 RULES = [
@@ -270,6 +271,8 @@ def product_instance_purchase(
         order_start(order=order)
         if instance.status == ProductInstance.Status.PENDING_ACTIVE:
             job_publish_on_commit(product_instance_activate_task, instance.pk)
+        elif starts_at:
+            product_scheduled_tell(instance=instance)
         product_purchased_record(order=order, instance=instance, at=now)
     interaction_record(
         customer=customer,

@@ -18,7 +18,7 @@ from selfcare.services import (
 from ..models import ProductInstance
 from ..tasks import product_instance_deprovision_task
 from .activation import buckets_grant
-from .termination import TERMINATION_FIELDS
+from .termination import RENEWAL_FAILED_REASON, TERMINATION_FIELDS
 
 
 @transaction.atomic
@@ -53,9 +53,7 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
             reference=f"charge:renewal:{instance.pk}:{period}",
         )
     except InsufficientBalanceError:
-        instance.request_termination(
-            reason="Not renewed: the balance was too low", at=now, ends_at=instance.ends_at
-        )
+        instance.request_termination(reason=RENEWAL_FAILED_REASON, at=now, ends_at=instance.ends_at)
         instance.save(update_fields=TERMINATION_FIELDS)
         job_publish_on_commit(product_instance_deprovision_task, instance.pk)
         _tell(

@@ -13,6 +13,7 @@ from selfcare.services import interaction_record
 from ..models import Order, ProductInstance
 from ..selectors.actions import AddonAction
 from .order_steps import ControlDone, ControlStep, OrderError, control_order_run
+from .product_messages import product_resumed_tell, product_suspended_tell
 
 SUSPENSION_FIELDS = ["status", "status_reason", "status_changed_at", "suspended_at", "suspended_by"]
 
@@ -104,6 +105,8 @@ def product_instance_suspend(
         who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
         why = f"Suspended by {who}" + (f": {reason}" if reason else "")
         _suspend(step.instance, reason=why, at=step.at)
+        step.instance.customer = customer
+        product_suspended_tell(instance=step.instance)
         return ControlDone(
             summary=f"Suspended {step.instance.offer.name}"
             + (f". Reason: {reason}" if reason else ""),
@@ -140,6 +143,8 @@ def product_instance_resume(
 
     def work(step: ControlStep) -> ControlDone:
         _resume(step.instance, at=step.at)
+        step.instance.customer = customer
+        product_resumed_tell(instance=step.instance)
         return ControlDone(summary=f"Resumed {step.instance.offer.name}")
 
     return control_order_run(

@@ -33,6 +33,9 @@ from .order_steps import (
 from .product_events import product_ended_record
 from .suspension import redundant_services_resume
 
+# Why a recurring add-on ends when its renewal cannot be paid: the renewal tells her, so its
+# deprovisioning does not tell her a second time.
+RENEWAL_FAILED_REASON = "Not renewed: the balance was too low"
 TERMINATION_FIELDS = ["status", "status_reason", "status_changed_at", "renews", "ends_at"]
 
 
@@ -300,6 +303,9 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
             data={"product_instance_id": instance.pk},
         )
         product_ended_record(instance=instance, at=now, switched_off=item is not None)
+        if instance.status_reason == RENEWAL_FAILED_REASON:
+            # The renewal that failed has told her already ("was not renewed"): one message.
+            return instance
         notification_send(
             customer=instance.customer,
             template="addon_off" if item is not None else "addon_ended",

@@ -46,8 +46,11 @@ def test_a_postponed_add_on_waits_scheduled_then_starts_by_itself(
     assert (instance.status, instance.starts_at) == ("scheduled", friday)
     assert order.status == "in_progress"
     assert LedgerEntry.objects.get(kind="charge").amount == Decimal("-5.00")
-    # nothing to activate yet: only the event log's dispatch (ProductPurchased)
-    assert [job.args[0].name for job in jobs] == ["selfcare.tasks.event_dispatch_task"]
+    # nothing to activate yet: her "starts on Friday" message and the event log's dispatch
+    assert [job.args[0].name for job in jobs] == [
+        "selfcare.tasks.notification_deliver_task",
+        "selfcare.tasks.event_dispatch_task",
+    ]
 
     assert product_instance_start_due() == 0
     with (

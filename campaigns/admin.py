@@ -75,7 +75,6 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
     readonly_fields = ["state", "current_version", "created_at"]
-    filter_horizontal = ["audience_requires", "audience_excludes", "audience_bought"]
     fieldsets = [
         (None, {"fields": ["name", "code", "state", "current_version"]}),
         *TERMS_FIELDSETS,
@@ -126,7 +125,7 @@ class CampaignAdmin(admin.ModelAdmin):
     def sent_today(self, campaign) -> int:
         return getattr(campaign, "today", selectors.TodayCounts()).sent
 
-    @admin.display(description="")
+    @admin.display(description="Actions")
     def buttons(self, campaign) -> str:
         # Submitted by the list's own form (change_list.html), outside the changelist's form.
         if can_proceed(campaign.pause):

@@ -9,12 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from catalog.eligibility import offer_decide
+from catalog.models import SalesChannel
 from orders.models import ProductInstance
+from orders.selectors import customer_context_build
 from orders.services import product_instance_grant, product_instance_purchase
 from orders.services.activation import product_instance_start
 from orders.services.order_steps import OrderError
 from selfcare.jobs import job_fan_out
 from selfcare.models import Channel, Customer, Interaction, Notification
+from selfcare.selectors import line_get_home
 from selfcare.services import interaction_record, notification_send
 
 from ..models import Campaign, Gift, GiftStatusChange
@@ -27,8 +31,16 @@ class GiftError(OrderError):
     pass
 
 
-class NoConsentError(Exception):
+class PromotionError(Exception):
+    """A promotion must not reach her; the message says why. Nothing was written."""
+
+
+class NoConsentError(PromotionError):
     """She has not agreed to marketing messages: a promotion must not reach her."""
+
+
+class NotOfferableError(PromotionError):
+    """She owns the promoted offer already, or cannot buy it: never promoted to her."""
 
 
 @transaction.atomic
@@ -36,9 +48,12 @@ def campaign_promotion_send(*, campaign: Campaign, customer: Customer) -> Notifi
     """Send a campaign's promotion to one customer by SMS: its message and a tracked link to the
     offer in the portal, so her click is recorded against the message and the campaign, and a
     purchase that follows is credited to them. Leaves after commit. Raises NoConsentError (nothing
-    written) if she has not agreed to marketing messages."""
+    written) if she has not agreed to marketing messages, NotOfferableError if she owns the offer
+    or cannot buy it (the eligibility engine's rules, as a lifecycle campaign decides)."""
     if not customer.marketing_consent:
         raise NoConsentError(f"{customer.name} has not agreed to marketing messages.")
+    if campaign.offer is not None:
+        _offerable_check(offer=campaign.offer, customer=customer)
     return notification_send(
         customer=customer,
         template="promotion",
@@ -52,6 +67,22 @@ def campaign_promotion_send(*, campaign: Campaign, customer: Customer) -> Notifi
         link_target=f"/offers/{campaign.offer_id}/",
         link_offer=campaign.offer,
     )
+
+
+def _offerable_check(*, offer, customer: Customer) -> None:
+    line = line_get_home(customer=customer)
+    if line is None:
+        raise NotOfferableError(f"{customer.name} has no line to buy {offer.name} for.")
+    context = customer_context_build(
+        customer=customer, line=line, channel=SalesChannel.PORTAL, at=timezone.now()
+    )
+    if offer.pk in context.owned_offer_ids:
+        raise NotOfferableError(f"{customer.name} owns {offer.name} already.")
+    decision = offer_decide(offer=offer, context=context)
+    if not decision.eligible:
+        raise NotOfferableError(
+            f"{customer.name} cannot buy {offer.name}: {' '.join(decision.reasons)}"
+        )
 
 
 @transaction.atomic

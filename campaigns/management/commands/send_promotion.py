@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from campaigns.models import Campaign
-from campaigns.services import NoConsentError, campaign_promotion_send
+from campaigns.services import PromotionError, campaign_promotion_send
 from selfcare.models import Line
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
                     notification = campaign_promotion_send(
                         campaign=found, customer=lines[msisdn].customer
                     )
-                except NoConsentError as exc:
+                except PromotionError as exc:
                     self.stdout.write(f"Not sent to {msisdn}: {exc}")
                     continue
                 self.stdout.write(f"Sent to {msisdn}: {notification.body}")

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class SelfcareConfig(AppConfig):
     name = "selfcare"
     verbose_name = "Customers"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .languages import language_session_start
+
+        # Not domain logic: her language, read once, kept in the session her sign-in starts.
+        user_logged_in.connect(language_session_start, dispatch_uid="language_session_start")

@@ -47,3 +47,11 @@ def customer_language_for_user(*, user) -> str:
     """The signed-in user's chosen language, or "" for staff and for a customer who has not
     chosen one (her pages then follow her browser)."""
     return Customer.objects.filter(user=user).values_list("language", flat=True).first() or ""
+
+
+def language_session_start(sender, request, user, **kwargs) -> None:
+    """On every sign-in (`user_logged_in`), her chosen language goes into the new session, so
+    no request of hers reads it again. Her first sign-in's choice from the browser is the
+    sign-in view's (`customer_language_choose`), which runs after this."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = customer_language_for_user(user=user)

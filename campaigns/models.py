@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import Offer
@@ -22,19 +23,19 @@ class Trigger(models.TextChoices):
     """What makes a campaign decide: an event of the event log (the value is its kind, so a
     trigger and an event spell it the same way), or a schedule."""
 
-    BUCKET_THRESHOLD_CROSSED = Kind.BUCKET_THRESHOLD_CROSSED, "An allowance is % used"
-    BUCKET_DEPLETED = Kind.BUCKET_DEPLETED, "An allowance is used up"
-    OUT_OF_BUNDLE_STARTED = Kind.OUT_OF_BUNDLE_STARTED, "Out-of-bundle use started"
-    BALANCE_LOW = Kind.BALANCE_LOW, "Balance fell below an amount"
-    TOP_UP_COMPLETED = Kind.TOP_UP_COMPLETED, "Top-up completed"
-    PRODUCT_PURCHASED = Kind.PRODUCT_PURCHASED, "An add-on was bought"
-    PRODUCT_EXPIRING = Kind.PRODUCT_EXPIRING, "An add-on is about to end"
-    PRODUCT_ENDED = Kind.PRODUCT_ENDED, "An add-on ended"
-    CONTRACT_ANNIVERSARY = Kind.CONTRACT_ANNIVERSARY, "Contract anniversary (each customer's)"
-    ROAMING_STARTED = Kind.ROAMING_STARTED, "Roaming started"
-    ZONE_ENTERED = Kind.ZONE_ENTERED, "A zone entered"
-    SCHEDULE_ONCE = "schedule:once", "Once, at a time"
-    SCHEDULE_DAILY = "schedule:daily", "Daily, at a local time"
+    BUCKET_THRESHOLD_CROSSED = Kind.BUCKET_THRESHOLD_CROSSED, _("An allowance is % used")
+    BUCKET_DEPLETED = Kind.BUCKET_DEPLETED, _("An allowance is used up")
+    OUT_OF_BUNDLE_STARTED = Kind.OUT_OF_BUNDLE_STARTED, _("Out-of-bundle use started")
+    BALANCE_LOW = Kind.BALANCE_LOW, _("Balance fell below an amount")
+    TOP_UP_COMPLETED = Kind.TOP_UP_COMPLETED, _("Top-up completed")
+    PRODUCT_PURCHASED = Kind.PRODUCT_PURCHASED, _("An add-on was bought")
+    PRODUCT_EXPIRING = Kind.PRODUCT_EXPIRING, _("An add-on is about to end")
+    PRODUCT_ENDED = Kind.PRODUCT_ENDED, _("An add-on ended")
+    CONTRACT_ANNIVERSARY = Kind.CONTRACT_ANNIVERSARY, _("Contract anniversary (each customer's)")
+    ROAMING_STARTED = Kind.ROAMING_STARTED, _("Roaming started")
+    ZONE_ENTERED = Kind.ZONE_ENTERED, _("A zone entered")
+    SCHEDULE_ONCE = "schedule:once", _("Once, at a time")
+    SCHEDULE_DAILY = "schedule:daily", _("Daily, at a local time")
 
     @classmethod
     def scheduled(cls) -> tuple[str, ...]:
@@ -47,15 +48,15 @@ class Trigger(models.TextChoices):
 
 
 class Action(models.TextChoices):
-    MESSAGE = "message", "Send a message with a link"
-    GRANT = "grant", "Grant the offer (free)"
-    RECOMMEND = "recommend", "Show a recommendation card in her portal"
+    MESSAGE = "message", _("Send a message with a link")
+    GRANT = "grant", _("Grant the offer (free)")
+    RECOMMEND = "recommend", _("Show a recommendation card in her portal")
 
 
 class LinkTo(models.TextChoices):
-    OFFER = "offer", "The offer"
-    TOP_UP = "topup", "Top-up"
-    NOTHING = "", "No link"
+    OFFER = "offer", _("The offer")
+    TOP_UP = "topup", _("Top-up")
+    NOTHING = "", _("No link")
 
 
 class CampaignTerms(models.Model):
@@ -75,7 +76,12 @@ class CampaignTerms(models.Model):
     bucket_unit = models.CharField(
         "allowance",
         max_length=10,
-        choices=[("", "Any"), ("bytes", "Data"), ("seconds", "Minutes"), ("messages", "SMS")],
+        choices=[
+            ("", _("Any")),
+            ("bytes", _("Data")),
+            ("seconds", _("Minutes")),
+            ("messages", _("SMS")),
+        ],
         blank=True,
     )
     balance_below = models.DecimalField(
@@ -146,7 +152,7 @@ class CampaignTerms(models.Model):
     link_to = models.CharField(max_length=10, choices=LinkTo.choices, blank=True, default="offer")
     medium = models.CharField(
         max_length=10,
-        choices=[("", "Her preferred medium"), *Notification.Medium.choices],
+        choices=[("", _("Her preferred medium")), *Notification.Medium.choices],
         blank=True,
     )
     message = models.CharField(
@@ -188,10 +194,10 @@ class Campaign(FSMModelMixin, CampaignTerms):
     by `campaigns.services` on the locked row, which also write its state history."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        RUNNING = "running", "Running"
-        PAUSED = "paused", "Paused"
-        ENDED = "ended", "Ended"
+        DRAFT = "draft", _("Draft")
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        ENDED = "ended", _("Ended")
 
     name = models.CharField(max_length=120)
     code = models.SlugField(max_length=60, unique=True)
@@ -274,19 +280,19 @@ class Delivery(models.Model):
     replayed feed or a schedule run twice decides nothing twice."""
 
     class Outcome(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        QUIET_HOURS = "quiet_hours", "Waiting for quiet hours to end"
-        SENT = "sent", "Sent"
-        NOT_IN_AUDIENCE = "not_in_audience", "Not in the audience"
-        NO_CONSENT = "no_consent", "No consent"
-        NOT_OFFERABLE = "not_offerable", "Owns the offer or cannot buy it"
-        HOLDOUT = "holdout", "Holdout"
-        CAPPED = "capped", "Campaign cap reached"
-        BUDGET = "budget", "Contact budget spent"
-        ARBITRATED = "arbitrated", "Another campaign won"
-        SKIPPED = "skipped", "Skipped (paused)"
-        STALE = "stale", "Too late to send"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        QUIET_HOURS = "quiet_hours", _("Waiting for quiet hours to end")
+        SENT = "sent", _("Sent")
+        NOT_IN_AUDIENCE = "not_in_audience", _("Not in the audience")
+        NO_CONSENT = "no_consent", _("No consent")
+        NOT_OFFERABLE = "not_offerable", _("Owns the offer or cannot buy it")
+        HOLDOUT = "holdout", _("Holdout")
+        CAPPED = "capped", _("Campaign cap reached")
+        BUDGET = "budget", _("Contact budget spent")
+        ARBITRATED = "arbitrated", _("Another campaign won")
+        SKIPPED = "skipped", _("Skipped (paused)")
+        STALE = "stale", _("Too late to send")
+        FAILED = "failed", _("Failed")
 
     # Outcomes of a decision still to be carried out.
     PENDING = (Outcome.QUEUED, Outcome.QUIET_HOURS)
@@ -369,9 +375,9 @@ class Gift(FSMModelMixin, models.Model):
     when the friend's activates or when the gift comes back) waits `scheduled` meanwhile."""
 
     class Status(models.TextChoices):
-        SENT = "sent", "Waiting for your friend"
-        ACCEPTED = "accepted", "Accepted"
-        RETURNED = "returned", "Not accepted: back to you"
+        SENT = "sent", _("Waiting for your friend")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Not accepted: back to you")
 
     giver = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="gifts_given")
     giver_product = models.OneToOneField(

@@ -4,52 +4,53 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 
 class LifecycleStatus(models.TextChoices):
     """A customer's lifecycle status: the first thing eligibility looks at."""
 
-    PROSPECT = "prospect", "Prospect"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    CHURN_RISK = "churn_risk", "Churn risk"
-    TERMINATED = "terminated", "Terminated"
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CHURN_RISK = "churn_risk", _("Churn risk")
+    TERMINATED = "terminated", _("Terminated")
 
 
 class Billing(models.TextChoices):
-    ONE_OFF = "one_off", "One-off"
-    RECURRING = "recurring", "Recurring (charged again and renewed every period)"
+    ONE_OFF = "one_off", _("One-off")
+    RECURRING = "recurring", _("Recurring (charged again and renewed every period)")
 
 
 class DurationKind(models.TextChoices):
-    DAYS = "days", "A number of days"
-    UNTIL_LOCAL_TIME = "until_local_time", "Until a time of day (e.g. 04:00 next morning)"
-    CALENDAR_MONTH = "calendar_month", "Until the end of the calendar month"
-    OPEN_ENDED = "open_ended", "Open-ended (until switched off)"
+    DAYS = "days", _("A number of days")
+    UNTIL_LOCAL_TIME = "until_local_time", _("Until a time of day (e.g. 04:00 next morning)")
+    CALENDAR_MONTH = "calendar_month", _("Until the end of the calendar month")
+    OPEN_ENDED = "open_ended", _("Open-ended (until switched off)")
 
 
 class DataScope(models.TextChoices):
-    TV = "tv", "TV streaming"
-    VOD = "vod", "Video on demand"
+    TV = "tv", _("TV streaming")
+    VOD = "vod", _("Video on demand")
 
 
 class RefundPolicy(models.TextChoices):
-    NONE = "none", "No refund"
-    PRO_RATA_DATA = "pro_rata_data", "Pro-rata of unused data"
-    PRO_RATA_TIME = "pro_rata_time", "Pro-rata of unused time"
-    FULL_WITHIN_GRACE = "full_within_grace", "Full refund within a grace window, if unused"
+    NONE = "none", _("No refund")
+    PRO_RATA_DATA = "pro_rata_data", _("Pro-rata of unused data")
+    PRO_RATA_TIME = "pro_rata_time", _("Pro-rata of unused time")
+    FULL_WITHIN_GRACE = "full_within_grace", _("Full refund within a grace window, if unused")
 
 
 class SalesChannel(models.TextChoices):
-    PORTAL = "portal", "Self-care portal"
-    AGENT = "agent", "Call centre"
-    API = "api", "API / app"
+    PORTAL = "portal", _("Self-care portal")
+    AGENT = "agent", _("Call centre")
+    API = "api", _("API / app")
 
 
 class LimitWindow(models.TextChoices):
-    CALENDAR_MONTH = "calendar_month", "per calendar month"
-    ROLLING_12_MONTHS = "rolling_12_months", "per rolling 12 months"
+    CALENDAR_MONTH = "calendar_month", _("per calendar month")
+    ROLLING_12_MONTHS = "rolling_12_months", _("per rolling 12 months")
 
 
 def default_eligible_statuses() -> list[str]:
@@ -167,15 +168,15 @@ class OfferTemplate(OfferTerms):
     """A pre-packed solution a product manager starts an offer from."""
 
     class Kind(models.TextChoices):
-        DATA_ADDON = "data_addon", "Data add-on"
-        TIME_PASS = "time_pass", "Time pass"
-        RECURRING_BUNDLE = "recurring_bundle", "Recurring bundle"
-        THIRD_PARTY = "third_party", "Third-party service"
-        CONFIGURABLE_BUNDLE = "configurable_bundle", "Configurable bundle"
-        GIFT = "gift", "Gift"
-        TEMPORARY_LINE = "temporary_line", "Temporary line"
-        ROLLOVER = "rollover", "Rollover"
-        LOYALTY = "loyalty", "Loyalty reward"
+        DATA_ADDON = "data_addon", _("Data add-on")
+        TIME_PASS = "time_pass", _("Time pass")
+        RECURRING_BUNDLE = "recurring_bundle", _("Recurring bundle")
+        THIRD_PARTY = "third_party", _("Third-party service")
+        CONFIGURABLE_BUNDLE = "configurable_bundle", _("Configurable bundle")
+        GIFT = "gift", _("Gift")
+        TEMPORARY_LINE = "temporary_line", _("Temporary line")
+        ROLLOVER = "rollover", _("Rollover")
+        LOYALTY = "loyalty", _("Loyalty reward")
 
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
@@ -193,9 +194,9 @@ class Offer(FSMModelMixin, OfferTerms):
     """A product offering [TMF620 ProductOffering]: what customers see and buy."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        RETIRED = "retired", "Retired"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
 
     template = models.ForeignKey(OfferTemplate, on_delete=models.PROTECT, related_name="offers")
     code = models.SlugField(max_length=60, unique=True)
@@ -261,10 +262,10 @@ class OfferChange(models.Model):
     deletion, so the history of what customers were sold stays whole."""
 
     class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        EDITED = "edited", "Edited"
-        PUBLISHED = "published", "Published"
-        RETIRED = "retired", "Retired"
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="changes")
     action = models.CharField(max_length=10, choices=Action.choices)

@@ -7,6 +7,7 @@ on a locked row. Transition bodies touch nothing but their own model's fields.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import Offer
@@ -17,12 +18,12 @@ class Order(FSMModelMixin, models.Model):
     """A product order [TMF622 ProductOrder]."""
 
     class Status(models.TextChoices):
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        PENDING = "pending", "Awaiting confirmation"
-        IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        PENDING = "pending", _("Awaiting confirmation")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="orders")
@@ -107,13 +108,13 @@ class ProductInstance(FSMModelMixin, models.Model):
     """What a line owns [TMF637 Product]: an offer, from when, until when, in which state."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        PENDING_ACTIVE = "pending_active", "Activating"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        PENDING_TERMINATE = "pending_terminate", "Switching off"
-        TERMINATED = "terminated", "Off"
-        FAILED = "failed", "Failed"
+        SCHEDULED = "scheduled", _("Scheduled")
+        PENDING_ACTIVE = "pending_active", _("Activating")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        PENDING_TERMINATE = "pending_terminate", _("Switching off")
+        TERMINATED = "terminated", _("Off")
+        FAILED = "failed", _("Failed")
 
     LIVE_STATUSES = (
         Status.SCHEDULED,
@@ -288,12 +289,12 @@ class OrderItem(models.Model):
     """One action of an order on one product [TMF622 ProductOrderItem]."""
 
     class Action(models.TextChoices):
-        ADD = "add", "Switch on"
-        TERMINATE = "terminate", "Switch off"
-        MODIFY = "modify", "Change"
-        SUSPEND = "suspend", "Suspend"
-        RESUME = "resume", "Resume"
-        STOP_RENEWAL = "stop_renewal", "Turn renewal off"
+        ADD = "add", _("Switch on")
+        TERMINATE = "terminate", _("Switch off")
+        MODIFY = "modify", _("Change")
+        SUSPEND = "suspend", _("Suspend")
+        RESUME = "resume", _("Resume")
+        STOP_RENEWAL = "stop_renewal", _("Turn renewal off")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -321,8 +322,8 @@ class Cart(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CHECKED_OUT = "checked_out", "Checked out"
+        OPEN = "open", _("Open")
+        CHECKED_OUT = "checked_out", _("Checked out")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="carts")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 from oauth2_provider.settings import oauth2_settings
 
@@ -12,10 +13,10 @@ from catalog.models import LifecycleStatus
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "Self-care portal"
-    AGENT = "agent", "Call centre"
-    API = "api", "API / app"
-    SYSTEM = "system", "System"
+    PORTAL = "portal", _("Self-care portal")
+    AGENT = "agent", _("Call centre")
+    API = "api", _("API / app")
+    SYSTEM = "system", _("System")
 
 
 class Customer(models.Model):
@@ -40,7 +41,7 @@ class Customer(models.Model):
     preferred_medium = models.CharField(
         "tell me by",
         max_length=10,
-        choices=[("sms", "SMS"), ("email", "E-mail"), ("in_app", "In-app message")],
+        choices=[("sms", _("SMS")), ("email", _("E-mail")), ("in_app", _("In-app message"))],
         default="sms",
         help_text="How she is told about her add-ons (activated, failed, refunded, ending).",
     )
@@ -65,8 +66,8 @@ class Account(models.Model):
     """A billing account [TMF666]. Its balance is the sum of its ledger, never a stored number."""
 
     class Kind(models.TextChoices):
-        PREPAID = "prepaid", "Prepaid"
-        POSTPAID = "postpaid", "Postpaid"
+        PREPAID = "prepaid", _("Prepaid")
+        POSTPAID = "postpaid", _("Postpaid")
 
     customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="account")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PREPAID)
@@ -85,10 +86,10 @@ class LedgerEntry(models.Model):
     never charge or refund twice."""
 
     class Kind(models.TextChoices):
-        TOP_UP = "top_up", "Top-up"
-        CHARGE = "charge", "Charge"
-        REFUND = "refund", "Refund"
-        CREDIT = "credit", "Credit"
+        TOP_UP = "top_up", _("Top-up")
+        CHARGE = "charge", _("Charge")
+        REFUND = "refund", _("Refund")
+        CREDIT = "credit", _("Credit")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -115,9 +116,9 @@ class Line(models.Model):
     """A mobile line on a base plan."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        TERMINATED = "terminated", "Terminated"
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="lines")
     msisdn = models.CharField("MSISDN", max_length=15, unique=True)
@@ -151,14 +152,14 @@ class Bucket(models.Model):
     seconds or messages."""
 
     class Unit(models.TextChoices):
-        BYTES = "bytes", "bytes"
-        SECONDS = "seconds", "seconds"
-        MESSAGES = "messages", "SMS"
+        BYTES = "bytes", _("bytes")
+        SECONDS = "seconds", _("seconds")
+        MESSAGES = "messages", _("SMS")
 
     class Scope(models.TextChoices):
-        GENERAL = "general", "Any use"
-        TV = "tv", "TV streaming only"
-        VOD = "vod", "Video on demand only"
+        GENERAL = "general", _("Any use")
+        TV = "tv", _("TV streaming only")
+        VOD = "vod", _("Video on demand only")
 
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="buckets")
     name = models.CharField(max_length=120)
@@ -206,11 +207,11 @@ class UsageRecord(models.Model):
     network event (same `event_id`) is ignored. Quantities are in the unit of its service."""
 
     class Service(models.TextChoices):
-        DATA = "data", "Data"
-        TV = "tv", "TV streaming"
-        VOD = "vod", "Video on demand"
-        VOICE = "voice", "Voice"
-        SMS = "sms", "SMS"
+        DATA = "data", _("Data")
+        TV = "tv", _("TV streaming")
+        VOD = "vod", _("Video on demand")
+        VOICE = "voice", _("Voice")
+        SMS = "sms", _("SMS")
 
     # Indexed by (line, at) below, which serves look-ups by line too.
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="usage", db_index=False)
@@ -287,14 +288,14 @@ class ServiceBar(models.Model):
     and service."""
 
     class Service(models.TextChoices):
-        DATA = "data", "Data"
-        VOICE = "voice", "Voice"
-        SMS = "sms", "SMS"
+        DATA = "data", _("Data")
+        VOICE = "voice", _("Voice")
+        SMS = "sms", _("SMS")
 
     class Cause(models.TextChoices):
-        BALANCE = "balance", "Balance too low"
-        STOP = "stop", "Allowance used up (she asked to stop)"
-        SPEND_CAP = "spend_cap", "Monthly spend limit reached"
+        BALANCE = "balance", _("Balance too low")
+        STOP = "stop", _("Allowance used up (she asked to stop)")
+        SPEND_CAP = "spend_cap", _("Monthly spend limit reached")
 
     # The bar that stops each unit's use.
     FOR_UNIT = {
@@ -346,10 +347,10 @@ class ApiClient(models.Model):
     before those has a static bearer token instead, of which only the SHA-256 is kept."""
 
     class Scope(models.TextChoices):
-        USAGE_WRITE = "usage:write", "Feed network usage"
-        CATALOG_READ = "catalog:read", "Read the published catalog"
-        ORDERS_WRITE = "orders:write", "Place and read orders"
-        EVENTS_LISTEN = "events:listen", "Register listeners for events"
+        USAGE_WRITE = "usage:write", _("Feed network usage")
+        CATALOG_READ = "catalog:read", _("Read the published catalog")
+        ORDERS_WRITE = "orders:write", _("Place and read orders")
+        EVENTS_LISTEN = "events:listen", _("Register listeners for events")
 
     name = models.CharField(max_length=80, unique=True)
     scopes = models.JSONField(default=list)
@@ -376,24 +377,24 @@ class Interaction(models.Model):
     """One touchpoint with a customer on any channel [TMF683 PartyInteraction]."""
 
     class Kind(models.TextChoices):
-        LOGIN = "login", "Logged in"
-        OFFER_VIEWED = "offer_viewed", "Viewed an offer"
-        CART_CHANGED = "cart_changed", "Cart changed"
-        CHECKOUT = "checkout", "Checked out"
-        ORDER_PLACED = "order_placed", "Placed an order"
-        ORDER_STATUS = "order_status", "Order status changed"
-        ADDON_STATUS = "addon_status", "Add-on status changed"
-        MESSAGE_SENT = "message_sent", "Message sent"
-        MESSAGE_FAILED = "message_failed", "Message not delivered"
-        LINK_CLICKED = "link_clicked", "Clicked a link"
-        NOTE = "note", "Agent note"
-        TOP_UP = "top_up", "Topped up"
-        AUTO_TOP_UP = "auto_top_up", "Auto top-up changed"
+        LOGIN = "login", _("Logged in")
+        OFFER_VIEWED = "offer_viewed", _("Viewed an offer")
+        CART_CHANGED = "cart_changed", _("Cart changed")
+        CHECKOUT = "checkout", _("Checked out")
+        ORDER_PLACED = "order_placed", _("Placed an order")
+        ORDER_STATUS = "order_status", _("Order status changed")
+        ADDON_STATUS = "addon_status", _("Add-on status changed")
+        MESSAGE_SENT = "message_sent", _("Message sent")
+        MESSAGE_FAILED = "message_failed", _("Message not delivered")
+        LINK_CLICKED = "link_clicked", _("Clicked a link")
+        NOTE = "note", _("Agent note")
+        TOP_UP = "top_up", _("Topped up")
+        AUTO_TOP_UP = "auto_top_up", _("Auto top-up changed")
 
     class Actor(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        AGENT = "agent", "Agent"
-        SYSTEM = "system", "System"
+        CUSTOMER = "customer", _("Customer")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -420,14 +421,14 @@ class Notification(FSMModelMixin, models.Model):
     also write its status history."""
 
     class Medium(models.TextChoices):
-        SMS = "sms", "SMS"
-        EMAIL = "email", "E-mail"
-        IN_APP = "in_app", "In-app"
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+        IN_APP = "in_app", _("In-app")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notifications")
     medium = models.CharField(max_length=10, choices=Medium.choices)
@@ -511,10 +512,10 @@ class TrackedLink(models.Model):
     theirs, and credits nothing."""
 
     class Clicker(models.TextChoices):
-        CUSTOMER = "customer", "Herself"
-        ANONYMOUS = "anonymous", "Someone not signed in"
-        STAFF = "staff", "Staff"
-        OTHER_CUSTOMER = "other_customer", "Another customer"
+        CUSTOMER = "customer", _("Herself")
+        ANONYMOUS = "anonymous", _("Someone not signed in")
+        STAFF = "staff", _("Staff")
+        OTHER_CUSTOMER = "other_customer", _("Another customer")
 
     token = models.CharField(max_length=32, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="links")
@@ -548,16 +549,16 @@ class TopUp(FSMModelMixin, models.Model):
     gateway's token."""
 
     class Method(models.TextChoices):
-        CARD = "card", "Card"
-        VOUCHER = "voucher", "Voucher"
-        AUTO = "auto", "Auto top-up"
-        AGENT = "agent", "Voucher by an agent"
+        CARD = "card", _("Card")
+        VOUCHER = "voucher", _("Voucher")
+        AUTO = "auto", _("Auto top-up")
+        AGENT = "agent", _("Voucher by an agent")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        DECLINED = "declined", "Declined"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        DECLINED = "declined", _("Declined")
+        FAILED = "failed", _("Failed")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="top_ups")
     amount = models.DecimalField(max_digits=12, decimal_places=2)

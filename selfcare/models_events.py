@@ -5,6 +5,7 @@ change, and handed to Celery on commit (`selfcare.services.events`)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 # `selfcare.models` imports this module at its end; the models here name its models by their
 # labels, so neither module imports the other at its top.
@@ -21,19 +22,19 @@ class DomainEvent(models.Model):
         # `ProductOrderStateChangeEvent`), without the "Event" every one of them would carry, and
         # in the past tense: each is a fact that happened. The value is the name, so the log,
         # a campaign's trigger and a hub's `eventType` all spell a kind the same way.
-        BUCKET_THRESHOLD_CROSSED = "BucketThresholdCrossed", "Allowance threshold crossed"
-        BUCKET_DEPLETED = "BucketDepleted", "Allowance used up"
-        OUT_OF_BUNDLE_STARTED = "OutOfBundleStarted", "Out-of-bundle use started"
-        BALANCE_LOW = "BalanceLow", "Balance low"
-        TOP_UP_COMPLETED = "TopUpCompleted", "Top-up completed"
-        PRODUCT_PURCHASED = "ProductPurchased", "Add-on bought"
-        PRODUCT_EXPIRING = "ProductExpiring", "Add-on about to end"
-        PRODUCT_ENDED = "ProductEnded", "Add-on ended"
-        CONTRACT_ANNIVERSARY = "ContractAnniversary", "Contract anniversary"
-        ROAMING_STARTED = "RoamingStarted", "Roaming started"
-        ZONE_ENTERED = "ZoneEntered", "Zone entered"
-        SPEND_CAP_NEAR = "SpendCapNear", "Monthly spend limit nearly reached"
-        SPEND_CAP_REACHED = "SpendCapReached", "Monthly spend limit reached"
+        BUCKET_THRESHOLD_CROSSED = "BucketThresholdCrossed", _("Allowance threshold crossed")
+        BUCKET_DEPLETED = "BucketDepleted", _("Allowance used up")
+        OUT_OF_BUNDLE_STARTED = "OutOfBundleStarted", _("Out-of-bundle use started")
+        BALANCE_LOW = "BalanceLow", _("Balance low")
+        TOP_UP_COMPLETED = "TopUpCompleted", _("Top-up completed")
+        PRODUCT_PURCHASED = "ProductPurchased", _("Add-on bought")
+        PRODUCT_EXPIRING = "ProductExpiring", _("Add-on about to end")
+        PRODUCT_ENDED = "ProductEnded", _("Add-on ended")
+        CONTRACT_ANNIVERSARY = "ContractAnniversary", _("Contract anniversary")
+        ROAMING_STARTED = "RoamingStarted", _("Roaming started")
+        ZONE_ENTERED = "ZoneEntered", _("Zone entered")
+        SPEND_CAP_NEAR = "SpendCapNear", _("Monthly spend limit nearly reached")
+        SPEND_CAP_REACHED = "SpendCapReached", _("Monthly spend limit reached")
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     customer = models.ForeignKey(

@@ -1,6 +1,7 @@
 """Signing in without a password: one-time codes by SMS and reset links by e-mail."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SignInCode(models.Model):
@@ -13,9 +14,9 @@ class SignInCode(models.Model):
     token is Django's own)."""
 
     class Purpose(models.TextChoices):
-        SIGN_IN = "sign_in", "Sign-in code"
-        RESET = "reset", "Password reset code"
-        RESET_LINK = "reset_link", "Password reset link"
+        SIGN_IN = "sign_in", _("Sign-in code")
+        RESET = "reset", _("Password reset code")
+        RESET_LINK = "reset_link", _("Password reset link")
 
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
     # The number (E.164 digits) or the e-mail address (lower case) it was asked for.

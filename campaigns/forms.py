@@ -5,6 +5,7 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from catalog.forms import CommaListField
 from catalog.models import LifecycleStatus
@@ -36,28 +37,28 @@ class CampaignForm(forms.ModelForm):
     change it. A running or paused campaign's edit must leave it able to send."""
 
     audience_statuses = forms.MultipleChoiceField(
-        label="Lifecycle statuses",
+        label=_("Lifecycle statuses"),
         choices=LifecycleStatus.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None ticked: any status.",
+        help_text=_("None ticked: any status."),
     )
     audience_plans = CommaListField(
-        label="Base plans",
+        label=_("Base plans"),
         required=False,
-        help_text="Base plans, separated by commas; empty for any plan.",
+        help_text=_("Base plans, separated by commas; empty for any plan."),
     )
     audience_segments = CommaListField(
-        label="Segments",
+        label=_("Segments"),
         required=False,
-        help_text="Segments, separated by commas; empty for everyone.",
+        help_text=_("Segments, separated by commas; empty for everyone."),
     )
     # The browser's own date and time picker, one labelled field: the admin's split date and
     # time boxes leave both inputs without a label (axe's "label", tests/e2e/test_accessibility.py).
     schedule_at = forms.DateTimeField(
-        label="Send at",
+        label=_("Send at"),
         required=False,
-        help_text="For a one-off send, in the operator's time zone.",
+        help_text=_("For a one-off send, in the operator's time zone."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -116,29 +117,31 @@ class ResumeForm(forms.Form):
     """How a paused campaign resumes. The hours are checked by `campaign_resume`."""
 
     policy = forms.ChoiceField(
-        label="What happened while it was paused",
+        label=_("What happened while it was paused"),
         choices=[
-            (ResumePolicy.SKIP, "Skip it: only what happens from now on"),
-            (ResumePolicy.CATCH_UP, "Catch up events no older than the hours below"),
+            (ResumePolicy.SKIP, _("Skip it: only what happens from now on")),
+            (ResumePolicy.CATCH_UP, _("Catch up events no older than the hours below")),
         ],
         initial=ResumePolicy.SKIP,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose to skip what happened while paused, or to catch up."},
+        error_messages={
+            "required": _("Choose to skip what happened while paused, or to catch up.")
+        },
     )
     catch_up_hours = forms.IntegerField(
-        label="Hours to catch up",
+        label=_("Hours to catch up"),
         required=False,
         initial=6,
         min_value=0,
-        help_text="Between 1 and 72: older events are not sent.",
+        help_text=_("Between 1 and 72: older events are not sent."),
     )
 
 
 class DryRunForm(forms.Form):
     days = forms.IntegerField(
-        label="Days of recorded events",
+        label=_("Days of recorded events"),
         initial=7,
         min_value=1,
         max_value=90,
-        help_text="The campaign as it is saved, decided against what happened in these days.",
+        help_text=_("The campaign as it is saved, decided against what happened in these days."),
     )

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from .models import DataScope, LifecycleStatus, Offer, OfferTemplate, SalesChannel
 from .options import option_groups_problems
@@ -96,18 +97,18 @@ class TermsForm(forms.ModelForm):
         choices=LifecycleStatus.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Lifecycle statuses of the customers who may buy it.",
+        help_text=_("Lifecycle statuses of the customers who may buy it."),
     )
     channels = forms.MultipleChoiceField(
         choices=SalesChannel.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one channel the offer is sold on."},
+        error_messages={"required": _("Pick at least one channel the offer is sold on.")},
     )
     eligible_plans = CommaListField(
-        required=False, help_text="Base plans, separated by commas; empty for any plan."
+        required=False, help_text=_("Base plans, separated by commas; empty for any plan.")
     )
     eligible_segments = CommaListField(
-        required=False, help_text="Segments, separated by commas; empty for everyone."
+        required=False, help_text=_("Segments, separated by commas; empty for everyone.")
     )
 
 
@@ -116,15 +117,15 @@ class OptionChoiceForm(forms.Form):
     what it grants and what it adds to the price. `key` and `value` keep the names a saved
     offer's choices already have."""
 
-    group = forms.CharField(label="Group", required=False, max_length=60)
-    label = forms.CharField(label="Choice", required=False, max_length=60)
-    data = DataAmountField(label="Data")
+    group = forms.CharField(label=_("Group"), required=False, max_length=60)
+    label = forms.CharField(label=_("Choice"), required=False, max_length=60)
+    data = DataAmountField(label=_("Data"))
     voice_minutes = forms.IntegerField(
-        label="Minutes", required=False, min_value=0, widget=forms.NumberInput(attrs={"size": 6})
+        label=_("Minutes"), required=False, min_value=0, widget=forms.NumberInput(attrs={"size": 6})
     )
-    vod = DataAmountField(label="Video-on-demand data")
+    vod = DataAmountField(label=_("Video-on-demand data"))
     price = forms.DecimalField(
-        label="Adds to the price",
+        label=_("Adds to the price"),
         required=False,
         min_value=0,
         decimal_places=2,
@@ -138,7 +139,7 @@ class OptionChoiceForm(forms.Form):
         if self.errors or self.is_blank():
             return cleaned
         if not cleaned.get("group") or not cleaned.get("label"):
-            raise ValidationError("Give the choice both a group and a name, or clear the row.")
+            raise ValidationError(_("Give the choice both a group and a name, or clear the row."))
         return cleaned
 
     def is_blank(self) -> bool:
@@ -220,7 +221,7 @@ def _channel_price_field(channel: str) -> forms.DecimalField:
     return forms.DecimalField(
         label=f"{SalesChannel(channel).label} price",
         required=False,
-        help_text="Empty: the price above. Lower it to discount the offer there only.",
+        help_text=_("Empty: the price above. Lower it to discount the offer there only."),
     )
 
 
@@ -243,28 +244,31 @@ class OfferForm(ChannelPriceFields, TermsForm):
     template = forms.ModelChoiceField(
         queryset=OfferTemplate.objects.all(),
         widget=forms.HiddenInput,
-        error_messages={"required": "Pick a template first.", "invalid_choice": "Pick a template."},
+        error_messages={
+            "required": _("Pick a template first."),
+            "invalid_choice": _("Pick a template."),
+        },
     )
     summary = forms.CharField(
-        label="What she reads under the name",
+        label=_("What she reads under the name"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"size": 60}),
-        help_text="Leave it empty to say what she gets, e.g. “15 GB for 30 days”.",
+        help_text=_("Leave it empty to say what she gets, e.g. “15 GB for 30 days”."),
     )
-    data = DataAmountField(label="Data", help_text="In GB, e.g. 15 or 1.5; or in MB: 500 MB.")
+    data = DataAmountField(label=_("Data"), help_text=_("In GB, e.g. 15 or 1.5; or in MB: 500 MB."))
     service_data = DataAmountField(
-        label="Service-only data",
-        help_text="Usable only for the service chosen under Advanced (e.g. TV streaming).",
+        label=_("Service-only data"),
+        help_text=_("Usable only for the service chosen under Advanced (e.g. TV streaming)."),
     )
     data_per_contract_year = DataAmountField(
-        label="Data per full contract year",
-        help_text="Loyalty rewards: this much more for each full year of her contract.",
+        label=_("Data per full contract year"),
+        help_text=_("Loyalty rewards: this much more for each full year of her contract."),
     )
     code = forms.SlugField(
         max_length=60,
         required=False,
-        help_text="The offer's identifier in links and the API; made from the name if empty.",
+        help_text=_("The offer's identifier in links and the API; made from the name if empty."),
     )
 
     class Meta:
@@ -324,7 +328,7 @@ class OfferForm(ChannelPriceFields, TermsForm):
     def clean_price(self):
         price = self.cleaned_data.get("price")
         if price is not None and price < 0:
-            raise ValidationError("The price cannot be negative (0 makes it free).")
+            raise ValidationError(_("The price cannot be negative (0 makes it free)."))
         return price
 
     def clean(self):
@@ -382,7 +386,7 @@ class OfferForm(ChannelPriceFields, TermsForm):
         if self.options is None or not self._options_posted():
             return
         if not self.options.is_valid():
-            self.add_error(None, "Fix the bundle's options under Advanced.")
+            self.add_error(None, _("Fix the bundle's options under Advanced."))
             return
         rows = [row.cleaned_data for row in self.options if row.cleaned_data and not row.is_blank()]
         groups = option_groups_from_rows(rows)

@@ -36,9 +36,10 @@ def offer_list_published() -> tuple[Offer, ...]:
     if kept is not None and kept[0] == version:
         return kept[1]
     offers = tuple(
-        Offer.objects.filter(status=Offer.Status.PUBLISHED).prefetch_related(
-            "requires_offers", "excludes_offers"
-        )
+        Offer.objects.filter(status=Offer.Status.PUBLISHED)
+        # The template's kind is the portal's shelf (catalog.shelves): read in the same query.
+        .select_related("template")
+        .prefetch_related("requires_offers", "excludes_offers")
     )
     with _lock:
         _published = (version, offers)

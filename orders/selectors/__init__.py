@@ -33,6 +33,7 @@ from .switches import (
     addon_switch_get,
     addon_switch_list_for_offers,
     addon_switch_list_owned,
+    addon_switch_shelves,
 )
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "addon_switch_get",
     "addon_switch_list_for_offers",
     "addon_switch_list_owned",
+    "addon_switch_shelves",
     "cart_contains",
     "cart_get_open",
     "cart_quote",

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from catalog.eligibility import Decision, offer_decide
 from catalog.models import Billing, Offer
-from catalog.policies import channel_price
+from catalog.policies import channel_price, contract_years
 from catalog.selectors import offer_list_published
+from catalog.shelves import SHELF_ORDER, Shelf, offer_shelf
 from selfcare.models import Customer, Line
 
 from ..kinds import kind_for
@@ -21,6 +22,51 @@ from ..models import Order, OrderItem, ProductInstance
 from .actions import AddonActions, product_instance_actions
 from .pricing import offer_price
 from .products import FAILURE_SHOWN_FOR, customer_context_build, offer_needs_input
+
+
+@dataclass(frozen=True)
+class OfferGets:
+    """What she would get from an offer, in amounts: her card says it in a plain line
+    ("300 MB for you", `selfcare/addons/switch.html#gets`)."""
+
+    data_mb: int = 0
+    voice_minutes: int = 0
+    sms: int = 0
+    # Data for one service's traffic only (`service_scope`: TV, video on demand).
+    service_data_mb: int = 0
+    service_scope: str = ""
+    # A loyalty reward when her years are not known: this much for each full year.
+    data_mb_per_year: int = 0
+    # A gift: her friend's data (she gets the same once the friend accepts).
+    friend_data_mb: int = 0
+    second_line: bool = False
+    rollover_scope: str = ""
+    # A configurable bundle: what she picks.
+    chosen: bool = False
+
+    @property
+    def anything(self) -> bool:
+        return any(
+            (
+                self.data_mb,
+                self.voice_minutes,
+                self.sms,
+                self.service_data_mb,
+                self.data_mb_per_year,
+                self.friend_data_mb,
+                self.second_line,
+                self.rollover_scope,
+                self.chosen,
+            )
+        )
+
+
+@dataclass
+class AddonShelf:
+    """One group of the add-ons page: a shelf (`catalog.shelves.Shelf`) and its switches."""
+
+    shelf: Shelf
+    switches: list[AddonSwitch]
 
 
 @dataclass
@@ -37,6 +83,32 @@ class AddonSwitch:
     awaiting_order_id: int | None = None
     # A fresh idempotency key for the next tap: a double tap resends the same one.
     key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # Her full years of contract, where known: a loyalty reward's card says what she gets.
+    contract_years: int | None = None
+
+    @property
+    def gets(self) -> OfferGets:
+        """What the offer gives her, from its terms (and her years, for a loyalty reward)."""
+        offer = self.offer
+        data_mb, per_year = offer.data_mb, offer.data_mb_per_contract_year
+        if per_year and self.contract_years is not None:
+            data_mb, per_year = data_mb + per_year * self.contract_years, 0
+        return OfferGets(
+            data_mb=0 if offer.is_gift else data_mb,
+            voice_minutes=offer.voice_minutes,
+            sms=offer.sms,
+            service_data_mb=offer.service_data_mb,
+            service_scope=offer.service_scope,
+            data_mb_per_year=per_year,
+            friend_data_mb=offer.data_mb if offer.is_gift else 0,
+            second_line=offer.creates_temporary_line,
+            rollover_scope=offer.rollover_scope,
+            chosen=bool(offer.option_groups),
+        )
+
+    @property
+    def shelf(self) -> Shelf:
+        return offer_shelf(self.offer)
 
     @property
     def owned(self) -> bool:
@@ -213,13 +285,28 @@ def addon_switch_list_for_offers(
         at=at,
         owned_offer_ids=[i.offer_id for i in instances.values() if i.is_live],
     )
+    years = contract_years(contract_start=customer.contract_start, on=timezone.localdate(at))
     switches = []
     for offer in offers:
         decision = offer_decide(offer=offer, context=context)
         instance = instances.get(offer.pk)
         if decision.eligible or decision.limited_only or (instance and instance.is_live):
-            switches.append(_switch(offer, instance, decision=decision, at=at))
+            switch = _switch(offer, instance, decision=decision, at=at)
+            switch.contract_years = years
+            switches.append(switch)
     return switches
+
+
+def addon_switch_shelves(*, switches: list[AddonSwitch]) -> list[AddonShelf]:
+    """The switches grouped by shelf, shelves in their order, each keeping the switches' order;
+    a shelf with no switch is left out."""
+    shelves: dict[Shelf, list[AddonSwitch]] = {}
+    for switch in switches:
+        shelves.setdefault(switch.shelf, []).append(switch)
+    return [
+        AddonShelf(shelf=shelf, switches=shelves[shelf])
+        for shelf in sorted(shelves, key=SHELF_ORDER.__getitem__)
+    ]
 
 
 def _switch(offer, instance, *, decision=None, at) -> AddonSwitch:
@@ -253,7 +340,11 @@ def addon_switch_get(*, customer: Customer, line: Line, offer_id: int, channel: 
         else Offer.objects.get(pk=offer_id, status=Offer.Status.PUBLISHED)
     )
     context = customer_context_build(customer=customer, line=line, channel=channel, at=at)
-    return _switch(offer, instance, decision=offer_decide(offer=offer, context=context), at=at)
+    switch = _switch(offer, instance, decision=offer_decide(offer=offer, context=context), at=at)
+    switch.contract_years = contract_years(
+        contract_start=customer.contract_start, on=timezone.localdate(at)
+    )
+    return switch
 
 
 def addon_switch_for_order(*, order: Order) -> AddonSwitch:

@@ -3,7 +3,7 @@ so an agent she calls sees what she looked at."""
 
 from django.shortcuts import render
 
-from orders.selectors import addon_switch_list_for_offers, cart_contains
+from orders.selectors import addon_switch_list_for_offers, addon_switch_shelves, cart_contains
 from selfcare.models import Channel
 from selfcare.selectors import customer_balance
 from selfcare.services import offer_view_record
@@ -24,6 +24,7 @@ def offers(request):
         {
             "customer": customer,
             "switches": switches,
+            "shelves": addon_switch_shelves(switches=switches),
             "balance": customer_balance(customer=customer),
         },
     )

@@ -7,6 +7,8 @@ changes nothing; staff who are not customers are sent to their own tools (403); 
 visitors are sent to log in.
 """
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -50,6 +52,8 @@ ROUTES = {
     "order_resend_code": (POST, "order"),
     "account": (GET, None),
     "alerts": (GET, None),
+    "apps": (GET, None),
+    "app_revoke": (POST, "app"),
     "location_consent": (POST, None),
     "limits": (POST, None),
     "gifts": (GET, None),
@@ -61,13 +65,17 @@ ROUTES = {
     "topup_receipt": (GET, "topup"),
 }
 PUBLIC = {"link_open"}
-OWNED = {"item", "notification", "instance", "order", "gift", "topup"}
+OWNED = {"item", "notification", "instance", "order", "gift", "topup", "app"}
 
 
 @pytest.fixture
 def others(db):
     """Everything another customer owns that has an id in a URL."""
+    from oauth2_provider.models import AccessToken, get_application_model
+
     from campaigns.models import Gift
+
+    Application = get_application_model()
 
     other = CustomerFactory()
     offer = OfferFactory()
@@ -88,7 +96,22 @@ def others(db):
     topup = TopUp.objects.create(
         customer=other, amount=5, method="card", idempotency_key="other-1", channel="portal"
     )
+    # An app she never authorised: the other customer's.
+    app = Application.objects.create(
+        name="Their app",
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://app.example/callback",
+    )
+    AccessToken.objects.create(
+        user=other.user,
+        application=app,
+        token="their-app-token",
+        scope="customer",
+        expires=order.created_at + dt.timedelta(hours=1),
+    )
     return {
+        "app": app.pk,
         "topup": topup.pk,
         "offer": offer.pk,
         "item": cart.items.get().pk,

@@ -81,5 +81,5 @@ def test_static_files_keep_their_own_caching_even_for_her(customer_client):
 def test_an_api_refusal_to_someone_not_signed_in_is_not_personal(client):
     response = client.get("/api/cart/")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert "no-store" not in directives(response)

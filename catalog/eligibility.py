@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from .models import LifecycleStatus, LimitWindow, Offer, SalesChannel
 from .policies import operator_zone
@@ -47,7 +49,14 @@ class Decision:
 
 
 def _local_date(moment: dt.datetime) -> str:
-    return date_format(moment.astimezone(operator_zone()).date(), "j F Y")
+    return _date_text(moment.astimezone(operator_zone()).date(), get_language())
+
+
+@lru_cache(maxsize=2048)
+def _date_text(day: dt.date, language: str | None) -> str:
+    """A day in words in `language` (the active one, which date_format reads): a campaign
+    deciding half a million candidates writes a few hundred distinct days."""
+    return date_format(day, "j F Y")
 
 
 def limit_window_start(window: str, *, at: dt.datetime) -> dt.datetime:

@@ -19,7 +19,8 @@ def gift_return_task(gift_id: int) -> None:
 
 
 # Lifecycle campaigns: every task below runs on the `campaigns` queue (CELERY_TASK_ROUTES), so
-# a campaign's sends never wait in front of an activation or a transactional message.
+# a campaign's sends never wait in front of an activation or a transactional message; all but
+# the two sweeps (`selfcare.celery.CAMPAIGN_SWEEPS`), which must not wait behind the sends.
 
 
 @shared_task

@@ -405,7 +405,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # own, with a worker of its own (Procfile), so a campaign of 100,000 messages never delays an
 # activation or a transactional message (codes, alerts, receipts) on the default queue.
 CAMPAIGN_QUEUE = env("CAMPAIGN_QUEUE", default="campaigns")
-CELERY_TASK_ROUTES = {"campaigns.tasks.campaign_*": {"queue": CAMPAIGN_QUEUE}}
+# Its sweeps stay on the default queue, not behind the sends they watch (selfcare/celery.py).
+CELERY_TASK_ROUTES = ["selfcare.celery.task_route"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often the stuck sweeps look for work whose job was lost (a killed worker, a broker restart, a
 # publish that failed): with the deadlines below, lost work runs again within about 20 s.

@@ -196,7 +196,9 @@ def topup_complete(*, topup: TopUp, at: dt.datetime, reference: str = "", token:
             "amount": topup.amount,
             "currency": topup.currency,
             "balance": balance,
-            "lifted": [ServiceBar.Service(s).label for s in lifted],
+            # Words, not lazy labels: a message is rendered without autoescape, and `join`
+            # joins only strings there.
+            "lifted": [str(ServiceBar.Service(s).label) for s in lifted],
             "auto": getattr(customer, "auto_top_up", None),
         },
     )

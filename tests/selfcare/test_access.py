@@ -55,6 +55,7 @@ ROUTES = {
     "apps": (GET, None),
     "app_revoke": (POST, "app"),
     "location_consent": (POST, None),
+    "language": (POST, None),
     "limits": (POST, None),
     "gifts": (GET, None),
     "gift_accept": (POST, "gift"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .models import Billing, Offer
 from .policies import channel_price
+from .shelves import OfferGets, Shelf, offer_gets, offer_shelf
 
 PREVIEW_CHANNEL = "portal"
 
@@ -46,6 +47,15 @@ class OfferCardPreview:
     actions: None = None
     runs_until: None = None
     tap: str = "none"
+    contract_years: None = None
+
+    @property
+    def gets(self) -> OfferGets:
+        return offer_gets(offer=self.offer)
+
+    @property
+    def shelf(self) -> Shelf:
+        return offer_shelf(self.offer)
 
     @property
     def price(self) -> Decimal | None:

@@ -14,7 +14,7 @@ from catalog.eligibility import Decision, offer_decide
 from catalog.models import Billing, Offer
 from catalog.policies import channel_price, contract_years
 from catalog.selectors import offer_list_published
-from catalog.shelves import SHELF_ORDER, Shelf, offer_shelf
+from catalog.shelves import SHELF_ORDER, OfferGets, Shelf, offer_gets, offer_shelf
 from selfcare.models import Customer, Line
 
 from ..kinds import kind_for
@@ -22,43 +22,6 @@ from ..models import Order, OrderItem, ProductInstance
 from .actions import AddonActions, product_instance_actions
 from .pricing import offer_price
 from .products import FAILURE_SHOWN_FOR, customer_context_build, offer_needs_input
-
-
-@dataclass(frozen=True)
-class OfferGets:
-    """What she would get from an offer, in amounts: her card says it in a plain line
-    ("300 MB for you", `selfcare/addons/switch.html#gets`)."""
-
-    data_mb: int = 0
-    voice_minutes: int = 0
-    sms: int = 0
-    # Data for one service's traffic only (`service_scope`: TV, video on demand).
-    service_data_mb: int = 0
-    service_scope: str = ""
-    # A loyalty reward when her years are not known: this much for each full year.
-    data_mb_per_year: int = 0
-    # A gift: her friend's data (she gets the same once the friend accepts).
-    friend_data_mb: int = 0
-    second_line: bool = False
-    rollover_scope: str = ""
-    # A configurable bundle: what she picks.
-    chosen: bool = False
-
-    @property
-    def anything(self) -> bool:
-        return any(
-            (
-                self.data_mb,
-                self.voice_minutes,
-                self.sms,
-                self.service_data_mb,
-                self.data_mb_per_year,
-                self.friend_data_mb,
-                self.second_line,
-                self.rollover_scope,
-                self.chosen,
-            )
-        )
 
 
 @dataclass
@@ -88,23 +51,8 @@ class AddonSwitch:
 
     @property
     def gets(self) -> OfferGets:
-        """What the offer gives her, from its terms (and her years, for a loyalty reward)."""
-        offer = self.offer
-        data_mb, per_year = offer.data_mb, offer.data_mb_per_contract_year
-        if per_year and self.contract_years is not None:
-            data_mb, per_year = data_mb + per_year * self.contract_years, 0
-        return OfferGets(
-            data_mb=0 if offer.is_gift else data_mb,
-            voice_minutes=offer.voice_minutes,
-            sms=offer.sms,
-            service_data_mb=offer.service_data_mb,
-            service_scope=offer.service_scope,
-            data_mb_per_year=per_year,
-            friend_data_mb=offer.data_mb if offer.is_gift else 0,
-            second_line=offer.creates_temporary_line,
-            rollover_scope=offer.rollover_scope,
-            chosen=bool(offer.option_groups),
-        )
+        """What the offer gives her (`catalog.shelves.offer_gets`), with her years."""
+        return offer_gets(offer=self.offer, contract_years=self.contract_years)
 
     @property
     def shelf(self) -> Shelf:

@@ -192,5 +192,10 @@ def test_staff_are_locked_out_of_the_admin_sign_in(client):
     assert _signed_in_as(client) is None
 
 
-def test_the_admin_keeps_its_own_sign_in_page(client):
-    assert "Django administration" in client.get("/admin/login/").text
+def test_the_admin_keeps_its_own_sign_in_page(client, settings):
+    # the admin's own page (its form posts to itself), under the operator's name, not Django's
+    page = client.get("/admin/login/").text
+
+    assert '<form action="/admin/login/" method="post" id="login-form">' in page
+    assert f'<div id="site-name">\n    <a href="/admin/">{settings.OPERATOR_NAME}</a>' in page
+    assert 'class="site-header"' not in page

@@ -249,6 +249,8 @@ def hub_job_publish(listener_id: int) -> bool:
 
 
 def _order_state_recorded(sender, instance: Order, target, **kwargs) -> None:
+    if instance.pk is None:  # not an order yet: nothing a listener could read
+        return
     hub_events_record(rows=[_order_row(instance, ORDER_STATE_CHANGE, target)])
 
 
@@ -268,6 +270,8 @@ def _order_row(order: Order, event_type: str, state: str) -> HubEventRow:
 
 
 def _product_state_recorded(sender, instance: ProductInstance, target, **kwargs) -> None:
+    if instance.pk is None:  # not a product yet: nothing a listener could read
+        return
     hub_events_record(rows=[_product_row(instance, PRODUCT_STATE_CHANGE, target)])
 
 

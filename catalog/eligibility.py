@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from .models import LifecycleStatus, LimitWindow, Offer, SalesChannel
 from .policies import operator_zone
@@ -125,32 +125,43 @@ def rules_reasons(*, rules: AudienceRules, context: CustomerContext) -> list[str
     at = context.at
     if rules.statuses and context.lifecycle_status not in rules.statuses:
         label = LifecycleStatus(context.lifecycle_status).label.lower()
-        reason = f"Your line is {label}"
-        reasons.append(reason + (f": {context.status_reason}." if context.status_reason else "."))
+        if context.status_reason:
+            reason = gettext("Your line is %(status)s: %(reason)s.") % {
+                "status": label,
+                "reason": context.status_reason,
+            }
+        else:
+            reason = gettext("Your line is %(status)s.") % {"status": label}
+        reasons.append(reason)
     if context.tenure_days < rules.min_tenure_days:
         since = at + dt.timedelta(days=rules.min_tenure_days - context.tenure_days)
         reasons.append(
-            f"For customers with us {rules.min_tenure_days} days or more: yours from "
-            f"{_local_date(since)}."
+            gettext("For customers with us %(days)s days or more: yours from %(day)s.")
+            % {"days": rules.min_tenure_days, "day": _local_date(since)}
         )
     if rules.plans and context.base_plan not in rules.plans:
-        reasons.append(f"Not available on your plan ({context.base_plan}).")
+        reasons.append(
+            gettext("Not available on your plan (%(plan)s).") % {"plan": context.base_plan}
+        )
     if rules.segments and not context.segments & set(rules.segments):
-        reasons.append("This offer is for selected customers only.")
+        reasons.append(gettext("This offer is for selected customers only."))
     if rules.channels and context.channel not in rules.channels:
         label = dict(SalesChannel.choices).get(context.channel, context.channel)
-        reasons.append(f"Not sold in the {label.lower()}.")
+        reasons.append(gettext("Not sold in the %(channel)s.") % {"channel": label.lower()})
     missing = [name for pk, name in rules.requires if pk not in context.owned_offer_ids]
     if missing:
-        reasons.append(f"Needs {', '.join(missing)} first.")
+        reasons.append(gettext("Needs %(offers)s first.") % {"offers": ", ".join(missing)})
     clashing = [name for pk, name in rules.excludes if pk in context.owned_offer_ids]
     if clashing:
-        reasons.append(f"Not together with {', '.join(clashing)}.")
+        reasons.append(gettext("Not together with %(offers)s.") % {"offers": ", ".join(clashing)})
     if rules.bought:
         since = at - dt.timedelta(days=rules.bought_days)
         if not any(t >= since for pk, _ in rules.bought for t in context.purchases.get(pk, ())):
-            names = " or ".join(name for _, name in rules.bought)
-            reasons.append(f"Did not buy {names} in the last {rules.bought_days} days.")
+            names = gettext(" or ").join(name for _, name in rules.bought)
+            reasons.append(
+                gettext("Did not buy %(offers)s in the last %(days)s days.")
+                % {"offers": names, "days": rules.bought_days}
+            )
     return reasons
 
 
@@ -162,20 +173,29 @@ def offer_decide(
     reasons = []
     at = context.at
     if offer.status != Offer.Status.PUBLISHED:
-        reasons.append("This offer is not on sale.")
+        reasons.append(gettext("This offer is not on sale."))
     if offer.available_from and at < offer.available_from:
-        reasons.append(f"On sale from {_local_date(offer.available_from)}.")
+        reasons.append(
+            gettext("On sale from %(day)s.") % {"day": _local_date(offer.available_from)}
+        )
     if offer.available_until and at >= offer.available_until:
-        reasons.append("This offer is no longer on sale.")
+        reasons.append(gettext("This offer is no longer on sale."))
     # An offer with no status or channel ticked cannot be published (`terms_problems`).
     reasons += rules_reasons(rules=rules or offer_audience_rules(offer), context=context)
     again = available_again(offer, context.purchases.get(offer.pk, ()), at=at)
     if again is not None:
-        times = "once" if offer.purchase_limit == 1 else f"{offer.purchase_limit} times"
-        window = LimitWindow(offer.purchase_limit_window).label
-        reasons.append(
-            f"You can buy this {times} {window}: available again on {_local_date(again)}."
-        )
+        words = {
+            "count": offer.purchase_limit,
+            "window": LimitWindow(offer.purchase_limit_window).label,
+            "day": _local_date(again),
+        }
+        if offer.purchase_limit == 1:
+            reason = gettext("You can buy this once %(window)s: available again on %(day)s.")
+        else:
+            reason = gettext(
+                "You can buy this %(count)s times %(window)s: available again on %(day)s."
+            )
+        reasons.append(reason % words)
     return Decision(
         offer=offer, eligible=not reasons, reasons=tuple(reasons), available_again_at=again
     )

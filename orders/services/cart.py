@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.eligibility import offer_decide
 from catalog.models import Offer
@@ -37,21 +38,28 @@ class CartStaleError(CartError):
     """The cart changed since the editor saw it; `cart` is how it is now."""
 
     def __init__(self, cart: Cart | None):
-        who = ""
-        if cart is not None:
-            who = f" (by {_editor(cart)})"
-        super().__init__(
-            f"Your cart was changed{who} since you last saw it, so nothing was changed now. "
-            "Here it is as it is now: check it and try again."
-        )
+        if cart is None:
+            message = gettext(
+                "Your cart was changed since you last saw it, so nothing was changed now. "
+                "Here it is as it is now: check it and try again."
+            )
+        else:
+            message = gettext(
+                "Your cart was changed (by %(editor)s) since you last saw it, so nothing was "
+                "changed now. Here it is as it is now: check it and try again."
+            ) % {"editor": _editor(cart)}
+        super().__init__(message)
         self.cart = cart
 
 
 class PriceChangedError(CartError):
     def __init__(self, total: Decimal, currency: str):
         super().__init__(
-            f"The total is now {money_text(total, currency)}: the prices changed since you saw "
-            "them. Check the cart and check out again."
+            gettext(
+                "The total is now %(total)s: the prices changed since you saw them. Check the "
+                "cart and check out again."
+            )
+            % {"total": money_text(total, currency)}
         )
         self.total = total
 
@@ -62,7 +70,7 @@ def _editor(cart: Cart) -> str:
     if cart.changed_on == "agent" and user is not None:
         return f"{user.get_full_name() or user.get_username()}, {channel.lower()}"
     if cart.changed_on == "portal":
-        return f"you, in the {channel.lower()}"
+        return gettext("you, in the %(channel)s") % {"channel": channel.lower()}
     return channel.lower()
 
 
@@ -130,14 +138,17 @@ def cart_item_add(
         else line_get_home(customer=customer)
     )
     if line is None or line.status != Line.Status.ACTIVE:
-        raise CartError("There is no active line to add it to.")
+        raise CartError(gettext("There is no active line to add it to."))
     offer = Offer.objects.get(pk=offer_id)
     if cart is not None and cart.items.filter(offer=offer, line=line).exists():
-        raise CartError(f"{offer.name} is already in the cart.")
+        raise CartError(gettext("%(offer)s is already in the cart.") % {"offer": offer.name})
     now = timezone.now()
     context = customer_context_build(customer=customer, line=line, channel=channel, at=now)
     if offer.pk in context.owned_offer_ids:
-        raise CartError(f"{offer.name} is already on for {msisdn_format(line.msisdn)}.")
+        raise CartError(
+            gettext("%(offer)s is already on for %(msisdn)s.")
+            % {"offer": offer.name, "msisdn": msisdn_format(line.msisdn)}
+        )
     decision = offer_decide(offer=offer, context=context)
     if not decision.eligible:
         raise CartError(" ".join(decision.reasons))
@@ -242,7 +253,7 @@ def cart_checkout(
         return list(done.orders.order_by("id"))
     cart = _lock(customer=customer, version=version)
     if cart is None or not cart.items.exists():
-        raise CartError("Your cart is empty.")
+        raise CartError(gettext("Your cart is empty."))
     if cart.pk != cart_id:
         raise CartStaleError(cart)
     # Read again with everything the quote needs prefetched (the row is locked above).
@@ -294,7 +305,7 @@ def cart_share(*, customer: Customer, actor_user, channel: str = "agent"):
     no cart or it is empty."""
     cart = Cart.objects.filter(customer=customer, status=Cart.Status.OPEN).first()
     if cart is None or not cart.items.exists():
-        raise CartError("Her cart is empty: add something before sending it.")
+        raise CartError(gettext("Her cart is empty: add something before sending it."))
     agent = actor_user.get_full_name() or actor_user.get_username()
     notification = notification_send(
         customer=customer,

@@ -14,6 +14,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, ngettext
 
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Notification
@@ -48,7 +49,7 @@ def confirmation_code_send(*, order: Order, at) -> ConfirmationCode:
     ).count()
     if sent >= MAX_CODES_PER_HOUR:
         raise ConfirmationError(
-            "Too many codes were sent to you in the last hour: please try again later."
+            gettext("Too many codes were sent to you in the last hour: please try again later.")
         )
     code = f"{secrets.randbelow(10**6):06d}"
     record = ConfirmationCode.objects.create(
@@ -73,7 +74,7 @@ def _pending_order(*, customer: Customer, order_id: int) -> tuple:
     account, _ = lock_account_and_line(customer=customer, line_id=order.line_id)
     order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
     if order.status != Order.Status.PENDING:
-        raise ConfirmationError("This order is not waiting for a code any more.")
+        raise ConfirmationError(gettext("This order is not waiting for a code any more."))
     return account, order
 
 
@@ -90,19 +91,24 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
         record = order.confirmation_codes.select_for_update(no_key=True).first()
         now = timezone.now()
         if record is None or record.used_at is not None:
-            raise ConfirmationError("Ask for a new code.")
+            raise ConfirmationError(gettext("Ask for a new code."))
         if record.attempts >= MAX_ATTEMPTS:
-            raise ConfirmationError("Too many wrong codes: ask for a new one.")
+            raise ConfirmationError(gettext("Too many wrong codes: ask for a new one."))
         if now >= record.expires_at:
-            raise ConfirmationError("This code has expired: ask for a new one.")
+            raise ConfirmationError(gettext("This code has expired: ask for a new one."))
         if not hmac.compare_digest(record.code_hash, _hash(order, code)):
             record.attempts += 1
             record.save(update_fields=["attempts"])
             left = MAX_ATTEMPTS - record.attempts
             error = (
-                f"That code is not right: {left} tries left."
+                ngettext(
+                    "That code is not right: %(left)s tries left.",
+                    "That code is not right: %(left)s tries left.",
+                    left,
+                )
+                % {"left": left}
                 if left
-                else "That code is not right, and it is now locked: ask for a new one."
+                else gettext("That code is not right, and it is now locked: ask for a new one.")
             )
         else:
             item = order.items.select_related("offer", "product_instance").get()
@@ -148,7 +154,9 @@ def order_confirmation_resend(*, customer: Customer, order_id: int) -> Confirmat
     """Send a new code, which replaces the last one. Raises ConfirmationError past the limit."""
     _, order = _pending_order(customer=customer, order_id=order_id)
     if order.confirmation_codes.count() >= MAX_CODES_PER_ORDER:
-        raise ConfirmationError("No more codes can be sent for this order: please start again.")
+        raise ConfirmationError(
+            gettext("No more codes can be sent for this order: please start again.")
+        )
     order.confirmation_codes.filter(used_at__isnull=True).update(used_at=timezone.now())
     return confirmation_code_send(order=order, at=timezone.now())
 

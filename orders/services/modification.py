@@ -6,6 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from selfcare.models import Bucket, Customer, Interaction
 from selfcare.services import account_charge, account_credit
@@ -54,7 +55,9 @@ def product_instance_modify(
             product_instance=instance, options=chosen, at=step.at, channel=channel
         )
         if expected_due_now is not None and quote.due_now != expected_due_now:
-            raise ModifyChangedError("The price of this change has changed: please confirm again.")
+            raise ModifyChangedError(
+                gettext("The price of this change has changed: please confirm again.")
+            )
 
         item = step.open(charge_amount=quote.charge_now, refund_amount=quote.refund_now)
         if quote.due_now > 0:

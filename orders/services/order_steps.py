@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from selfcare.models import Account, Channel, Customer, Interaction, Line
 from selfcare.services import interaction_record
@@ -297,7 +298,7 @@ def order_replayed(
     if existing is None:
         return None
     if not OrderItem.objects.filter(order=existing, action=action, **item).exists():
-        raise IdempotencyConflictError("This request was already used for another order.")
+        raise IdempotencyConflictError(gettext("This request was already used for another order."))
     return existing
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
@@ -72,9 +73,11 @@ class OfferPriceChangedError(OrderError):
 
     def __init__(self, *, price: Decimal, expected: Decimal, currency: str):
         super().__init__(
-            f"The price is now {money_text(price, currency)}, not the "
-            f"{money_text(expected, currency)} you were shown, so nothing was charged. "
-            "Check it and confirm again."
+            gettext(
+                "The price is now %(price)s, not the %(expected)s you were shown, so nothing was "
+                "charged. Check it and confirm again."
+            )
+            % {"price": money_text(price, currency), "expected": money_text(expected, currency)}
         )
         self.price = price
         self.expected = expected
@@ -102,11 +105,14 @@ MAX_POSTPONE = dt.timedelta(days=90)
 
 def postpone_check(*, offer: Offer, starts_at: dt.datetime, at: dt.datetime) -> None:
     if not offer.allows_postpone:
-        raise PostponeError(f"{offer.name} cannot be postponed: switch it on now instead.")
+        raise PostponeError(
+            gettext("%(offer)s cannot be postponed: switch it on now instead.")
+            % {"offer": offer.name}
+        )
     if starts_at <= at:
-        raise PostponeError("Pick a start in the future.")
+        raise PostponeError(gettext("Pick a start in the future."))
     if starts_at > at + MAX_POSTPONE:
-        raise PostponeError("Pick a start within the next 90 days.")
+        raise PostponeError(gettext("Pick a start within the next 90 days."))
 
 
 @transaction.atomic
@@ -131,7 +137,8 @@ def product_instance_grant(
     )
     if owned.exists():
         raise AlreadyOwnedError(
-            f"You already have {offer.name}: accept this gift once yours has ended."
+            gettext("You already have %(offer)s: accept this gift once yours has ended.")
+            % {"offer": offer.name}
         )
     instance = ProductInstance.objects.create(
         customer=customer,
@@ -202,16 +209,24 @@ def product_instance_purchase(
     offer = Offer.objects.prefetch_related(*RULES).get(pk=offer_id)
     if line.status != Line.Status.ACTIVE:
         status = line.get_status_display().lower()
-        raise NotEligibleError([f"Line {msisdn_format(line.msisdn)} is {status}."])
+        raise NotEligibleError(
+            [
+                gettext("Line %(msisdn)s is %(status)s.")
+                % {"msisdn": msisdn_format(line.msisdn), "status": status}
+            ]
+        )
     context = customer_context_build(customer=customer, line=line, channel=channel, at=now)
     if offer.pk in context.owned_offer_ids:
-        raise AlreadyOwnedError(f"{offer.name} is already on.")
+        raise AlreadyOwnedError(gettext("%(offer)s is already on.") % {"offer": offer.name})
     decision = offer_decide(offer=offer, context=context)
     if not decision.eligible:
         raise NotEligibleError(decision.reasons)
     if offer.currency != account.currency:
         raise NotEligibleError(
-            [f"This offer is priced in {offer.currency}; your account is in {account.currency}."]
+            [
+                gettext("This offer is priced in %(offer)s; your account is in %(account)s.")
+                % {"offer": offer.currency, "account": account.currency}
+            ]
         )
 
     # Bad input is refused before anything is written.

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.policies import money_text
 from selfcare.jobs import job_publish_on_commit
@@ -48,8 +49,8 @@ class RefundChangedError(OrderError):
 
     def __init__(self, amount: Decimal, currency: str):
         super().__init__(
-            f"The refund is now {money_text(amount, currency)}, not what you were shown. "
-            "Please confirm again."
+            gettext("The refund is now %(amount)s, not what you were shown. Please confirm again.")
+            % {"amount": money_text(amount, currency)}
         )
         self.amount = amount
 
@@ -64,16 +65,18 @@ def goodwill_check(*, instance: ProductInstance, refund: Decimal, goodwill: Deci
     if not goodwill:
         return
     if goodwill < 0:
-        raise RefundNotAllowedError("A goodwill refund cannot be negative.")
+        raise RefundNotAllowedError(gettext("A goodwill refund cannot be negative."))
     if actor_user is None or not actor_user.has_perm("orders.refund_beyond_policy"):
         raise RefundNotAllowedError(
-            "A refund beyond the offer's policy needs a supervisor: ask one to switch it off."
+            gettext(
+                "A refund beyond the offer's policy needs a supervisor: ask one to switch it off."
+            )
         )
     if refund + goodwill > instance.paid_amount:
         currency = instance.offer.currency
         raise RefundNotAllowedError(
-            "The refunds cannot add up to more than she paid "
-            f"({money_text(instance.paid_amount, currency)})."
+            gettext("The refunds cannot add up to more than she paid (%(paid)s).")
+            % {"paid": money_text(instance.paid_amount, currency)}
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from catalog.policies import money_text
 
@@ -38,8 +39,11 @@ def account_balance_check(*, account: Account, amount: Decimal) -> Decimal | Non
     balance = account_balance(account=account)
     if balance < amount:
         raise InsufficientBalanceError(
-            f"Your balance is {money_text(balance, account.currency)}; this costs "
-            f"{money_text(amount, account.currency)}. Top up and try again.",
+            gettext("Your balance is %(balance)s; this costs %(amount)s. Top up and try again.")
+            % {
+                "balance": money_text(balance, account.currency),
+                "amount": money_text(amount, account.currency),
+            },
             shortfall=amount - balance,
             currency=account.currency,
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ..models import (
     AlertSetting,
@@ -62,11 +63,13 @@ def alert_setting_clean(*, thresholds, medium: str) -> tuple[list[int], str]:
     try:
         chosen = sorted({int(t) for t in thresholds})
     except (TypeError, ValueError) as exc:
-        raise AlertSettingError("Pick the alerts among 50 %, 80 % and 100 %.") from exc
+        raise AlertSettingError(gettext("Pick the alerts among 50 %, 80 % and 100 %.")) from exc
     if any(t not in BUCKET_THRESHOLDS for t in chosen):
-        raise AlertSettingError("Pick the alerts among 50 %, 80 % and 100 %.")
+        raise AlertSettingError(gettext("Pick the alerts among 50 %, 80 % and 100 %."))
     if medium not in MEDIUMS:
-        raise AlertSettingError("Pick how to be told: SMS, e-mail, in-app, or as you prefer.")
+        raise AlertSettingError(
+            gettext("Pick how to be told: SMS, e-mail, in-app, or as you prefer.")
+        )
     return chosen, medium
 
 
@@ -87,7 +90,7 @@ def alert_setting_save(
     line, so two changes at once are applied one after the other."""
     chosen, medium = alert_setting_clean(thresholds=thresholds, medium=medium)
     if bucket is not None and bucket.line_id != line.pk:
-        raise AlertSettingError("That allowance is not on this line.")
+        raise AlertSettingError(gettext("That allowance is not on this line."))
     at = at or timezone.now()
     with transaction.atomic():
         Line.objects.select_for_update(no_key=True).filter(pk=line.pk).first()

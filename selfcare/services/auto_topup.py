@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.policies import money_text
 
@@ -72,11 +73,15 @@ def auto_topup_set(
         try:
             threshold = topup_amount_check(amount=threshold)
         except TopUpError as exc:
-            raise TopUpError(f"The balance to top up below: {exc}") from exc
+            raise TopUpError(
+                gettext("The balance to top up below: %(problem)s") % {"problem": exc}
+            ) from exc
         amount = topup_amount_check(amount=amount)
         card = topup_saved_card_get(customer=customer)
         if card is None:
-            raise TopUpError("Top up once by card first: auto top-up uses the card of that top-up.")
+            raise TopUpError(
+                gettext("Top up once by card first: auto top-up uses the card of that top-up.")
+            )
         setting = current or AutoTopUp(customer=customer)
         setting.enabled = True
         setting.threshold, setting.amount = threshold, amount

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.policies import money_text
 
@@ -87,21 +88,24 @@ def spend_cap_clean(value) -> Decimal | None:
         cap = None
     if cap is None or not cap.is_finite():
         raise UsageLimitError(
-            "Type the limit in euros, e.g. 5 or 5.50, or leave it empty for no limit.",
+            gettext("Type the limit in euros, e.g. 5 or 5.50, or leave it empty for no limit."),
             field="monthly_cap",
         )
     if cap <= 0:
         raise UsageLimitError(
-            "The limit must be more than €0.00. To use nothing beyond your allowances, tick"
-            " “Stop when my allowance is used up” instead.",
+            gettext(
+                "The limit must be more than €0.00. To use nothing beyond your allowances, tick"
+                " “Stop when my allowance is used up” instead."
+            ),
             field="monthly_cap",
         )
     if cap > SPEND_CAP_MAX:
         raise UsageLimitError(
-            f"The limit can be at most {money_text(SPEND_CAP_MAX)}.", field="monthly_cap"
+            gettext("The limit can be at most %(max)s.") % {"max": money_text(SPEND_CAP_MAX)},
+            field="monthly_cap",
         )
     if cap != cap.quantize(Decimal("0.01")):
-        raise UsageLimitError("Euros and cents only, e.g. 5.50.", field="monthly_cap")
+        raise UsageLimitError(gettext("Euros and cents only, e.g. 5.50."), field="monthly_cap")
     return cap.quantize(Decimal("0.01"))
 
 

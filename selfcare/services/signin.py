@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from ..models import Customer, Line, Notification, SignInCode
 from ..phones import msisdn_normalise
@@ -58,12 +59,17 @@ def _rate_limit_check(*, login: str, ip_address: str | None, at: dt.datetime) ->
     asked = SignInCode.objects.filter(created_at__gt=since)
     if asked.filter(login=login).count() >= MAX_PER_LOGIN:
         raise SignInCodeError(
-            "Too many codes were asked for in the last hour: try again later, or sign in with "
-            "your password."
+            gettext(
+                "Too many codes were asked for in the last hour: try again later, or sign in "
+                "with your password."
+            )
         )
     if ip_address and asked.filter(ip_address=ip_address).count() >= MAX_PER_ADDRESS:
         raise SignInCodeError(
-            "Too many codes were asked for from this connection in the last hour: try again later."
+            gettext(
+                "Too many codes were asked for from this connection in the last hour: try again "
+                "later."
+            )
         )
 
 
@@ -90,7 +96,7 @@ def signin_code_send(
     at = at or timezone.now()
     msisdn = msisdn_normalise(login)
     if msisdn is None:
-        raise SignInCodeError("Type your mobile number, e.g. 912 345 678.")
+        raise SignInCodeError(gettext("Type your mobile number, e.g. 912 345 678."))
     with transaction.atomic():
         _rate_limit_check(login=msisdn, ip_address=ip_address, at=at)
         customer = customer_get_by_msisdn(msisdn=msisdn)

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.policies import money_text, operator_zone
 
@@ -77,13 +78,13 @@ def topup_amount_check(*, amount) -> Decimal:
     try:
         value = Decimal(str(amount).strip().replace(",", "."))
     except (InvalidOperation, ValueError) as exc:
-        raise TopUpAmountError("Enter an amount in euros, e.g. 10 or 12.50.") from exc
+        raise TopUpAmountError(gettext("Enter an amount in euros, e.g. 10 or 12.50.")) from exc
     if not value.is_finite() or value != value.quantize(CENT):
-        raise TopUpAmountError("Enter an amount in euros, e.g. 10 or 12.50.")
+        raise TopUpAmountError(gettext("Enter an amount in euros, e.g. 10 or 12.50."))
     if not low <= value <= high:
         raise TopUpAmountError(
-            f"A top-up is between {money_text(low)} and {money_text(high)}; "
-            f"{money_text(value)} is not."
+            gettext("A top-up is between %(low)s and %(high)s; %(amount)s is not.")
+            % {"low": money_text(low), "high": money_text(high), "amount": money_text(value)}
         )
     return value.quantize(CENT)
 

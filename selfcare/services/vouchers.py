@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, ngettext
 
 from ..models import Account, Channel, Customer, TopUp, Voucher, VoucherPinFailure
 from .topup import TopUpError, local_time_words, topup_complete
@@ -75,7 +76,9 @@ def voucher_locked_until(*, customer: Customer, now: dt.datetime) -> dt.datetime
 def _locked_words(until: dt.datetime) -> str:
     # Rounded up to the minute: "after 15:40" is never a minute too early.
     until = (until + dt.timedelta(seconds=59)).replace(second=0, microsecond=0)
-    return f"Too many wrong PINs: try again after {local_time_words(until)}."
+    return gettext("Too many wrong PINs: try again after %(time)s.") % {
+        "time": local_time_words(until)
+    }
 
 
 def topup_by_voucher(
@@ -96,7 +99,7 @@ def topup_by_voucher(
     expired; a wrong PIN is counted): nothing is credited."""
     digits = voucher_pin_normalise(pin)
     if not PIN.match(digits):
-        raise VoucherError("A voucher PIN is the 16 digits under the scratch panel.")
+        raise VoucherError(gettext("A voucher PIN is the 16 digits under the scratch panel."))
     now = timezone.now()
     with transaction.atomic():
         Account.objects.select_for_update().get(customer=customer)
@@ -113,9 +116,9 @@ def topup_by_voucher(
             VoucherPinFailure.objects.create(customer=customer, at=now, channel=channel)
         else:
             if voucher.used_at is not None:
-                raise VoucherError("This voucher has already been used.")
+                raise VoucherError(gettext("This voucher has already been used."))
             if voucher.valid_until is not None and voucher.valid_until <= now:
-                raise VoucherError("This voucher has expired.")
+                raise VoucherError(gettext("This voucher has expired."))
             topup = TopUp.objects.create(
                 customer=customer,
                 amount=voucher.amount,
@@ -139,8 +142,12 @@ def topup_by_voucher(
         - VoucherPinFailure.objects.filter(customer=customer, at__gt=now - WRONG_PIN_WINDOW).count()
     )
     raise VoucherError(
-        f"That PIN is not right: check it and try again ({left} "
-        f"{'try' if left == 1 else 'tries'} left this hour)."
+        ngettext(
+            "That PIN is not right: check it and try again (%(left)s try left this hour).",
+            "That PIN is not right: check it and try again (%(left)s tries left this hour).",
+            left,
+        )
+        % {"left": left}
     )
 
 

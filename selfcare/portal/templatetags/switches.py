@@ -5,6 +5,7 @@ import datetime as dt
 
 from django import template
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import ProductInstance
@@ -40,7 +41,7 @@ def switch_status(switch) -> str:
         return "Gift sent"
     if switch.failed:
         return "Failed — refunded" if switch.instance.paid_amount else "Failed"
-    return STATUS_LABELS.get(switch.state, "Off")
+    return STATUS_LABELS.get(switch.state, gettext("Off"))
 
 
 @register.filter

@@ -10,9 +10,11 @@ PERMISSIONS = ["view_baseplan", "add_baseplan", "change_baseplan"]
 def grant(apps, schema_editor):
     # Permissions are normally created after all migrations; make sure these exist now.
     app_config = apps.get_app_config("catalog")
+    # Restored after: on the live registry (tests call this) it must stay as it was.
+    previous = getattr(app_config, "models_module", None)
     app_config.models_module = True
     create_permissions(app_config, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = previous
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

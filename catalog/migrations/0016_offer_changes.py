@@ -26,9 +26,11 @@ def backfill(apps, schema_editor):
 def grant(apps, schema_editor):
     # Permissions are normally created after all migrations; make sure this one exists now.
     app_config = apps.get_app_config("catalog")
+    # Restored after: on the live registry (tests call this) it must stay as it was.
+    previous = getattr(app_config, "models_module", None)
     app_config.models_module = True
     create_permissions(app_config, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = previous
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -214,21 +214,13 @@ def admin_demo(portal):
 
     from campaigns.demo import demo_campaigns_load
 
-    # The migrations' functions set their app's `models_module` to None when they are done, as a
-    # historical app needs; on the live registry that would keep the flush after this test from
-    # making catalog's and campaigns' permissions again (a later test's PM would get a 403).
-    models_modules = {c.label: c.models_module for c in apps.get_app_configs()}
-    try:
-        for module, function in [
-            ("catalog.migrations.0002_product_managers_group", "create_group"),
-            ("catalog.migrations.0015_base_plan_permissions", "grant"),
-            ("catalog.migrations.0016_offer_changes", "grant"),
-            ("campaigns.migrations.0006_marketing_group", "create_group"),
-        ]:
-            getattr(importlib.import_module(module), function)(apps, None)
-    finally:
-        for config in apps.get_app_configs():
-            config.models_module = models_modules[config.label]
+    for module, function in [
+        ("catalog.migrations.0002_product_managers_group", "create_group"),
+        ("catalog.migrations.0015_base_plan_permissions", "grant"),
+        ("catalog.migrations.0016_offer_changes", "grant"),
+        ("campaigns.migrations.0006_marketing_group", "create_group"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)
     demo_campaigns_load()
     return portal
 

@@ -259,8 +259,10 @@ def decide(*, candidates: list[Candidate], at: dt.datetime) -> list[Candidate]:
     per_campaign: Counter = Counter()
     per_customer: Counter = Counter()
     budget_since = at - dt.timedelta(days=budget_days)
-    contacts = _contacts(customer_ids=set(people), since=since)
-    for customer_id, _campaign_id, decided_at in contacts:
+    # Her recent contacts by (customer, campaign): a campaign's cap reads its own, not all of them.
+    contacted: dict[tuple[int, int], list[dt.datetime]] = defaultdict(list)
+    for customer_id, campaign_id, decided_at in _contacts(customer_ids=set(people), since=since):
+        contacted[(customer_id, campaign_id)].append(decided_at)
         if decided_at >= budget_since:
             per_customer[customer_id] += 1
     # Each version's audience rules and its offer's, read once: not once per candidate.
@@ -283,11 +285,7 @@ def decide(*, candidates: list[Candidate], at: dt.datetime) -> list[Candidate]:
         cap_since = at - dt.timedelta(days=c.version.cap_days)
         key = (c.customer_id, c.version.campaign_id)
         if key not in per_campaign:
-            per_campaign[key] = sum(
-                1
-                for customer_id, campaign_id, decided_at in contacts
-                if (customer_id, campaign_id) == key and decided_at >= cap_since
-            )
+            per_campaign[key] = sum(1 for at_ in contacted.get(key, ()) if at_ >= cap_since)
         if per_campaign[key] >= c.version.cap_messages:
             c.outcome = Outcome.CAPPED
             c.reason = (

@@ -49,7 +49,11 @@ def test_her_switch_buys_at_the_price_it_shows_in_portuguese(
     with django_capture_on_commit_callbacks(execute=True):
         response = stacy_pt.post(f"/addons/{data.pk}/on/", posted)
 
-    followed(stacy_pt, response, f"/offers/#addon-{data.pk}")
+    page = followed(stacy_pt, response, f"/offers/#addon-{data.pk}").text
+    card = re.search(rf'id="addon-{data.pk}".*?</article>', page, re.S).group(0)
+    assert "Ativo" in card  # the switch's state in her words too, and its link
+    assert "Gerir Data 15GB" in card
+    assert "Active" not in card
     item = OrderItem.objects.get()
     assert (item.offer_id, item.charge_amount) == (data.pk, Decimal("10.00"))
     assert ProductInstance.objects.get(offer=data).status == ProductInstance.Status.ACTIVE

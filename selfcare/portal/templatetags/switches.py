@@ -16,11 +16,11 @@ register = template.Library()
 Status = ProductInstance.Status
 
 STATUS_LABELS = {
-    Status.PENDING_ACTIVE: "Activating…",
+    Status.PENDING_ACTIVE: _("Activating…"),
     Status.PENDING_TERMINATE: _("Switching off…"),
-    Status.SCHEDULED: "Scheduled",
-    Status.ACTIVE: "Active",
-    Status.SUSPENDED: "Suspended",
+    Status.SCHEDULED: _("Scheduled"),
+    Status.ACTIVE: _("Active"),
+    Status.SUSPENDED: _("Suspended"),
 }
 
 
@@ -34,14 +34,14 @@ def switch_status(switch) -> str:
     """The words beside the switch: "Active", "Waiting for your code", "On until Sat 5 Dec,
     10:00"."""
     if switch.awaiting_order_id:
-        return "Waiting for your code"
+        return gettext("Waiting for your code")
     if switch.ending_later:
-        return f"On until {when(switch.instance.ends_at)}"
+        return gettext("On until %(when)s") % {"when": when(switch.instance.ends_at)}
     if switch.is_gift_waiting:
-        return "Gift sent"
+        return gettext("Gift sent")
     if switch.failed:
-        return "Failed — refunded" if switch.instance.paid_amount else "Failed"
-    return STATUS_LABELS.get(switch.state, gettext("Off"))
+        return gettext("Failed — refunded") if switch.instance.paid_amount else gettext("Failed")
+    return str(STATUS_LABELS.get(switch.state, gettext("Off")))
 
 
 @register.filter
@@ -50,12 +50,11 @@ def switch_note(switch) -> str:
     lifts; "" when there is nothing to add."""
     instance = switch.instance
     if switch.is_gift_waiting:
-        return (
-            f"Waiting for {msisdn_format(instance.options.get('friend_msisdn'))} to accept; it "
-            "comes back to you if not accepted within 7 days."
-        )
+        return gettext(
+            "Waiting for %(friend)s to accept; it comes back to you if not accepted within 7 days."
+        ) % {"friend": msisdn_format(instance.options.get("friend_msisdn"))}
     if switch.state == Status.SCHEDULED and instance.starts_at:
-        return f"Starts {when(instance.starts_at)}."
+        return gettext("Starts %(when)s.") % {"when": when(instance.starts_at)}
     if switch.state in (Status.FAILED, Status.SUSPENDED) or switch.ending_later:
         return instance.status_reason
     if not switch.checked and switch.decision and switch.decision.limited_only:
@@ -67,8 +66,9 @@ def switch_note(switch) -> str:
 def switch_announcement(switch) -> str:
     """What the live region says when the switch changes."""
     if switch.failed:
-        refunded = " Your money was refunded." if switch.instance.paid_amount else ""
-        return f"{switch.offer.name}: failed. {switch.instance.status_reason}{refunded}"
+        refunded = " " + gettext("Your money was refunded.") if switch.instance.paid_amount else ""
+        failed = gettext("%(offer)s: failed.") % {"offer": switch.offer.name}
+        return f"{failed} {switch.instance.status_reason}{refunded}"
     return f"{switch.offer.name}: {switch_status(switch).rstrip('…').lower()}"
 
 

@@ -100,7 +100,8 @@ def _context(**values) -> CustomerContext:
             "pt",
             (
                 "Não disponível no seu tarifário (Family Bundle M).",
-                "Para clientes connosco há 90 dias ou mais: para si, a partir de 21 de Dezembro de 2026.",
+                "Para clientes connosco há 90 dias ou mais: para si, a partir de "
+                "21 de Dezembro de 2026.",
             ),
         ),
         (

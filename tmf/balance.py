@@ -22,8 +22,8 @@ from .common import (
     TmfError,
     TmfView,
     href,
-    id_read,
     list_response,
+    one_found,
     one_response,
     page_read,
     period,
@@ -170,16 +170,14 @@ class BucketView(TmfView):
             balance = prepaid_balance_get(customer=customer)
             if balance is not None and bucket_id == f"{BALANCE_PREFIX}{balance.account.pk}":
                 return one_response(request, balance_data(request, balance, customer=customer))
-            raise _not_found(bucket_id)
-        pk = id_read(bucket_id)
-        try:
-            if pk is None:
-                raise Bucket.DoesNotExist
-            bucket = bucket_get_for_customer(customer=customer, pk=pk, at=timezone.now())
-        except Bucket.DoesNotExist as exc:
-            raise _not_found(bucket_id) from exc
+            raise TmfError(_missing(bucket_id), code="notFound", status_code=404)
+        bucket = one_found(
+            bucket_id,
+            lambda pk: bucket_get_for_customer(customer=customer, pk=pk, at=timezone.now()),
+            missing=_missing(bucket_id),
+        )
         return one_response(request, bucket_data(request, bucket, customer=customer))
 
 
-def _not_found(bucket_id: str) -> TmfError:
-    return TmfError(f"No bucket {bucket_id} of yours usable now.", code="notFound", status_code=404)
+def _missing(bucket_id: str) -> str:
+    return f"No bucket {bucket_id} of yours usable now."

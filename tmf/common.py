@@ -7,9 +7,12 @@ services; this package decides only the TM Forum shape of what those return."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter
@@ -205,6 +208,22 @@ def id_read(raw: str) -> int | None:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         return None
     return int(raw)
+
+
+T = TypeVar("T")
+
+
+def one_found(raw_id: str, get: Callable[[int], T], *, missing: str) -> T:
+    """What `get` returns for the database id a path names; TMF's 404 (code notFound, message
+    `missing`) for an id that cannot be one (`id_read`) or that `get` does not find (its scoped
+    selector raises the model's DoesNotExist: another customer's is not found either)."""
+    pk = id_read(raw_id)
+    try:
+        if pk is None:
+            raise ObjectDoesNotExist
+        return get(pk)
+    except ObjectDoesNotExist as exc:
+        raise TmfError(missing, code="notFound", status_code=404) from exc
 
 
 # Lists

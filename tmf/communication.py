@@ -25,8 +25,8 @@ from .common import (
     TmfError,
     TmfView,
     href,
-    id_read,
     list_response,
+    one_found,
     one_response,
     page_read,
 )
@@ -83,15 +83,11 @@ def message_data(request, notification: Notification) -> dict:
 
 
 def _message_get(request, message_id: str) -> Notification:
-    pk = id_read(message_id)
-    try:
-        if pk is None:
-            raise Notification.DoesNotExist
-        return notification_get_for_customer(customer=request.her.customer, pk=pk)
-    except Notification.DoesNotExist as exc:
-        raise TmfError(
-            f"No message {message_id} in her inbox.", code="notFound", status_code=404
-        ) from exc
+    return one_found(
+        message_id,
+        lambda pk: notification_get_for_customer(customer=request.her.customer, pk=pk),
+        missing=f"No message {message_id} in her inbox.",
+    )
 
 
 # Bodies

@@ -23,8 +23,8 @@ from .common import (
     TmfError,
     TmfView,
     href,
-    id_read,
     list_response,
+    one_found,
     one_response,
     page_read,
 )
@@ -234,17 +234,11 @@ class PartyInteractionView(TmfView):
         responses={200: PartyInteraction, **schema.errors(400, 401, 403, 404, 429)},
     )
     def get(self, request, interaction_id: str):
-        pk = id_read(interaction_id)
-        try:
-            if pk is None:
-                raise Interaction.DoesNotExist
-            interaction = interaction_get_for_customer(
+        interaction = one_found(
+            interaction_id,
+            lambda pk: interaction_get_for_customer(
                 customer=request.her.customer, pk=pk, public=request.agent is None
-            )
-        except Interaction.DoesNotExist as exc:
-            raise TmfError(
-                f"No interaction {interaction_id} in her history.",
-                code="notFound",
-                status_code=404,
-            ) from exc
+            ),
+            missing=f"No interaction {interaction_id} in her history.",
+        )
         return one_response(request, interaction_data(request, interaction))

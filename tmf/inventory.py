@@ -16,12 +16,11 @@ from . import schema
 from .catalog import offering_ref
 from .common import (
     IsCustomer,
-    TmfError,
     TmfView,
     href,
-    id_read,
     list_response,
     money,
+    one_found,
     one_response,
     page_read,
 )
@@ -183,13 +182,9 @@ class ProductView(TmfView):
         responses={200: Product, **schema.errors(401, 403, 404, 429)},
     )
     def get(self, request, product_id: str):
-        pk = id_read(product_id)
-        try:
-            if pk is None:
-                raise ProductInstance.DoesNotExist
-            instance = product_instance_get_owned(customer=request.her.customer, pk=pk)
-        except ProductInstance.DoesNotExist as exc:
-            raise TmfError(
-                f"No product {product_id} of yours.", code="notFound", status_code=404
-            ) from exc
+        instance = one_found(
+            product_id,
+            lambda pk: product_instance_get_owned(customer=request.her.customer, pk=pk),
+            missing=f"No product {product_id} of yours.",
+        )
         return one_response(request, product_data(request, instance))

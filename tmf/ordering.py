@@ -23,12 +23,11 @@ from . import schema
 from .catalog import CHANNEL_NAMES, offering_ref
 from .common import (
     IsCustomer,
-    TmfError,
     TmfView,
     href,
-    id_read,
     list_response,
     money,
+    one_found,
     one_response,
     page_read,
 )
@@ -300,13 +299,9 @@ class ProductOrderView(TmfView):
         responses={200: ProductOrder, **schema.errors(401, 403, 404, 429)},
     )
     def get(self, request, order_id: str):
-        pk = id_read(order_id)
-        try:
-            if pk is None:
-                raise Order.DoesNotExist
-            order = order_get_for_customer(customer=request.her.customer, pk=pk)
-        except Order.DoesNotExist as exc:
-            raise TmfError(
-                f"No order {order_id} of yours.", code="notFound", status_code=404
-            ) from exc
+        order = one_found(
+            order_id,
+            lambda pk: order_get_for_customer(customer=request.her.customer, pk=pk),
+            missing=f"No order {order_id} of yours.",
+        )
         return one_response(request, order_data(request, order))

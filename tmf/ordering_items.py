@@ -32,7 +32,7 @@ from selfcare.services import InsufficientBalanceError
 
 from . import schema
 from .catalog import offering_find
-from .common import Her, TmfError, id_read
+from .common import Her, TmfError, one_found
 
 Action = OrderItem.Action
 OPTION_PREFIX = "option."
@@ -271,15 +271,11 @@ def item_read(item: dict) -> Wanted:
 
 def _product_owned(her: Her, wanted: Wanted) -> ProductInstance:
     """Her product the item acts on, as the offering it names (if it names one)."""
-    pk = id_read(wanted.product_id)
-    try:
-        if pk is None:
-            raise ProductInstance.DoesNotExist
-        instance = product_instance_get_owned(customer=her.customer, pk=pk)
-    except ProductInstance.DoesNotExist as exc:
-        raise TmfError(
-            f"No product {wanted.product_id} of yours.", code="notFound", status_code=404
-        ) from exc
+    instance = one_found(
+        wanted.product_id,
+        lambda pk: product_instance_get_owned(customer=her.customer, pk=pk),
+        missing=f"No product {wanted.product_id} of yours.",
+    )
     if wanted.offering_id and wanted.offering_id != str(instance.offer_id):
         raise TmfError(
             f"Product {instance.pk} is of productOffering {instance.offer_id}, "

@@ -51,8 +51,8 @@ from .common import (
     TmfError,
     TmfView,
     href,
-    id_read,
     list_response,
+    one_found,
     one_response,
     page_read,
 )
@@ -395,13 +395,9 @@ class UsageView(TmfView):
         responses={200: Usage, **schema.errors(400, 401, 403, 404, 429)},
     )
     def get(self, request, usage_id: str):
-        pk = id_read(usage_id)
-        try:
-            if pk is None:
-                raise UsageRecord.DoesNotExist
-            record = usage_get_for_customer(customer=request.her.customer, pk=pk)
-        except UsageRecord.DoesNotExist as exc:
-            raise TmfError(
-                f"No usage {usage_id} of hers.", code="notFound", status_code=404
-            ) from exc
+        record = one_found(
+            usage_id,
+            lambda pk: usage_get_for_customer(customer=request.her.customer, pk=pk),
+            missing=f"No usage {usage_id} of hers.",
+        )
         return one_response(request, usage_data(request, record))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -61,10 +60,6 @@ NOTIFICATION_TEMPLATES = (
     "spend_cap_alert",
     "topup_receipt",
     "topup_auto_failed",
-)
-# Messages worded in code (gettext) rather than from a template file: `notification_send` with
-# `words`, a callable returning (subject, body), called in her language.
-NOTIFICATION_WORDED = (
     "addon_suspended",
     "addon_resumed",
     "addon_scheduled",
@@ -85,14 +80,6 @@ def notification_render(*, template: str, values: dict) -> tuple[str, str]:
             rendered.append("\n".join(line.strip() for line in text.splitlines() if line.strip()))
     subject, body = rendered
     return subject[:200], body
-
-
-def notification_word(*, customer: Customer, words: Callable[[], tuple[str, str]]):
-    """(subject, body) from `words()` called in her language (`customer_language`), dates in
-    the operator's time zone: the messages worded in code with gettext."""
-    with timezone.override(operator_zone()), translation.override(customer_language(customer)):
-        subject, body = words()
-    return str(subject)[:200], str(body)
 
 
 def _recipient(*, customer: Customer, medium: str) -> tuple[str, str]:
@@ -118,17 +105,13 @@ def notification_send(
     link_target: str | None = None,
     link_offer=None,
     queue: str | None = None,
-    words: Callable[[], tuple[str, str]] | None = None,
 ) -> Notification:
     """Write a message to the customer from `template` and queue it; it leaves through the
     medium's backend after commit (`notification_deliver_task`, on `queue` if given: a campaign's
     messages go on their own, behind nothing transactional). `medium` defaults to the one she
     prefers. With `link_target` (a path in the portal) the message carries a tracked link to it,
-    as `link_url` in the template. A message worded in code (NOTIFICATION_WORDED) gives `words`
-    instead of a template file (`notification_word`). Runs in the caller's transaction."""
-    if words is not None and (template not in NOTIFICATION_WORDED or link_target is not None):
-        raise ValueError(f"Not a message worded in code: {template}")
-    if words is None and template not in NOTIFICATION_TEMPLATES:
+    as `link_url` in the template. Runs in the caller's transaction."""
+    if template not in NOTIFICATION_TEMPLATES:
         raise ValueError(f"Unknown notification template: {template}")
     if link_target is not None and (
         not link_target.startswith("/") or link_target.startswith("//")
@@ -148,11 +131,7 @@ def notification_send(
         "operator_name": settings.OPERATOR_NAME,
         **(context or {}),
     }
-    if words is not None:
-        notification.subject, notification.body = notification_word(customer=customer, words=words)
-        notification.save()
-        _status_history_start(notification=notification)
-    elif link_target is None:
+    if link_target is None:
         notification.subject, notification.body = notification_render(
             template=template, values=values
         )

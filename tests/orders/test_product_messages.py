@@ -4,10 +4,12 @@ money written with money_text."""
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from orders.models import ProductInstance
 from orders.services import (
@@ -20,7 +22,6 @@ from orders.services import (
     product_instance_suspend,
 )
 from selfcare.models import Customer, Notification
-from selfcare.services import notification_send
 from tests.factories import CustomerFactory, OfferFactory
 from tests.orders.helpers import buy
 from tests.orders.test_fixed_price_bundle import GROUPS
@@ -207,20 +208,27 @@ def test_a_change_of_options_tells_her_what_it_gives_and_costs(customer):
     ]
 
 
-def test_a_message_worded_in_code_is_written_in_her_language(customer):
+def test_her_message_is_written_in_her_language_and_the_operators_time(customer):
     Customer.objects.filter(pk=customer.pk).update(language="pt")
     customer.refresh_from_db()
+    offer = OfferFactory(name="Weekend Data", allows_postpone=True, data_mb=1000, duration_days=2)
+    friday = (timezone.now() + dt.timedelta(days=3)).replace(second=0, microsecond=0)
 
-    message = notification_send(
+    product_instance_purchase(
         customer=customer,
-        template="addon_suspended",
-        words=lambda: (translation.get_language(), timezone.get_current_timezone_name()),
+        line_id=customer.lines.get().pk,
+        offer_id=offer.pk,
+        channel="portal",
+        idempotency_key="k-later",
+        starts_at=friday,
     )
 
-    assert (message.subject, message.body) == ("pt", "Europe/Lisbon")
-
-
-def test_only_messages_worded_in_code_take_words(customer):
-    with pytest.raises(ValueError, match="Not a message worded in code"):
-        notification_send(customer=customer, template="addon_active", words=lambda: ("a", "b"))
-    assert not Notification.objects.exists()
+    with translation.override("pt"):
+        when = date_format(friday.astimezone(ZoneInfo("Europe/Lisbon")), "j M, H:i")
+    assert messages(customer) == [
+        (
+            "addon_scheduled",
+            f"Weekend Data começa a {when}",
+            f"Weekend Data começa a {when}. Foram cobrados 5,00 €.",
+        )
+    ]

@@ -23,6 +23,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
 from rest_framework.permissions import BasePermission
 
+from backoffice.selectors import customer_get_for_agent
 from selfcare.models import Channel, Customer, Interaction, Line
 from selfcare.selectors import line_get_home, user_is_agent
 
@@ -88,8 +89,7 @@ def acting_for(request) -> Acting | None:
     try:
         if not named.isascii() or not named.isdigit() or len(named) > 18:
             raise Customer.DoesNotExist
-        # Any customer, as in his console (backoffice.selectors.customer_get_for_agent).
-        customer = Customer.objects.select_related("account").get(pk=int(named))
+        customer = customer_get_for_agent(customer_id=int(named))  # any customer, as in his console
     except Customer.DoesNotExist as exc:
         raise NotFound(f"No such customer ({PARTY}).") from exc
     line = line_get_home(customer=customer)

@@ -34,7 +34,7 @@ from selfcare.api.authentication import (
     HasScope,
 )
 from selfcare.api.parsers import json_load_bounded
-from selfcare.api.views import MALFORMED, MAX_BODY_BYTES, _body_read, events_parse
+from selfcare.api.views import MALFORMED, MAX_BODY_BYTES, body_read, events_parse
 from selfcare.models import ApiClient, UsageRecord
 from selfcare.selectors_history import (
     usage_get_by_event_id,
@@ -315,7 +315,7 @@ class UsageListView(TmfView):
         ],
     )
     def post(self, request):
-        body = _body_read(request._request)
+        body = body_read(request._request)
         if body is None:
             raise TmfError(
                 f"At most {MAX_BODY_BYTES:,} bytes a request ({MAX_EVENTS_PER_BATCH:,} "

@@ -141,7 +141,7 @@ class UsageFeedView(APIView):
         ],
     )
     def post(self, request):
-        body = _body_read(request._request)
+        body = body_read(request._request)
         if body is None:
             return Response(
                 {
@@ -166,7 +166,7 @@ class UsageFeedView(APIView):
         return Response(result.summary())
 
 
-def _body_read(request) -> bytes | None:
+def body_read(request) -> bytes | None:
     """The body, up to MAX_BODY_BYTES (None beyond), read from the stream: `request.body` would
     refuse anything over DATA_UPLOAD_MAX_MEMORY_SIZE."""
     try:

@@ -320,6 +320,28 @@ def decide(*, candidates: list[Candidate], at: dt.datetime) -> list[Candidate]:
     return candidates
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why an offer is not promoted to her: `reasons` she may not buy it, else `owned`."""
+
+    owned: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+def offer_refusal(
+    *, offer: Offer, context: CustomerContext, rules: AudienceRules | None = None
+) -> Refusal | None:
+    """The one rule of what may be promoted to her, for a campaign's decisions and a promotion
+    sent by hand alike: nothing she cannot buy (`offer_decide`, its reasons first), nothing she
+    owns. None when `offer` may be promoted. `rules` as `offer_decide` takes them."""
+    decision = offer_decide(offer=offer, context=context, rules=rules)
+    if not decision.eligible:
+        return Refusal(reasons=decision.reasons)
+    if offer.pk in context.owned_offer_ids:
+        return Refusal(owned=True)
+    return None
+
+
 def _screen(
     c: Candidate,
     *,
@@ -341,11 +363,10 @@ def _screen(
     if version.trigger in Trigger.located() and not person.location_consent:
         return Outcome.NO_CONSENT, "No consent to use her location."
     if version.offer is not None:
-        decision = offer_decide(offer=version.offer, context=context, rules=offer_rules)
-        if not decision.eligible:
-            return Outcome.NOT_OFFERABLE, " ".join(decision.reasons)[:255]
-        if version.offer_id in context.owned_offer_ids:
-            return Outcome.NOT_OFFERABLE, "Owns it already."
+        refusal = offer_refusal(offer=version.offer, context=context, rules=offer_rules)
+        if refusal is not None:
+            reason = "Owns it already." if refusal.owned else " ".join(refusal.reasons)
+            return Outcome.NOT_OFFERABLE, reason[:255]
     if (
         holdout_bucket(campaign_id=version.campaign_id, customer_id=c.customer_id)
         < version.holdout_percent

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from catalog.eligibility import offer_decide
 from catalog.models import SalesChannel
 from orders.models import ProductInstance
 from orders.selectors import customer_context_build
@@ -21,6 +20,7 @@ from selfcare.models import Channel, Customer, Interaction, Notification
 from selfcare.selectors import line_get_home
 from selfcare.services import interaction_record, notification_send
 
+from .. import engine
 from ..models import Campaign, Gift, GiftStatusChange
 from ..tasks import gift_return_task
 
@@ -76,13 +76,12 @@ def _offerable_check(*, offer, customer: Customer) -> None:
     context = customer_context_build(
         customer=customer, line=line, channel=SalesChannel.PORTAL, at=timezone.now()
     )
-    if offer.pk in context.owned_offer_ids:
+    refusal = engine.offer_refusal(offer=offer, context=context)
+    if refusal is None:
+        return
+    if refusal.owned:
         raise NotOfferableError(f"{customer.name} owns {offer.name} already.")
-    decision = offer_decide(offer=offer, context=context)
-    if not decision.eligible:
-        raise NotOfferableError(
-            f"{customer.name} cannot buy {offer.name}: {' '.join(decision.reasons)}"
-        )
+    raise NotOfferableError(f"{customer.name} cannot buy {offer.name}: {' '.join(refusal.reasons)}")
 
 
 @transaction.atomic

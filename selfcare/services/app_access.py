@@ -23,6 +23,10 @@ def app_access_revoke(*, user, application_id: int, at=None) -> str:
     of them is refused from now on (401). Only `user`'s own tokens are touched; the app itself
     and other people's tokens stay.
 
+    Locks her live refresh tokens of the app first: a renewal in flight (which holds its refresh
+    token's lock while it swaps it for a new pair) is waited for, and what it made is revoked
+    too; without the lock, the update below would skip the old token and not see the new one.
+
     Raises AppAccessNotFoundError, with nothing changed, when she holds no access token and no
     live refresh token of that app."""
     now = at or timezone.now()
@@ -31,6 +35,8 @@ def app_access_revoke(*, user, application_id: int, at=None) -> str:
     refresh = RefreshToken.objects.filter(
         user=user, application_id=application_id, revoked__isnull=True
     )
+    # Its own statement: the statements after it see what a renewal it waited for committed.
+    list(refresh.select_for_update().values_list("pk", flat=True))
     access = AccessToken.objects.filter(user=user, application_id=application_id)
     names = list(access.values_list("application__name", flat=True)[:1]) or list(
         refresh.values_list("application__name", flat=True)[:1]

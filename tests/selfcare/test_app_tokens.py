@@ -4,13 +4,16 @@ tokens at once, for her only."""
 
 import datetime as dt
 import re
+import threading
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from oauth2_provider.models import AccessToken, Grant, RefreshToken, get_application_model
 
 from selfcare.selectors_apps import app_grant_list_for_user
+from selfcare.services.app_access import app_access_revoke
 from tests.api.test_clients import pkce_pair
 from tests.factories import CustomerFactory
 
@@ -171,6 +174,67 @@ def test_revoking_an_app_works_after_it_renewed_its_token(client, customer, line
     client.logout()
     assert client.get("/api/cart/", headers=bearer(renewed["access_token"])).status_code == 401
     assert app_grant_list_for_user(user=customer.user, at=dt.datetime.now(dt.UTC)) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_renewal_in_flight_when_she_revokes_keeps_nothing(client, customer, line):
+    # Given the app renewing its token: the renewal holds its refresh token's lock, as
+    # django-oauth-toolkit's rotation does, while she revokes the app.
+    app = make_app("Banking app")
+    first = sign_in_app(client, customer.user, app)
+    client.logout()
+    done = {}
+
+    def revoke():
+        try:
+            done["name"] = app_access_revoke(user=customer.user, application_id=app.pk)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        list(RefreshToken.objects.select_for_update().filter(application=app))
+        revoking = threading.Thread(target=revoke)
+        revoking.start()
+        _wait_until_a_query_waits_for_a_lock()
+        # When the renewal completes (a new access and refresh token) and commits...
+        renewed = client.post(
+            "/o/token/",
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": first["refresh_token"],
+                "client_id": app.client_id,
+            },
+        ).json()
+    revoking.join()
+
+    # ...then the revoke, which waited for it, ended what it made too.
+    assert done["name"] == "Banking app"
+    assert not AccessToken.objects.filter(application=app).exists()
+    assert not RefreshToken.objects.filter(application=app, revoked__isnull=True).exists()
+    assert client.get("/api/cart/", headers=bearer(renewed["access_token"])).status_code == 401
+    again = client.post(
+        "/o/token/",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": renewed["refresh_token"],
+            "client_id": app.client_id,
+        },
+    )
+    assert again.status_code == 400
+
+
+def _wait_until_a_query_waits_for_a_lock() -> None:
+    with connection.cursor() as cursor:
+        for _ in range(10_000):
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+    raise AssertionError("The revoke never waited for the renewal's lock.")
 
 
 def test_revoking_another_customers_app_changes_nothing(client, customer, line):

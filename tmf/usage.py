@@ -331,7 +331,7 @@ class UsageListView(TmfView):
                 status_code=413,
             )
         api_client_used(client=request.user.client)
-        if _is_one_object(body):
+        if len(events) == 1 and not malformed and _is_one_object(body):
             return self._one(request, events[0])
         return self._batch(request, events, malformed)
 
@@ -357,8 +357,7 @@ class UsageListView(TmfView):
                 continue
             event = event_from_usage(usage)
             if isinstance(event, str):
-                event_id = None
-                refused.append(Rejection(event_id, event, position))
+                refused.append(Rejection(None, event, position))
             else:
                 kept.append((position, event))
         result = usage_ingest(events=[e for _, e in kept])
@@ -373,7 +372,8 @@ class UsageListView(TmfView):
 
 def _is_one_object(body: bytes) -> bool:
     """Whether the body is one JSON object (one Usage), not an array nor JSON Lines. Called once
-    `events_parse` took the body: it is UTF-8, and within bounds."""
+    `events_parse` took the body (it is UTF-8, and within bounds), and only for a body of one
+    event: it parses the body again, which a batch of thousands need not pay for."""
     if not body.lstrip().startswith(b"{"):
         return False
     try:

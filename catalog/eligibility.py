@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext, override, pgettext
 
 from .models import LifecycleStatus, LimitWindow, Offer, SalesChannel
 from .policies import operator_zone
@@ -54,10 +54,11 @@ def _local_date(moment: dt.datetime) -> str:
 
 @lru_cache(maxsize=2048)
 def _date_text(day: dt.date, language: str | None) -> str:
-    """A day in words in `language` (the active one, which date_format reads): a campaign
-    deciding half a million candidates writes a few hundred distinct days."""
-    # Translators: a date format (Django's date filter): "21 December 2026".
-    return date_format(day, pgettext("day in a sentence", "j F Y"))
+    """A day in words in `language`: a campaign deciding half a million candidates writes a few
+    hundred distinct days. Written under `language` itself, so what is cached under it is its."""
+    with override(language):
+        # Translators: a date format (Django's date filter): "21 December 2026".
+        return date_format(day, pgettext("day in a sentence", "j F Y"))
 
 
 def limit_window_start(window: str, *, at: dt.datetime) -> dt.datetime:

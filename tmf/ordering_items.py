@@ -359,9 +359,14 @@ def item_place(*, her: Her, wanted: Wanted, key: str, actor_user) -> Order:
 
 def replay_check(*, order: Order, wanted: Wanted) -> None:
     """A replayed key made `order` for the same action on the same offering or product (the
-    service checked that); its options must be the ones asked for too. They are known while no
-    later change of options overwrote them; after one, the first order stands. Raises TmfError
-    (409) when they differ."""
+    service checked that); its options must be the ones asked for too. Raises TmfError (409)
+    when they differ.
+
+    Limitation: an order stores no digest of the request that made it, so the options asked for
+    are compared with the product's options as they are now, not as that request gave them.
+    While no later change of options overwrote them they are the same; after one, a replay is
+    answered with the first order whatever options it names (it cannot be told from the first
+    request)."""
     if not wanted.options:
         return
     item = order.items.all()[0]

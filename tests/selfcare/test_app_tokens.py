@@ -127,6 +127,25 @@ def test_last_used_is_when_the_app_last_called(client, customer, line):
     assert grant.scopes == ("catalog:read", "customer")
 
 
+def test_last_used_is_written_at_most_once_a_minute(client, customer, line):
+    app = make_app("Banking app")
+    with time_machine.travel(MORNING, tick=False):
+        token = sign_in_app(client, customer.user, app)["access_token"]
+    client.logout()
+
+    def call_at(minutes: float) -> dt.datetime:
+        with time_machine.travel(MORNING + dt.timedelta(minutes=minutes), tick=False):
+            assert client.get("/api/cart/", headers=bearer(token)).status_code == 200
+        return AccessToken.objects.get(application=app).updated
+
+    assert call_at(10) == MORNING + dt.timedelta(minutes=10)
+    # Calls within the minute write nothing...
+    assert call_at(10.5) == MORNING + dt.timedelta(minutes=10)
+    assert call_at(11) == MORNING + dt.timedelta(minutes=10)
+    # ...the first one after it does.
+    assert call_at(11.25) == MORNING + dt.timedelta(minutes=11.25)
+
+
 def test_revoke_ends_its_tokens_at_once_and_says_so(client, customer, line):
     app, other_app = make_app("Banking app"), make_app("Travel app")
     answer = sign_in_app(client, customer.user, app)

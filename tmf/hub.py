@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -32,18 +31,15 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django_fsm.signals import post_transition
-from kombu.exceptions import OperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from orders.models import Order, ProductInstance
+from selfcare.jobs import job_publish_on_commit
 from selfcare.models import ApiClient, DomainEvent
 
 from .hub_hosts import CallbackRefusedError, callback_check
 from .models import HubDelivery, HubEvent, HubListener
 from .tasks import hub_listener_deliver_task
 
-logger = logging.getLogger(__name__)
 Api = HubListener.Api
 Kind = DomainEvent.Kind
 
@@ -63,9 +59,6 @@ EVENT_TYPES[Api.EVENT] = (*(t for types in EVENT_TYPES.values() for t in types),
 BUCKET_KINDS = (Kind.BUCKET_THRESHOLD_CROSSED, Kind.BUCKET_DEPLETED)
 BALANCE_KINDS = (Kind.TOP_UP_COMPLETED, Kind.BALANCE_LOW)
 LIVE_CACHE_KEY = "tmf:hub:live-apis"
-# What publishing raises while the broker is away (as `selfcare.jobs`, which this facade may not
-# import): the delivery sweep publishes again what is due.
-BROKER_ERRORS = (OperationalError, RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class HubError(Exception):
@@ -228,24 +221,9 @@ def hub_events_record(*, rows: list[HubEventRow]) -> list[int]:
         ]
     )
     for listener_id in sorted({x.pk for _, found in wanted for x in found}):
-        transaction.on_commit(functools.partial(hub_job_publish, listener_id))
+        # A broker that is away is logged, not raised: the delivery sweep publishes it again.
+        job_publish_on_commit(hub_listener_deliver_task, listener_id)
     return [event.pk for event in events]
-
-
-def hub_job_publish(listener_id: int) -> bool:
-    """Publish a listener's delivery job; a broker that is away is logged, not raised (the
-    delivery sweep publishes it again)."""
-    try:
-        hub_listener_deliver_task.delay(listener_id)
-    except BROKER_ERRORS as exc:
-        logger.error(
-            "Could not publish the hub delivery of listener %s (%s: %s): the sweep will",
-            listener_id,
-            type(exc).__name__,
-            exc,
-        )
-        return False
-    return True
 
 
 def _order_state_recorded(sender, instance: Order, target, **kwargs) -> None:

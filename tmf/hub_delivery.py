@@ -32,6 +32,7 @@ from rest_framework.renderers import JSONRenderer
 
 from orders.models import Order, ProductInstance
 from orders.selectors.inventory import order_get_for_customer, product_instance_get_owned
+from selfcare.jobs import job_fan_out
 from selfcare.models import Bucket, Customer, DomainEvent
 from selfcare.selectors_buckets import prepaid_balance_get
 
@@ -41,6 +42,7 @@ from .hub_hosts import CallbackRefusedError, Target, callback_target
 from .inventory import STATUSES, product_data
 from .models import HubDelivery, HubEvent, HubListener
 from .ordering import STATES, order_data
+from .tasks import hub_listener_deliver_task
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 Status = HubDelivery.Status
@@ -331,9 +333,4 @@ def hub_deliver_due(*, limit: int = 1000) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    published = 0
-    for pk in ids:
-        if not hub.hub_job_publish(pk):
-            break
-        published += 1
-    return published
+    return job_fan_out(task=hub_listener_deliver_task, ids=ids)

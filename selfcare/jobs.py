@@ -98,19 +98,15 @@ def job_lease_expired(
     times (n >= 1), the last at `published_at`, more than deadline × 2^(n − 1) ago (at most
     × 2^STUCK_LEASE_DOUBLINGS). Rows never published (n = 0) are not matched: a sweep says
     itself when those are due."""
+    # n > STUCK_LEASE_DOUBLINGS: the longest lease; each smaller n: its own (one OR term each).
     expired = Q(
         **{
             f"{publishes}__gt": STUCK_LEASE_DOUBLINGS,
             f"{published_at}__lt": at - deadline * 2**STUCK_LEASE_DOUBLINGS,
         }
     )
-    for doublings in range(STUCK_LEASE_DOUBLINGS + 1):
-        expired |= Q(
-            **{
-                publishes: doublings + 1,
-                f"{published_at}__lt": at - deadline * 2**doublings,
-            }
-        )
+    for n in range(1, STUCK_LEASE_DOUBLINGS + 1):
+        expired |= Q(**{publishes: n, f"{published_at}__lt": at - deadline * 2 ** (n - 1)})
     return expired
 
 

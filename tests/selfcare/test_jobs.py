@@ -10,7 +10,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from selfcare.jobs import job_fan_out, job_publish_on_commit
+from selfcare.jobs import job_fan_out, job_lease_expired, job_publish_on_commit
 from selfcare.models import Notification
 from selfcare.services import notification_retry_record, notification_retry_stuck, notification_send
 from selfcare.tasks import notification_deliver_task
@@ -102,3 +102,47 @@ def test_the_sweep_leaves_a_message_waiting_for_its_retry_alone(customer, monkey
     with time_machine.travel(retry_at + dt.timedelta(seconds=20)):
         assert notification_retry_stuck()["sent_again"] == 1
     assert enqueued == [notification.pk]
+
+
+@pytest.mark.parametrize(
+    ("publishes", "lease_minutes"),
+    [(1, 1), (2, 2), (3, 4), (5, 16), (6, 32), (7, 32), (40, 32)],
+)
+def test_a_lease_doubles_with_each_publish_up_to_its_cap(customer, publishes, lease_minutes):
+    at = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+    lease = dt.timedelta(minutes=lease_minutes)
+    second = dt.timedelta(seconds=1)
+    notification_send(customer=customer, template="addon_active", context={})
+    rows = Notification.objects.filter(
+        job_lease_expired(
+            at=at,
+            published_at="last_attempt_at",
+            publishes="publishes",
+            deadline=dt.timedelta(minutes=1),
+        )
+    )
+
+    def expired(published_ago):
+        Notification.objects.update(publishes=publishes, last_attempt_at=at - published_ago)
+        return rows.exists()
+
+    assert not expired(lease - second)
+    assert not expired(lease)
+    assert expired(lease + second)
+
+
+def test_a_message_never_published_has_no_lease(customer):
+    at = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+    notification_send(customer=customer, template="addon_active", context={})
+    Notification.objects.update(publishes=0, last_attempt_at=at - dt.timedelta(days=30))
+
+    matched = Notification.objects.filter(
+        job_lease_expired(
+            at=at,
+            published_at="last_attempt_at",
+            publishes="publishes",
+            deadline=dt.timedelta(minutes=1),
+        )
+    )
+
+    assert not matched.exists()

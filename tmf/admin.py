@@ -54,7 +54,6 @@ class HubDeliveryAdmin(_ReadOnly):
     list_filter = ("status", "listener__api")
     list_select_related = ("listener__client", "event")
     readonly_fields = ("event_body",)
-    exclude = ()
 
     @admin.display(description="event type")
     def event_type(self, obj: HubDelivery) -> str:

@@ -132,12 +132,6 @@ def hub_listener_register(
     return Registration(listener=listener, secret=secret)
 
 
-def hub_listener_get_for_client(*, client: ApiClient, api: str, pk: int) -> HubListener:
-    """A live listener `client` registered on `api`'s hub. Raises HubListener.DoesNotExist for
-    any other."""
-    return HubListener.objects.get(pk=pk, api=api, client=client, unregistered_at__isnull=True)
-
-
 def hub_listener_unregister(*, client: ApiClient, api: str, pk: int) -> None:
     """Stop delivering to a listener of `client`'s: its waiting deliveries are never sent; its
     delivery log stays. Raises HubListener.DoesNotExist if it is not a live one of `client`'s."""
@@ -171,7 +165,7 @@ def _live_apis() -> frozenset[str]:
     return frozenset(found)
 
 
-def listener_wants(listener: HubListener, event_type: str) -> bool:
+def _listener_wants(listener: HubListener, event_type: str) -> bool:
     return event_type in EVENT_TYPES[listener.api] and (
         not listener.event_types or event_type in listener.event_types
     )
@@ -194,7 +188,7 @@ def hub_events_record(*, rows: list[HubEventRow]) -> list[int]:
             unregistered_at__isnull=True, client__revoked_at__isnull=True, api__in=live
         ).only("pk", "api", "event_types")
     )
-    wanted = [(row, [x for x in listeners if listener_wants(x, row.event_type)]) for row in rows]
+    wanted = [(row, [x for x in listeners if _listener_wants(x, row.event_type)]) for row in rows]
     wanted = [(row, found) for row, found in wanted if found]
     if not wanted:
         return []

@@ -14,8 +14,13 @@ from selfcare.api.authentication import SystemClient, caller_scopes
 
 from . import schema
 from .common import TmfError, TmfView, id_read
-from .hub import EVENT_TYPES, CallbackRefusedError, HubError, hub_listener_register
-from .hub import hub_listener_unregister as _unregister
+from .hub import (
+    EVENT_TYPES,
+    CallbackRefusedError,
+    HubError,
+    hub_listener_register,
+    hub_listener_unregister,
+)
 from .models import HubListener
 
 SCOPE = "events:listen"
@@ -108,7 +113,7 @@ class HubListenerView(_HubView):
         try:
             if pk is None:
                 raise HubListener.DoesNotExist
-            _unregister(client=request.user.client, api=self.api, pk=pk)
+            hub_listener_unregister(client=request.user.client, api=self.api, pk=pk)
         except HubListener.DoesNotExist as exc:
             raise TmfError(
                 f"No listener {listener_id} of yours on this hub.", code="notFound", status_code=404

@@ -38,8 +38,8 @@ class HubListener(models.Model):
     failures = models.PositiveIntegerField(default=0)
     retry_at = models.DateTimeField(null=True, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
-    # Who delivers to it now (a walk's lease, `tmf.hub.hub_listener_deliver`): one at a time, so
-    # its events leave in order and never twice.
+    # Who delivers to it now (a walk's lease, `tmf.hub_delivery.hub_listener_deliver`): one at a
+    # time, so its events leave in order and never twice.
     leased_until = models.DateTimeField(null=True, blank=True)
     unregistered_at = models.DateTimeField(null=True, blank=True)
 

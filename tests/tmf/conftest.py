@@ -1,6 +1,7 @@
 import pytest
 
 from tests.api.helpers import system_token
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -9,3 +10,11 @@ def catalog_reader(client):
     return {
         "Authorization": f"Bearer {system_token(client, name='partner', scopes=['catalog:read'])}"
     }
+
+
+@pytest.fixture
+def agent(db):
+    """A call-centre agent, Alex Agent."""
+    return UserFactory(
+        username="alex", first_name="Alex", last_name="Agent", groups=["Call-centre agents"]
+    )

@@ -10,7 +10,7 @@ import pytest
 from orders.models import Cart, CartItem
 from orders.services import cart_item_add
 from selfcare.models import Interaction
-from tests.factories import CustomerFactory, OfferFactory, UserFactory
+from tests.factories import CustomerFactory, OfferFactory
 from tests.tmf.conformance import conforms, conforms_list
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +25,6 @@ def promo(db):
         price=Decimal("12.00"),
         data_mb=20480,
         channel_prices={"portal": "9.00", "api": "10.00"},
-    )
-
-
-@pytest.fixture
-def agent(db):
-    return UserFactory(
-        username="alex", first_name="Alex", last_name="Agent", groups=["Call-centre agents"]
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from selfcare.models import Notification
 from selfcare.services import notification_deliver, notification_send
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory
 from tests.tmf.conformance import conforms, conforms_list, spec_enum
 
 pytestmark = pytest.mark.django_db
@@ -117,9 +117,9 @@ def test_she_cannot_mark_another_customers_message(customer_client):
     assert Notification.objects.get(pk=theirs.pk).read_at is None
 
 
-def test_an_agent_reads_her_inbox_but_does_not_mark_it(client, customer):
+def test_an_agent_reads_her_inbox_but_does_not_mark_it(client, customer, agent):
     sent = message(customer, "Data 15GB")
-    client.force_login(UserFactory(username="alex", groups=["Call-centre agents"]))
+    client.force_login(agent)
 
     listed = client.get(URL, {"relatedParty.id": str(customer.pk)})
     marked = patch(client, f"{URL}/{sent.pk}?relatedParty.id={customer.pk}", READ)

@@ -5,18 +5,11 @@ import pytest
 
 from selfcare.models import Interaction
 from selfcare.services import interaction_record
-from tests.factories import CustomerFactory, OfferFactory, UserFactory
+from tests.factories import CustomerFactory, OfferFactory
 from tests.tmf.conformance import conforms, conforms_list, spec_enum
 
 pytestmark = pytest.mark.django_db
 URL = "/tmf-api/partyInteraction/v4/partyInteraction"
-
-
-@pytest.fixture
-def agent(db):
-    return UserFactory(
-        username="alex", first_name="Alex", last_name="Agent", groups=["Call-centre agents"]
-    )
 
 
 @pytest.fixture

@@ -254,9 +254,8 @@ def test_she_reads_her_usage_records_newest_first_and_no_one_elses(
     assert customer_client.get(URL, {"relatedParty.id": str(other.pk)}).status_code == 403
 
 
-def test_an_agent_reads_the_usage_of_the_customer_he_names(client, customer, line, network):
+def test_an_agent_reads_the_usage_of_the_customer_he_names(client, customer, agent, line, network):
     post(client, usage(line, MB), network)
-    agent = UserFactory(username="alex", groups=["Call-centre agents"])
     staff = UserFactory(username="pat", is_staff=True, groups=["Product managers"])
     client.force_login(agent)
 

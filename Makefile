@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make run    the product on its embedded defaults (SQLite, filesystem broker, demo data,
-#               web + Celery worker + beat); Ctrl-C stops all of it
+#               web + the default and campaigns Celery workers + beat); Ctrl-C stops all of it
 #   make test   lint and the whole test suite (against DATABASE_URL / REDIS_URL when set)
 
 PYTHON ?= python3

@@ -4,19 +4,16 @@ customer's own API use is recorded as hers. Reads are not recorded, as the conso
 
 import re
 from decimal import Decimal
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from orders.models import Cart, CartItem, Order
 from selfcare.models import Interaction
-from tests.api.test_clients import pkce_pair
 from tests.backoffice.conftest import AGENTS
 from tests.factories import CustomerFactory, OfferFactory, UserFactory
+from tests.selfcare.test_app_tokens import make_app, sign_in_app
 
 pytestmark = pytest.mark.django_db
-
-CALLBACK = "https://app.example/callback"
 
 
 @pytest.fixture
@@ -49,42 +46,9 @@ def for_her(path: str, customer) -> str:
 
 def app_token(client, user) -> str:
     """An access token of an app `user` signed in to (authorization code flow with PKCE)."""
-    from oauth2_provider.models import get_application_model
-
-    Application = get_application_model()
-    app = Application.objects.create(
-        name="Contact-centre CRM",
-        client_type=Application.CLIENT_PUBLIC,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=CALLBACK,
-        skip_authorization=True,
-    )
-    verifier, challenge = pkce_pair()
-    client.force_login(user)
-    redirect = client.get(
-        "/o/authorize/",
-        {
-            "response_type": "code",
-            "client_id": app.client_id,
-            "redirect_uri": CALLBACK,
-            "scope": "customer catalog:read",
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        },
-    )
-    code = parse_qs(urlparse(redirect["Location"]).query)["code"][0]
+    token = sign_in_app(client, user, make_app("Contact-centre CRM"))["access_token"]
     client.logout()
-    answer = client.post(
-        "/o/token/",
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "client_id": app.client_id,
-            "code_verifier": verifier,
-        },
-    ).json()
-    return answer["access_token"]
+    return token
 
 
 def timeline(page: str) -> list[str]:

@@ -5,7 +5,12 @@ The answer to a registration carries the secret its deliveries are signed with, 
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -122,16 +127,9 @@ class HubListenerView(_HubView):
 
 
 def hub_views(api: str) -> tuple:
-    """The hub's two views for `api`, documented with its tag and event types."""
+    """The hub's two views for `api`, documented with its tag and event types (extend_schema_view
+    keeps each API's documentation on its own subclass, not on the shared methods)."""
     types = ", ".join(EVENT_TYPES[api])
-
-    # Functions of this API's own: drf-spectacular keeps its annotation on the function.
-    def post(self, request):
-        return HubView.post(self, request)
-
-    def delete(self, request, listener_id: str):
-        return HubListenerView.delete(self, request, listener_id)
-
     register = extend_schema(
         tags=[TAGS[api]],
         summary="Register a listener for this API's events",
@@ -149,7 +147,7 @@ def hub_views(api: str) -> tuple:
                 },
             )
         ],
-    )(post)
+    )
     unregister = extend_schema(
         tags=[TAGS[api]],
         summary="Unregister a listener",
@@ -157,11 +155,13 @@ def hub_views(api: str) -> tuple:
             204: OpenApiResponse(description="Unregistered: nothing more is sent to it."),
             **schema.errors(401, 403, 404, 429),
         },
-    )(delete)
+    )
     name = api[:1].upper() + api[1:]
-    create_view = type(f"{name}HubView", (HubView,), {"api": api, "post": register})
-    delete_view = type(
-        f"{name}HubListenerView", (HubListenerView,), {"api": api, "delete": unregister}
+    create_view = extend_schema_view(post=register)(
+        type(f"{name}HubView", (HubView,), {"api": api})
+    )
+    delete_view = extend_schema_view(delete=unregister)(
+        type(f"{name}HubListenerView", (HubListenerView,), {"api": api})
     )
     return create_view.as_view(), delete_view.as_view()
 

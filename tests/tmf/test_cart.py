@@ -9,7 +9,7 @@ import pytest
 
 from orders.models import Cart, CartItem
 from orders.services import cart_item_add
-from selfcare.models import Interaction
+from selfcare.models import Interaction, Line
 from tests.factories import CustomerFactory, OfferFactory
 from tests.tmf.conformance import conforms, conforms_list
 
@@ -248,3 +248,22 @@ def test_a_customer_naming_someone_else_and_a_system_are_refused(
     assert named.status_code == 403
     assert system.status_code == 403
     conforms("TMF663", "Error", system.json())
+
+
+def test_an_agent_for_a_customer_without_a_line_reads_her_empty_cart_but_adds_nothing(
+    client, agent, promo
+):
+    lineless = CustomerFactory()
+    Line.objects.filter(customer=lineless).delete()
+    client.force_login(agent)
+
+    listed = client.get(URL, {"relatedParty.id": str(lineless.pk)})
+    created = send(
+        client, "post", f"{URL}?relatedParty.id={lineless.pk}", {"cartItem": [add(promo.pk)]}
+    )
+    unnamed = client.get(URL)
+
+    assert (listed.status_code, listed.json()) == (200, [])
+    assert (created.status_code, created.json()["code"]) == (409, "noLine")
+    assert not Cart.objects.filter(customer=lineless).exists()
+    assert (unnamed.status_code, unnamed.json()["code"]) == (400, "missingRelatedParty")

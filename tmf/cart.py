@@ -47,6 +47,7 @@ from .common import (
     money,
     one_response,
     page_read,
+    refused,
 )
 
 PATH = "shoppingCart/v4/shoppingCart"
@@ -314,8 +315,7 @@ def _item_pk(item: dict, position: int) -> int:
 def _refused(exc: OrderError) -> TmfError:
     if isinstance(exc, CartStaleError):
         return TmfError(str(exc), code="staleVersion", status_code=409)
-    code = type(exc).__name__.removesuffix("Error")
-    return TmfError(str(exc), code=code[:1].lower() + code[1:], status_code=409)
+    return refused(exc)
 
 
 def _channel(request) -> str:

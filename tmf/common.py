@@ -62,6 +62,13 @@ class TmfError(exceptions.APIException):
         self.status_code = status_code
 
 
+def refused(exc: Exception) -> TmfError:
+    """A service's refusal as a 409, its code the exception's name (`PurchaseLimitError` is
+    `purchaseLimit`), its message the service's."""
+    name = type(exc).__name__.removesuffix("Error")
+    return TmfError(str(exc), code=name[:1].lower() + name[1:], status_code=409)
+
+
 def error_body(*, code: str, reason: str, message: str, status_code: int) -> dict:
     return {
         "code": code,

@@ -32,7 +32,7 @@ from selfcare.services import InsufficientBalanceError
 
 from . import schema
 from .catalog import offering_find
-from .common import Her, TmfError, one_found
+from .common import Her, TmfError, one_found, refused
 
 Action = OrderItem.Action
 OPTION_PREFIX = "option."
@@ -309,8 +309,7 @@ def _refusal(exc: Exception) -> TmfError:
         )
     if type(exc) is order_services.OrderError:
         return TmfError(str(exc), code="notAllowed", status_code=409)
-    name = type(exc).__name__.removesuffix("Error")
-    return TmfError(str(exc), code=name[:1].lower() + name[1:], status_code=409)
+    return refused(exc)
 
 
 def item_place(*, her: Her, wanted: Wanted, key: str, actor_user) -> Order:

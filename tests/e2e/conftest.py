@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 # Playwright's sync API runs an event loop in the test thread, so Django's ORM would refuse to run
 # there ("cannot call this from an async context"); nothing here touches the ORM from a coroutine.
@@ -96,3 +96,12 @@ def stacy_page(browser, portal) -> Iterator[Page]:
 def stacy_phone(browser, portal) -> Iterator[Page]:
     """A phone-sized browser with stacy signed in."""
     yield from _signed_in_page(browser, portal.url, PHONE)
+
+
+def switched_on(page: Page, name: str) -> Locator:
+    """Her add-on `name` switched on from the offers page and settled as "Active": its switch."""
+    page.goto("/offers/")
+    switch = page.get_by_role("switch", name=name, exact=True)
+    switch.click()
+    expect(switch).to_have_accessible_description("Active")
+    return switch

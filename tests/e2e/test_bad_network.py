@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from .conftest import DEMO_USERNAME, DESKTOP, PHONE, REFUSAL
+from .conftest import DEMO_USERNAME, DESKTOP, PHONE, REFUSAL, switched_on
 
 pytestmark = pytest.mark.browser
 
@@ -150,10 +150,7 @@ def test_a_server_error_says_so_and_that_trying_again_cannot_charge_twice(stacy_
 
 def test_the_confirmation_of_switching_off_says_so_too_when_offline(stacy_page: Page):
     page = stacy_page
-    page.goto("/offers/")
-    switch = page.get_by_role("switch", name="Data 15GB", exact=True)
-    switch.click()
-    expect(switch).to_have_accessible_description("Active")
+    switch = switched_on(page, "Data 15GB")
     switch.click()
     confirm = page.get_by_role("group", name="Switch off Data 15GB?")
     page.route("**/addons/owned/*/off/", lambda route: route.abort("internetdisconnected"))

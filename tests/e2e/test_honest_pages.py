@@ -5,6 +5,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from .conftest import switched_on
+
 pytestmark = pytest.mark.browser
 
 OK_GREEN = "rgb(23, 114, 69)"  # --ok
@@ -17,10 +19,7 @@ def test_a_suspended_add_on_is_not_drawn_active_and_its_note_is_not_red(stacy_pa
 
     page = stacy_page
     # given Data 15GB switched on and active: its track is green
-    page.goto("/offers/")
-    switch = page.get_by_role("switch", name="Data 15GB", exact=True)
-    switch.click()
-    expect(switch).to_have_accessible_description("Active")
+    switch = switched_on(page, "Data 15GB")
     track = switch.locator(".switch-track")
     expect(track).to_have_css("background-color", OK_GREEN)
 

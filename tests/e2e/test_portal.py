@@ -5,6 +5,8 @@ a phone. The demo data, a real Celery worker in a thread, and a 400 ms network (
 import pytest
 from playwright.sync_api import Page, expect
 
+from .conftest import switched_on
+
 pytestmark = pytest.mark.browser
 
 
@@ -37,10 +39,7 @@ def test_switching_an_addon_on_shows_activating_then_active_without_a_reload(sta
 def test_switching_an_addon_off_confirms_the_refund_and_gives_it_back(stacy_page: Page):
     page = stacy_page
     # given stacy has switched Data 15GB on (€10.00 of her €30.00) and it is active
-    page.goto("/offers/")
-    switch = page.get_by_role("switch", name="Data 15GB", exact=True)
-    switch.click()
-    expect(switch).to_have_accessible_description("Active")
+    switch = switched_on(page, "Data 15GB")
     expect(page.locator("#balance")).to_have_text("€20.00")
 
     # when she taps it again
@@ -65,11 +64,7 @@ def test_switching_an_addon_off_confirms_the_refund_and_gives_it_back(stacy_page
 def test_the_dashboards_allowances_follow_the_switch_without_a_reload(stacy_page: Page):
     page = stacy_page
     # given Data 15GB switched on, and stacy on her dashboard
-    page.goto("/offers/")
-    page.get_by_role("switch", name="Data 15GB", exact=True).click()
-    expect(page.get_by_role("switch", name="Data 15GB", exact=True)).to_have_accessible_description(
-        "Active"
-    )
+    switched_on(page, "Data 15GB")
     page.goto("/")
     allowances = page.locator("#allowances")
     expect(allowances).to_contain_text("Data 15GB data")
@@ -127,11 +122,7 @@ def test_a_phone_shows_every_page_without_scrolling_sideways(stacy_phone: Page):
     page = stacy_phone
     # given stacy on a 390 px wide phone, with Data 15GB on: its allowance, switch and order are
     # the widest things the pages show
-    page.goto("/offers/")
-    page.get_by_role("switch", name="Data 15GB", exact=True).click()
-    expect(page.get_by_role("switch", name="Data 15GB", exact=True)).to_have_accessible_description(
-        "Active"
-    )
+    switched_on(page, "Data 15GB")
 
     # and the promotion in her cart, whose quote is the widest table
     from catalog.models import Offer

@@ -9,6 +9,8 @@ SCREENSHOTS_DIR (default /tmp/shots, outside the repository), to look at as a cu
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,12 @@ def _visit(page: Page, path: str) -> None:
     page.wait_for_load_state("load")
 
 
+def _assert_pages_accessible(page: Page, paths: list[str]) -> None:
+    for path in paths:
+        _visit(page, path)
+        assert_accessible(page)
+
+
 def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
@@ -132,9 +140,7 @@ def test_the_portal_with_her_add_ons_in_each_state_and_an_open_panel(stacy_page:
     _visit(page, f"/offers/{offer.pk}/")
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Add to cart")).first.click()
-    for path in ["/cart/", "/orders/", "/", "/activity/"]:
-        _visit(page, path)
-        assert_accessible(page)
+    _assert_pages_accessible(page, ["/cart/", "/orders/", "/", "/activity/"])
 
 
 def test_her_inbox_with_ten_unread_messages_is_named_and_accessible(stacy_page: Page):
@@ -225,16 +231,21 @@ def admin_demo(portal):
     return portal
 
 
-def _admin_page(browser, portal, username: str) -> tuple:
+@contextmanager
+def _admin_page(browser, portal, username: str) -> Iterator[Page]:
+    """A desktop browser signed in to the admin as `username` (its sign-in page checked first)."""
     context = browser.new_context(viewport=DESKTOP, base_url=portal.url, locale="en-GB")
-    page = context.new_page()
-    _visit(page, "/admin/login/")
-    assert_accessible(page)
-    page.get_by_label("Username:").fill(username)
-    page.get_by_label("Password:").fill(_demo_password())
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-    return context, page
+    try:
+        page = context.new_page()
+        _visit(page, "/admin/login/")
+        assert_accessible(page)
+        page.get_by_label("Username:").fill(username)
+        page.get_by_label("Password:").fill(_demo_password())
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/admin/$"))
+        yield page
+    finally:
+        context.close()
 
 
 def test_the_product_managers_admin_pages_have_no_serious_violation(browser, admin_demo):
@@ -242,43 +253,39 @@ def test_the_product_managers_admin_pages_have_no_serious_violation(browser, adm
 
     data_addon = OfferTemplate.objects.get(code="data-addon")
     offer = Offer.objects.get(code="summer-data-20gb")
-    context, page = _admin_page(browser, admin_demo, "pm")
-    try:
-        for path in [
-            "/admin/",
-            "/admin/catalog/offer/",
-            "/admin/catalog/offer/?status__exact=published",
-            "/admin/catalog/offer/add/",
-            f"/admin/catalog/offer/add/?template={data_addon.pk}",
-            f"/admin/catalog/offer/{offer.pk}/change/",
-            f"/admin/catalog/offer/{offer.pk}/history/",
-        ]:
-            _visit(page, path)
-            assert_accessible(page)
-    finally:
-        context.close()
+    with _admin_page(browser, admin_demo, "pm") as page:
+        _assert_pages_accessible(
+            page,
+            [
+                "/admin/",
+                "/admin/catalog/offer/",
+                "/admin/catalog/offer/?status__exact=published",
+                "/admin/catalog/offer/add/",
+                f"/admin/catalog/offer/add/?template={data_addon.pk}",
+                f"/admin/catalog/offer/{offer.pk}/change/",
+                f"/admin/catalog/offer/{offer.pk}/history/",
+            ],
+        )
 
 
 def test_the_marketers_admin_pages_have_no_serious_violation(browser, admin_demo):
     from campaigns.models import Campaign
 
     campaign = Campaign.objects.get(name="Data running out")
-    context, page = _admin_page(browser, admin_demo, "marketer")
-    try:
-        for path in [
-            "/admin/",
-            "/admin/campaigns/campaign/",
-            "/admin/campaigns/campaign/add/",
-            f"/admin/campaigns/campaign/{campaign.pk}/change/",
-            f"/admin/campaigns/campaign/{campaign.pk}/dashboard/",
-            f"/admin/campaigns/campaign/{campaign.pk}/dry-run/",
-        ]:
-            _visit(page, path)
-            assert_accessible(page)
+    with _admin_page(browser, admin_demo, "marketer") as page:
+        _assert_pages_accessible(
+            page,
+            [
+                "/admin/",
+                "/admin/campaigns/campaign/",
+                "/admin/campaigns/campaign/add/",
+                f"/admin/campaigns/campaign/{campaign.pk}/change/",
+                f"/admin/campaigns/campaign/{campaign.pk}/dashboard/",
+                f"/admin/campaigns/campaign/{campaign.pk}/dry-run/",
+            ],
+        )
         # a one-off send's time is one labelled field, the offers are checkboxes
         _visit(page, f"/admin/campaigns/campaign/{campaign.pk}/change/")
         page.get_by_label("Trigger:").select_option(value="schedule:once")
         expect(page.get_by_label("Send at:")).to_have_attribute("type", "datetime-local")
         assert_accessible(page)
-    finally:
-        context.close()

@@ -27,10 +27,16 @@ install: $(VENV)/.installed messages
 install-dev: $(VENV)/.installed-dev messages
 
 # The translations' .mo files, compiled from locale/*/LC_MESSAGES/django.po (never committed;
-# README.md, "Languages"). Needs gettext's msgfmt: make system-deps.
+# README.md, "Languages"). Needs gettext's msgfmt (make system-deps); without it the pages are in
+# English and this says so, so that `make run` still works on a fresh machine (the i18n tests,
+# which CI runs after make system-deps, fail without it).
 messages: | $(BIN)/python
 	@# A settings-only command: the development key is enough, no secret is read or written.
-	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore .venv --verbosity 0
+	@if command -v msgfmt >/dev/null; then \
+	  DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore .venv --verbosity 0; \
+	else \
+	  echo "gettext's msgfmt is missing: pages stay in English until 'sudo make system-deps' and 'make messages'."; \
+	fi
 
 # The demo's own secret key: random, in var/ (never committed), read by every command run in this
 # checkout when DJANGO_SECRET_KEY is not set, so `manage.py send_promotion` works by hand too.

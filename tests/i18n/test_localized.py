@@ -157,3 +157,21 @@ def test_a_message_is_in_her_language_whoever_is_looking_at_a_page_in_another():
         "Net 5 GB is off. €2.00 is back on your balance.",
     )
     assert Notification.objects.count() == 1
+
+
+def test_the_words_a_template_hands_on_are_in_the_language_too():
+    # the cart's saving, the receipt's "and", the console's "none", an add-on's "Back": string
+    # literals given to an include, a filter or a {% with %}, each marked with _()
+    source = (
+        '{% load i18n %}{% include "selfcare/cart/totals.html" with saves=_("You save") %}'
+        '|{{ lifted|join:_(" and ") }}|{{ email|default:_("none") }}'
+        '|{% with label=_("Back") %}{{ label }}{% endwith %}'
+    )
+    quote = {"discount": Decimal("3.00"), "total": Decimal("9.00"), "currency": "EUR"}
+    context = {"quote": quote, "lifted": ["Dados", "Chamadas"], "email": ""}
+
+    with translation.override("pt"):
+        page = Template(source).render(Context(context))
+
+    assert '<th scope="row">Poupa</th>' in page
+    assert "|Dados e Chamadas|nenhum|Voltar" in page

@@ -11,19 +11,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from orders.models import ProductInstance
 from selfcare.models import DomainEvent
+from selfcare.services import usage_ingest
 from selfcare.services.events import event_dispatch, event_record
 from tests.api.helpers import system_token
+from tests.factories import UserFactory
 from tests.orders.helpers import buy
+from tests.selfcare.test_usage import bucket
+from tests.selfcare.test_usage import event as usage_event
 from tests.tmf.conformance import conforms
 from tmf.hub import LIVE_CACHE_KEY
 from tmf.hub_delivery import hub_deliver_due
 from tmf.models import HubDelivery, HubEvent, HubListener
+from tmf.tasks import hub_listener_deliver_task
 
 pytestmark = pytest.mark.django_db
 ORDERING = "/tmf-api/productOrderingManagement/v4/hub"
@@ -310,8 +316,6 @@ def test_a_listener_down_gets_everything_when_it_is_back_in_order_and_once(
     ]
     # Exactly once: a sweep, and the job run again, send nothing more.
     assert hub_deliver_due() == 0
-    from tmf.tasks import hub_listener_deliver_task
-
     assert hub_listener_deliver_task(row.pk) == 0
     assert len(listener.received) == 6
 
@@ -332,8 +336,7 @@ def test_a_listener_that_is_not_there_at_all_is_retried_then_catches_up(
         assert (first.attempts, first.status_code) == (1, None)
         assert "ConnectionRefusedError" in first.last_error
 
-        back = Listener.__new__(Listener)
-        Listener.__init__(back)
+        back = Listener()
         HubListener.objects.update(callback=back.url)
         clock.shift(dt.timedelta(seconds=10))
         assert hub_deliver_due() == 1
@@ -424,6 +427,63 @@ def test_the_event_log_reaches_the_event_hub_and_the_balance_hub(
     bucket = balance_event["event"]["bucket"]
     conforms("TMF654", "Bucket", bucket)
     assert (bucket["usageType"], bucket["id"]) == ("monetary", f"balance-{customer.account.pk}")
+
+
+def test_an_allowance_crossing_reaches_the_balance_hub_as_that_buckets_state_change(
+    client, system, listener, customer, line, django_capture_on_commit_callbacks
+):
+    data = bucket(line, "Data 15GB", 1000)
+    secret = register(
+        client,
+        system,
+        listener.url,
+        path="/tmf-api/prepayBalanceManagement/v4/hub",
+        query="eventType=BucketStateChangeEvent",
+    ).json()["secret"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        usage_ingest(events=[usage_event(line, 800, id="a")])  # past 50 % and 80 %
+
+    events = listener.events()
+    assert [e["eventType"] for e in events] == ["BucketStateChangeEvent"] * 2
+    assert all(signed(r, secret) for r in listener.received)
+    for event in events:
+        conforms("TMF654", "Bucket", event["event"]["bucket"])
+        assert event["event"]["bucket"]["id"] == str(data.pk)
+        assert event["event"]["bucket"]["remainingValue"]["amount"] == 200
+    assert set(HubEvent.objects.values_list("resource_key", flat=True)) == {f"Bucket:{data.pk}"}
+
+
+def test_staff_read_the_delivery_log_in_the_admin_and_change_nothing(
+    client, system, listener, customer, data_offer, django_capture_on_commit_callbacks
+):
+    secret = register(
+        client, system, listener.url, query="eventType=ProductOrderStateChangeEvent"
+    ).json()["secret"]
+    listener.status = 503
+    with django_capture_on_commit_callbacks(execute=True):
+        buy(customer, data_offer)
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="tmf", codename__in=["view_hubdelivery", "view_hublistener"]
+        )
+    )
+    delivery = HubDelivery.objects.order_by("event_id").first()
+    client.force_login(staff)
+
+    log = client.get("/admin/tmf/hubdelivery/").content.decode()
+    one = client.get(f"/admin/tmf/hubdelivery/{delivery.pk}/change/")
+    its_listener = client.get(f"/admin/tmf/hublistener/{delivery.listener_id}/change/")
+
+    assert "ProductOrderStateChangeEvent" in log
+    assert "HTTP 503 Service Unavailable" in log
+    assert one.status_code == its_listener.status_code == 200
+    assert listener.url in its_listener.content.decode()
+    assert secret not in its_listener.content.decode()
+    assert client.get("/admin/tmf/hubdelivery/add/").status_code == 403
+    assert client.post(f"/admin/tmf/hubdelivery/{delivery.pk}/delete/").status_code == 403
+    assert HubDelivery.objects.filter(pk=delivery.pk, status="pending").exists()
 
 
 def test_nothing_is_recorded_while_nobody_listens(

@@ -32,7 +32,7 @@ from rest_framework.renderers import JSONRenderer
 
 from orders.models import Order, ProductInstance
 from orders.selectors.inventory import order_get_for_customer, product_instance_get_owned
-from selfcare.jobs import job_fan_out
+from selfcare.jobs import job_default_queue, job_fan_out, job_queue_backlogged
 from selfcare.models import Bucket, Customer, DomainEvent
 from selfcare.selectors_buckets import prepaid_balance_get
 
@@ -321,7 +321,11 @@ def _listener_refused(listener: HubListener, *, at: dt.datetime) -> None:
 def hub_deliver_due(*, limit: int = 1000) -> int:
     """The sweep: publish a delivery job for every live listener with deliveries waiting whose
     retry is due and that no walk holds (a job lost, a retry due, a failing listener's turn).
-    Returns how many jobs it published."""
+    Returns how many jobs it published: none while the default queue, where they go, is in
+    backlog (`job_queue_backlogged`): the jobs it would publish again most likely wait there, and
+    a listener's walk delivers everything due anyway."""
+    if job_queue_backlogged(queue=job_default_queue()):
+        return 0
     now = timezone.now()
     ids = list(
         HubListener.objects.filter(

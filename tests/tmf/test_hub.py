@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import ProductInstance
+from selfcare.celery import app
 from selfcare.models import DomainEvent
 from selfcare.services import usage_ingest
 from selfcare.services.events import event_dispatch, event_record
@@ -318,6 +320,47 @@ def test_a_listener_down_gets_everything_when_it_is_back_in_order_and_once(
     assert hub_deliver_due() == 0
     assert hub_listener_deliver_task(row.pk) == 0
     assert len(listener.received) == 6
+
+
+def test_the_sweep_publishes_nothing_onto_a_default_queue_in_backlog(
+    client,
+    system,
+    listener,
+    customer,
+    data_offer,
+    settings,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    register(client, system, listener.url, query="eventType=ProductOrderStateChangeEvent")
+    with django_capture_on_commit_callbacks(execute=False):  # its delivery job is lost
+        buy(customer, data_offer)
+    assert HubDelivery.objects.filter(status="pending").count() == 1
+
+    default = f"hub-sweep-test-{uuid.uuid4().hex}"
+    monkeypatch.setitem(app.conf, "task_default_queue", default)
+    settings.STUCK_SWEEP_BACKLOG = 5
+    with app.connection_for_write() as connection:
+        queue = connection.SimpleQueue(default)
+        try:
+            for i in range(5):
+                queue.put({"waiting": i})
+            assert hub_deliver_due() == 0
+            assert queue.qsize() == 5  # nothing more put on it
+            assert listener.received == []
+
+            queue.clear()  # the backlog is worked off
+            published = []
+            monkeypatch.setattr(
+                hub_listener_deliver_task,
+                "apply_async",
+                lambda args, *_, **__: published.append(args),
+            )
+            assert hub_deliver_due() == 1
+            assert published == [(HubListener.objects.get().pk,)]
+        finally:
+            queue.clear()
+            queue.close()
 
 
 def test_a_listener_that_is_not_there_at_all_is_retried_then_catches_up(

@@ -12,6 +12,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from catalog.models import Offer
 from selfcare.models import Channel, Customer, Line
+from selfcare.said import said_json, said_text
 
 
 class Order(FSMModelMixin, models.Model):
@@ -128,7 +129,10 @@ class ProductInstance(FSMModelMixin, models.Model):
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="products")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="instances")
     status = FSMField(default=Status.PENDING_ACTIVE, choices=Status.choices, protected=True)
+    # Why it is in its status, in English, and its words and facts to say it in the reader's
+    # language (selfcare/said.py): `reason_text`.
     status_reason = models.CharField(max_length=255, blank=True)
+    status_said = models.JSONField(null=True, blank=True)
     status_changed_at = models.DateTimeField()
     # When a job last took it up: started work on the network, was enqueued again by the stuck
     # sweep, or (a moment ahead) when the retry a job waits for is due. The stuck sweep enqueues
@@ -204,23 +208,32 @@ class ProductInstance(FSMModelMixin, models.Model):
     def begin(self, *, at) -> None:
         self.status_changed_at = at
 
+    @property
+    def reason_text(self) -> str:
+        """Why it is in its status, in the language active now."""
+        return said_text(self.status_said, self.status_reason)
+
+    def _reason_set(self, reason: str) -> None:
+        self.status_reason = reason[:255]
+        self.status_said = said_json(reason)
+
     @transition(field=status, source=Status.PENDING_ACTIVE, target=Status.ACTIVE)
     def activate(self, *, at, ends_at) -> None:
         self.started_at = at
         self.period_started_at = at
         self.ends_at = ends_at
-        self.status_reason = ""
+        self._reason_set("")
         self.status_changed_at = at
 
     @transition(field=status, source=Status.PENDING_ACTIVE, target=Status.FAILED)
     def fail(self, *, reason: str, at) -> None:
-        self.status_reason = reason[:255]
+        self._reason_set(reason)
         self.status_changed_at = at
         self.terminated_at = at
 
     @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
     def suspend(self, *, reason: str, at, by=None) -> None:
-        self.status_reason = reason[:255]
+        self._reason_set(reason)
         self.status_changed_at = at
         self.suspended_at = at
         self.suspended_by = by
@@ -230,7 +243,7 @@ class ProductInstance(FSMModelMixin, models.Model):
         """Its time did not run while suspended: the end moves by as long as it was."""
         if self.ends_at is not None and self.suspended_at is not None:
             self.ends_at += at - self.suspended_at
-        self.status_reason = ""
+        self._reason_set("")
         self.status_changed_at = at
         self.suspended_at = None
         self.suspended_by = None
@@ -256,7 +269,7 @@ class ProductInstance(FSMModelMixin, models.Model):
     )
     def request_termination(self, *, reason: str, at, ends_at) -> None:
         """End at `ends_at`: now for a switch-off, the period's end when renewal is turned off."""
-        self.status_reason = reason[:255]
+        self._reason_set(reason)
         self.status_changed_at = at
         self.renews = False
         if self.ends_at is None or ends_at < self.ends_at:

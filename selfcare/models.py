@@ -11,6 +11,8 @@ from oauth2_provider.settings import oauth2_settings
 
 from catalog.models import LifecycleStatus
 
+from .said import said_text
+
 
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Self-care portal")
@@ -95,6 +97,8 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     description = models.CharField(max_length=200)
+    # The description's words and facts, to say it in the reader's language (selfcare/said.py).
+    said = models.JSONField(null=True, blank=True)
     reference = models.CharField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -110,6 +114,11 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+    @property
+    def text(self) -> str:
+        """Its description in the language active now."""
+        return said_text(self.said, self.description)
 
 
 class Line(models.Model):
@@ -403,7 +412,10 @@ class Interaction(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The line in English (search, exports, the API), and its words and facts to say it in the
+    # reader's language (selfcare/said.py): `text`.
     summary = models.CharField(max_length=255)
+    said = models.JSONField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -413,6 +425,11 @@ class Interaction(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    @property
+    def text(self) -> str:
+        """The line in the language active now."""
+        return said_text(self.said, self.summary)
 
 
 class Notification(FSMModelMixin, models.Model):

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.forms import NoteForm
 from selfcare.models import Channel, Interaction
+from selfcare.said import verbatim
 from selfcare.services import interaction_record
 
 from .common import agent_required, customer_or_404, render_customer
@@ -38,7 +39,7 @@ def note_add(request, customer_id: int):
         channel=Channel.AGENT,
         actor=Interaction.Actor.AGENT,
         actor_user=request.user,
-        summary=form.cleaned_data["text"],
+        summary=verbatim(form.cleaned_data["text"]),
     )
     messages.success(request, _("Note added to her history."))
     return redirect(customer_url(customer, "timeline"))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
 from catalog.models import SalesChannel
@@ -17,6 +18,7 @@ from orders.services.activation import product_instance_start
 from orders.services.order_steps import OrderError
 from selfcare.jobs import job_fan_out
 from selfcare.models import Channel, Customer, Interaction, Notification
+from selfcare.said import said
 from selfcare.selectors import line_get_home
 from selfcare.services import interaction_record, notification_send
 
@@ -165,7 +167,7 @@ def gift_accept(*, customer: Customer, gift_id: int, actor_user=None) -> Gift:
         channel=Channel.PORTAL,
         actor=Interaction.Actor.CUSTOMER,
         actor_user=actor_user,
-        summary=f"Accepted a gift from {gift.giver.name}",
+        summary=said(gettext_noop("Accepted a gift from %(giver)s"), giver=gift.giver.name),
         data={"gift_id": gift.pk},
     )
     return gift

@@ -9,8 +9,10 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from selfcare.models import BYTES_PER_MB, Bucket, Interaction
+from selfcare.said import said
 from selfcare.services import interaction_record
 
 from ..models import ProductInstance
@@ -68,9 +70,10 @@ def _roll(bucket: Bucket, *, owner: ProductInstance) -> int:
                 customer=owner.customer,
                 kind=Interaction.Kind.ADDON_STATUS,
                 channel="system",
-                summary=(
-                    f"{bucket.remaining // BYTES_PER_MB} MB of unused data rolled over"
-                    f" ({owner.offer.name})"
+                summary=said(
+                    gettext_noop("%(mb)s MB of unused data rolled over (%(offer)s)"),
+                    mb=bucket.remaining // BYTES_PER_MB,
+                    offer=owner.offer.name,
                 ),
                 data={"bucket_id": bucket.pk, "product_instance_id": owner.pk},
             )

@@ -5,10 +5,12 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from catalog.policies import period_end
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, Interaction
+from selfcare.said import said
 from selfcare.services import account_credit, interaction_record, notification_send
 from selfcare.services.limits import limit_bars_lift_for_allowances
 
@@ -176,6 +178,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
                 "period_started_at",
                 "ends_at",
                 "status_reason",
+                "status_said",
                 "status_changed_at",
             ]
         )
@@ -196,7 +199,7 @@ def product_instance_activate(*, product_instance_id: int) -> ProductInstance | 
             customer=instance.customer,
             kind=Interaction.Kind.ADDON_STATUS,
             channel="system",
-            summary=f"{instance.offer.name} is active",
+            summary=said(gettext_noop("%(offer)s is active"), offer=instance.offer.name),
             data={"product_instance_id": instance.pk},
         )
         notification_send(
@@ -229,14 +232,24 @@ def product_instance_fail_activation(
         return instance
     now = timezone.now()
     instance.fail(reason=reason, at=now)
-    instance.save(update_fields=["status", "status_reason", "status_changed_at", "terminated_at"])
+    instance.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "status_said",
+            "status_changed_at",
+            "terminated_at",
+        ]
+    )
     item = _add_item(instance)
     refunded = None
     if item is not None:
         refunded = account_credit(
             account=instance.customer.account,
             amount=item.charge_amount,
-            description=f"{instance.offer.name} could not be activated",
+            description=said(
+                gettext_noop("%(offer)s could not be activated"), offer=instance.offer.name
+            ),
             reference=f"refund:order-item:{item.pk}",
         )
         order = Order.objects.select_for_update(no_key=True).get(pk=item.order_id)
@@ -248,7 +261,11 @@ def product_instance_fail_activation(
         customer=instance.customer,
         kind=Interaction.Kind.ADDON_STATUS,
         channel="system",
-        summary=f"{instance.offer.name} could not be activated: {reason}",
+        summary=said(
+            gettext_noop("%(offer)s could not be activated: %(reason)s"),
+            offer=instance.offer.name,
+            reason=reason,
+        ),
         data={"product_instance_id": instance.pk},
     )
     notification_send(

@@ -13,13 +13,14 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from catalog.eligibility import offer_decide
 from catalog.models import Offer
 from catalog.policies import money_text
 from selfcare.models import Account, Customer, Interaction, Line
 from selfcare.phones import msisdn_format
+from selfcare.said import Said, money, said
 from selfcare.selectors import line_get_home
 from selfcare.services import interaction_record, notification_send
 
@@ -94,21 +95,21 @@ def _lock(*, customer: Customer, version: int | None, item_id: int | None = None
     return (cart, item) if item_id is not None else cart
 
 
-def _changed(*, cart: Cart, channel: str, actor: str, actor_user, summary: str, **data) -> Cart:
+def _changed(*, cart: Cart, channel: str, actor: str, actor_user, summary: Said, **data) -> Cart:
     cart.version += 1
     cart.changed_on = channel
     cart.changed_by = actor_user
     cart.save(update_fields=["version", "changed_on", "changed_by", "updated_at"])
-    who = ""
     if actor == Interaction.Actor.AGENT and actor_user is not None:
-        who = f" (agent {actor_user.get_full_name() or actor_user.get_username()})"
+        agent = actor_user.get_full_name() or actor_user.get_username()
+        summary = said(gettext_noop("%(what)s (agent %(agent)s)"), what=summary, agent=agent)
     interaction_record(
         customer=cart.customer,
         kind=Interaction.Kind.CART_CHANGED,
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"{summary}{who}",
+        summary=summary,
         data={"cart_id": cart.pk, "version": cart.version, **data},
     )
     return cart
@@ -169,7 +170,7 @@ def cart_item_add(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Added {offer.name} to the cart",
+        summary=said(gettext_noop("Added %(offer)s to the cart"), offer=offer.name),
         offer_id=offer.pk,
     )
 
@@ -195,7 +196,9 @@ def cart_item_configure(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Changed the options of {item.offer.name} in the cart",
+        summary=said(
+            gettext_noop("Changed the options of %(offer)s in the cart"), offer=item.offer.name
+        ),
         offer_id=item.offer_id,
         options=item.options,
     )
@@ -219,7 +222,7 @@ def cart_item_remove(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Removed {item.offer.name} from the cart",
+        summary=said(gettext_noop("Removed %(offer)s from the cart"), offer=item.offer.name),
         offer_id=item.offer_id,
     )
 
@@ -287,8 +290,14 @@ def cart_checkout(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Checked out {names}: {money_text(quote.total, quote.currency)}"
-        + (f" (saved {money_text(quote.discount, quote.currency)})" if quote.discount else ""),
+        summary=said(
+            gettext_noop("Checked out %(offers)s: %(total)s (saved %(saved)s)")
+            if quote.discount
+            else gettext_noop("Checked out %(offers)s: %(total)s"),
+            offers=names,
+            total=money(quote.total, quote.currency),
+            **({"saved": money(quote.discount, quote.currency)} if quote.discount else {}),
+        ),
         data={
             "cart_id": cart.pk,
             "order_ids": [order.pk for order in orders],
@@ -320,7 +329,9 @@ def cart_share(*, customer: Customer, actor_user, channel: str = "agent"):
         channel=channel,
         actor=Interaction.Actor.AGENT,
         actor_user=actor_user,
-        summary=f"Sent the cart to the customer by SMS (agent {agent})",
+        summary=said(
+            gettext_noop("Sent the cart to the customer by SMS (agent %(agent)s)"), agent=agent
+        ),
         data={"cart_id": cart.pk, "notification_id": notification.pk},
     )
     return notification

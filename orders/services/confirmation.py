@@ -14,10 +14,11 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Notification
+from selfcare.said import said
 from selfcare.services import account_charge, notification_send
 
 from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
@@ -129,7 +130,7 @@ def order_confirm(*, customer: Customer, order_id: int, code: str, actor_user=No
             order_set_status(
                 order=order,
                 from_status=Order.Status.PENDING,
-                note="Code confirmed",
+                note=said(gettext_noop("Code confirmed")),
                 actor=Interaction.Actor.CUSTOMER,
                 actor_user=actor_user,
             )
@@ -171,11 +172,20 @@ def order_confirmation_expire(*, order_id: int) -> Order | None:
         return order
     if order.confirmation_codes.filter(used_at__isnull=True, expires_at__gt=now).exists():
         return order
-    order.cancel(reason="Not confirmed in time", at=now)
-    order_set_status(order=order, from_status=Order.Status.PENDING, note="Not confirmed in time")
+    late = said(gettext_noop("Not confirmed in time"))
+    order.cancel(reason=late, at=now)
+    order_set_status(order=order, from_status=Order.Status.PENDING, note=late)
     instance = ProductInstance.objects.select_for_update(no_key=True).get(
         order_items__order=order, order_items__action=OrderItem.Action.ADD
     )
-    instance.fail(reason="Not confirmed in time", at=now)
-    instance.save(update_fields=["status", "status_reason", "status_changed_at", "terminated_at"])
+    instance.fail(reason=late, at=now)
+    instance.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "status_said",
+            "status_changed_at",
+            "terminated_at",
+        ]
+    )
     return order

@@ -6,9 +6,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from selfcare.models import Bucket, Customer, Interaction
+from selfcare.said import said
 from selfcare.services import account_charge, account_credit
 
 from ..models import Order, ProductInstance
@@ -64,14 +65,14 @@ def product_instance_modify(
             account_charge(
                 account=account,
                 amount=quote.due_now,
-                description=f"{offer.name}: options changed",
+                description=said(gettext_noop("%(offer)s: options changed"), offer=offer.name),
                 reference=f"charge:order-item:{item.pk}",
             )
         elif quote.due_now < 0:
             account_credit(
                 account=account,
                 amount=-quote.due_now,
-                description=f"{offer.name}: options changed",
+                description=said(gettext_noop("%(offer)s: options changed"), offer=offer.name),
                 reference=f"refund:order-item:{item.pk}",
             )
         instance.reconfigure(
@@ -82,7 +83,13 @@ def product_instance_modify(
         instance.save(update_fields=["options", "price", "paid_amount"])
         _allowances_replace(instance, at=step.at)
         product_changed_tell(instance=instance, after=quote.after, due_now=quote.due_now)
-        return ControlDone(summary=f"Changed {offer.name}: {'; '.join(quote.after)}")
+        return ControlDone(
+            summary=said(
+                gettext_noop("Changed %(offer)s: %(now)s"),
+                offer=offer.name,
+                now="; ".join(quote.after),
+            )
+        )
 
     return control_order_run(
         customer=customer,

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from selfcare.models import Account, Channel, Customer, Interaction, Line
+from selfcare.said import Said, choice, said
 from selfcare.services import interaction_record
 
 from ..models import Order, OrderItem, OrderStatusChange, ProductInstance
@@ -149,7 +150,7 @@ class ControlDone:
     """What a control order's work did, for her history. `completed` False: the work goes on
     after commit (a switch-off's deprovisioning completes its order), so it stays in progress."""
 
-    summary: str
+    summary: Said
     data: dict = field(default_factory=dict)
     completed: bool = True
 
@@ -211,7 +212,7 @@ def control_order_run(
     return step.order
 
 
-def order_placed_record(*, order: Order, instance, actor: str, actor_user, summary: str, **data):
+def order_placed_record(*, order: Order, instance, actor: str, actor_user, summary: Said, **data):
     """The interaction row of an order placed by the customer or an agent for her."""
     interaction_record(
         customer=order.customer,
@@ -225,7 +226,7 @@ def order_placed_record(*, order: Order, instance, actor: str, actor_user, summa
 
 
 def order_done_at_once(
-    *, order: Order, instance, at, actor: str, actor_user, summary: str, **data
+    *, order: Order, instance, at, actor: str, actor_user, summary: Said, **data
 ) -> Order:
     """Start and complete an order whose work is all done in its own transaction (suspend,
     resume, a change of options, renewal turned off), and record it in her history."""
@@ -260,10 +261,18 @@ def order_set_status(
         channel=order.channel if actor != Interaction.Actor.SYSTEM else Channel.SYSTEM,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Order #{order.pk}: {order.get_status_display().lower()}"
-        + (f" ({note})" if note else ""),
+        summary=_status_said(order, note),
         data={"order_id": order.pk, "from": from_status, "to": order.status},
     )
+
+
+def _status_said(order: Order, note: str) -> Said:
+    """ "Order #12: Completed (Code confirmed)", said in the reader's language."""
+    status = choice(Order.Status, order.status, lower=True)
+    line = said(gettext_noop("Order #%(order)s: %(status)s"), order=order.pk, status=status)
+    if note:
+        line = said(gettext_noop("%(what)s (%(note)s)"), what=line, note=note)
+    return line
 
 
 def order_create(

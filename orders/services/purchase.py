@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from catalog.eligibility import offer_decide
 from catalog.models import Billing, Offer
@@ -15,6 +15,7 @@ from catalog.policies import money_text
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Customer, Interaction, Line
 from selfcare.phones import msisdn_format
+from selfcare.said import money, said
 from selfcare.services import (
     account_balance_check,
     account_charge,
@@ -272,7 +273,9 @@ def product_instance_purchase(
         account_balance_check(account=account, amount=price)
         order.await_confirmation()
         order_set_status(
-            order=order, from_status=Order.Status.ACKNOWLEDGED, note="Code sent by SMS"
+            order=order,
+            from_status=Order.Status.ACKNOWLEDGED,
+            note=said(gettext_noop("Code sent by SMS")),
         )
         confirmation_code_send(order=order, at=now)
     else:
@@ -295,7 +298,11 @@ def product_instance_purchase(
         channel=channel,
         actor=actor,
         actor_user=actor_user,
-        summary=f"Switched on {offer.name} ({money_text(price, offer.currency)})",
+        summary=said(
+            gettext_noop("Switched on %(offer)s (%(price)s)"),
+            offer=offer.name,
+            price=money(price, offer.currency),
+        ),
         data={
             "order_id": order.pk,
             "offer_id": offer.pk,

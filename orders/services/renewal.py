@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from catalog.policies import money_text, period_end
+from catalog.policies import period_end
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Account, Interaction
+from selfcare.said import Day, Said, money, said
 from selfcare.services import (
     InsufficientBalanceError,
     account_charge,
@@ -49,18 +51,27 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
         account_charge(
             account=account,
             amount=instance.price,
-            description=f"{offer.name} (renewal {period})",
+            description=said(
+                gettext_noop("%(offer)s (renewal %(period)s)"), offer=offer.name, period=period
+            ),
             reference=f"charge:renewal:{instance.pk}:{period}",
         )
     except InsufficientBalanceError:
-        instance.request_termination(reason=RENEWAL_FAILED_REASON, at=now, ends_at=instance.ends_at)
+        instance.request_termination(
+            reason=said(RENEWAL_FAILED_REASON), at=now, ends_at=instance.ends_at
+        )
         instance.save(update_fields=TERMINATION_FIELDS)
         job_publish_on_commit(product_instance_deprovision_task, instance.pk)
         _tell(
             instance,
-            f"{offer.name} has ended: your balance was too low for the renewal of "
-            f"{money_text(instance.price, offer.currency)}. "
-            "Top up and switch it on again any time.",
+            said(
+                gettext_noop(
+                    "%(offer)s has ended: your balance was too low for the renewal of "
+                    "%(price)s. Top up and switch it on again any time."
+                ),
+                offer=offer.name,
+                price=money(instance.price, offer.currency),
+            ),
             template="addon_renewal_failed",
             context={"offer_name": offer.name, "price": instance.price, "currency": offer.currency},
         )
@@ -78,11 +89,14 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
         ]
     )
     buckets_grant(instance, at=start, ends_at=ends_at)
-    until = timezone.localtime(ends_at).strftime("%-d %b %Y")
     _tell(
         instance,
-        f"{offer.name} was renewed until {until}: "
-        f"{money_text(instance.price, offer.currency)} charged.",
+        said(
+            gettext_noop("%(offer)s was renewed until %(until)s: %(price)s charged."),
+            offer=offer.name,
+            until=Day(ends_at),
+            price=money(instance.price, offer.currency),
+        ),
         template="addon_renewed",
         context={
             "offer_name": offer.name,
@@ -94,7 +108,7 @@ def product_instance_renew(*, product_instance_id: int) -> ProductInstance | Non
     return instance
 
 
-def _tell(instance: ProductInstance, summary: str, *, template: str, context: dict) -> None:
+def _tell(instance: ProductInstance, summary: Said, *, template: str, context: dict) -> None:
     interaction_record(
         customer=instance.customer,
         kind=Interaction.Kind.ADDON_STATUS,

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from selfcare.models import Bucket, Customer, Interaction
+from selfcare.said import said
 from selfcare.services import interaction_record
 
 from ..models import Order, ProductInstance
@@ -15,7 +17,14 @@ from ..selectors.actions import AddonAction
 from .order_steps import ControlDone, ControlStep, OrderError, control_order_run
 from .product_messages import product_resumed_tell, product_suspended_tell
 
-SUSPENSION_FIELDS = ["status", "status_reason", "status_changed_at", "suspended_at", "suspended_by"]
+SUSPENSION_FIELDS = [
+    "status",
+    "status_reason",
+    "status_said",
+    "status_changed_at",
+    "suspended_at",
+    "suspended_by",
+]
 
 
 class NotSuspendableError(OrderError):
@@ -55,13 +64,22 @@ def redundant_services_suspend(*, instance: ProductInstance, at) -> list[Product
     )
     for other in redundant:
         _suspend(
-            other, reason=f"Suspended while {instance.offer.name} is active", at=at, by=instance
+            other,
+            reason=said(
+                gettext_noop("Suspended while %(offer)s is active"), offer=instance.offer.name
+            ),
+            at=at,
+            by=instance,
         )
         interaction_record(
             customer=instance.customer,
             kind=Interaction.Kind.ADDON_STATUS,
             channel="system",
-            summary=f"{other.offer.name} suspended while {instance.offer.name} is active",
+            summary=said(
+                gettext_noop("%(offer)s suspended while %(other)s is active"),
+                offer=other.offer.name,
+                other=instance.offer.name,
+            ),
             data={"product_instance_id": other.pk, "suspended_by": instance.pk},
         )
     return redundant
@@ -80,7 +98,11 @@ def redundant_services_resume(*, instance: ProductInstance, at) -> list[ProductI
             customer=instance.customer,
             kind=Interaction.Kind.ADDON_STATUS,
             channel="system",
-            summary=f"{other.offer.name} is back now that {instance.offer.name} has ended",
+            summary=said(
+                gettext_noop("%(offer)s is back now that %(other)s has ended"),
+                offer=other.offer.name,
+                other=instance.offer.name,
+            ),
             data={"product_instance_id": other.pk},
         )
     return suspended
@@ -102,14 +124,22 @@ def product_instance_suspend(
     now, by `product_instance_actions`), ProductInstance.DoesNotExist."""
 
     def work(step: ControlStep) -> ControlDone:
-        who = "you" if actor == Interaction.Actor.CUSTOMER else "an agent"
-        why = f"Suspended by {who}" + (f": {reason}" if reason else "")
+        if actor == Interaction.Actor.CUSTOMER:
+            why = said(gettext_noop("Suspended by you"))
+        else:
+            why = said(gettext_noop("Suspended by an agent"))
+        if reason:
+            why = said(gettext_noop("%(why)s: %(reason)s"), why=why, reason=reason)
         _suspend(step.instance, reason=why, at=step.at)
         step.instance.customer = customer
         product_suspended_tell(instance=step.instance)
+        name = step.instance.offer.name
         return ControlDone(
-            summary=f"Suspended {step.instance.offer.name}"
-            + (f". Reason: {reason}" if reason else ""),
+            summary=said(
+                gettext_noop("Suspended %(offer)s. Reason: %(reason)s"), offer=name, reason=reason
+            )
+            if reason
+            else said(gettext_noop("Suspended %(offer)s"), offer=name),
             data={"reason": reason},
         )
 
@@ -145,7 +175,9 @@ def product_instance_resume(
         _resume(step.instance, at=step.at)
         step.instance.customer = customer
         product_resumed_tell(instance=step.instance)
-        return ControlDone(summary=f"Resumed {step.instance.offer.name}")
+        return ControlDone(
+            summary=said(gettext_noop("Resumed %(offer)s"), offer=step.instance.offer.name)
+        )
 
     return control_order_run(
         customer=customer,

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from catalog.policies import money_text
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import Bucket, Customer, Interaction, LedgerEntry, Notification
+from selfcare.said import Day, money, said
 from selfcare.services import account_credit, interaction_record, notification_send
 
 from ..kinds import kind_for
@@ -36,8 +37,15 @@ from .suspension import redundant_services_resume
 
 # Why a recurring add-on ends when its renewal cannot be paid: the renewal tells her, so its
 # deprovisioning does not tell her a second time.
-RENEWAL_FAILED_REASON = "Not renewed: the balance was too low"
-TERMINATION_FIELDS = ["status", "status_reason", "status_changed_at", "renews", "ends_at"]
+RENEWAL_FAILED_REASON = gettext_noop("Not renewed: the balance was too low")
+TERMINATION_FIELDS = [
+    "status",
+    "status_reason",
+    "status_said",
+    "status_changed_at",
+    "renews",
+    "ends_at",
+]
 
 
 class NotCancellableError(OrderError):
@@ -138,32 +146,50 @@ def product_instance_cancel(
         goodwill_check(instance=instance, refund=refund, goodwill=goodwill, actor_user=actor_user)
 
         item = step.open(refund_amount=refund)
-        who = "the customer" if actor == Interaction.Actor.CUSTOMER else "an agent"
-        why = f"Switched off by {who}" + (f": {reason}" if reason else "")
+        if actor == Interaction.Actor.CUSTOMER:
+            why = said(gettext_noop("Switched off by the customer"))
+        else:
+            why = said(gettext_noop("Switched off by an agent"))
+        if reason:
+            why = said(gettext_noop("%(why)s: %(reason)s"), why=why, reason=reason)
         instance.request_termination(reason=why, at=now, ends_at=now)
         instance.save(update_fields=TERMINATION_FIELDS)
         _close_buckets(instance, at=now)
         account_credit(
             account=account,
             amount=refund,
-            description=f"{instance.offer.name} switched off",
+            description=said(gettext_noop("%(offer)s switched off"), offer=instance.offer.name),
             reference=f"refund:order-item:{item.pk}",
         )
         if goodwill:
             account_credit(
                 account=account,
                 amount=goodwill,
-                description=f"Goodwill refund: {instance.offer.name}",
+                description=said(
+                    gettext_noop("Goodwill refund: %(offer)s"), offer=instance.offer.name
+                ),
                 reference=f"goodwill:order-item:{item.pk}",
                 kind=LedgerEntry.Kind.CREDIT,
             )
         job_publish_on_commit(product_instance_deprovision_task, instance.pk)
-        extra = f" + goodwill {money_text(goodwill, instance.offer.currency)}" if goodwill else ""
+        currency = instance.offer.currency
+        summary = said(
+            gettext_noop("Switched off %(offer)s; refund %(refund)s"),
+            offer=instance.offer.name,
+            refund=money(refund, currency),
+        )
+        if goodwill:
+            summary = said(
+                gettext_noop("%(what)s + goodwill %(goodwill)s"),
+                what=summary,
+                goodwill=money(goodwill, currency),
+            )
+        if reason:
+            summary = said(
+                gettext_noop("%(what)s. Reason: %(reason)s"), what=summary, reason=reason
+            )
         return ControlDone(
-            summary=f"Switched off {instance.offer.name}; "
-            f"refund {money_text(refund, instance.offer.currency)}"
-            + extra
-            + (f". Reason: {reason}" if reason else ""),
+            summary=summary,
             data={"refund": str(refund), "goodwill": str(goodwill), "reason": reason},
             # Deprovisioning completes the order.
             completed=False,
@@ -201,12 +227,20 @@ def product_instance_renewal_stop(
     def work(step: ControlStep) -> ControlDone:
         instance = step.instance
         step.open()
-        ends = timezone.localtime(instance.ends_at).strftime("%-d %b %Y, %H:%M")
+        ends = Day(instance.ends_at, time=True)
         instance.request_termination(
-            reason=f"Renewal turned off: ends {ends}", at=step.at, ends_at=instance.ends_at
+            reason=said(gettext_noop("Renewal turned off: ends %(ends)s"), ends=ends),
+            at=step.at,
+            ends_at=instance.ends_at,
         )
         instance.save(update_fields=TERMINATION_FIELDS)
-        return ControlDone(summary=f"Turned renewal of {instance.offer.name} off; it ends {ends}")
+        return ControlDone(
+            summary=said(
+                gettext_noop("Turned renewal of %(offer)s off; it ends %(ends)s"),
+                offer=instance.offer.name,
+                ends=ends,
+            )
+        )
 
     return control_order_run(
         customer=customer,
@@ -235,7 +269,9 @@ def product_instance_expire(*, product_instance_id: int) -> ProductInstance | No
     if instance is None or instance.ends_at is None or instance.ends_at > now:
         return instance
     if instance.status == ProductInstance.Status.ACTIVE and not instance.renews:
-        instance.request_termination(reason="Its period ended", at=now, ends_at=instance.ends_at)
+        instance.request_termination(
+            reason=said(gettext_noop("Its period ended")), at=now, ends_at=instance.ends_at
+        )
         _close_buckets(instance, at=instance.ends_at)
     elif instance.status != ProductInstance.Status.PENDING_TERMINATE or (
         instance.last_attempt_at and instance.last_attempt_at >= instance.ends_at
@@ -292,12 +328,16 @@ def product_instance_deprovision(*, product_instance_id: int) -> ProductInstance
         if item is not None:
             order = Order.objects.select_for_update(no_key=True).get(pk=item.order_id)
             order_complete(order=order, at=now)
-            body = f"{instance.offer.name} is off."
             if item.refund_amount:
-                refund = money_text(item.refund_amount, instance.offer.currency)
-                body += f" {refund} is back on your balance."
+                body = said(
+                    gettext_noop("%(offer)s is off. %(refund)s is back on your balance."),
+                    offer=instance.offer.name,
+                    refund=money(item.refund_amount, instance.offer.currency),
+                )
+            else:
+                body = said(gettext_noop("%(offer)s is off."), offer=instance.offer.name)
         else:
-            body = f"{instance.offer.name} has ended."
+            body = said(gettext_noop("%(offer)s has ended."), offer=instance.offer.name)
         interaction_record(
             customer=instance.customer,
             kind=Interaction.Kind.ADDON_STATUS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from catalog.policies import money_text
 
@@ -18,6 +18,7 @@ from ..models import (
     Interaction,
     LedgerEntry,
 )
+from ..said import Said, said, said_json
 from ..selectors import account_balance
 
 
@@ -67,7 +68,8 @@ def account_charge(
             account=account,
             kind=LedgerEntry.Kind.CHARGE,
             amount=-amount,
-            description=description,
+            description=description[:200],
+            said=said_json(description),
             reference=reference,
         )
         if balance is not None:
@@ -101,7 +103,13 @@ def account_credit(
         return None
     entry, _ = LedgerEntry.objects.get_or_create(
         reference=reference,
-        defaults={"account": account, "kind": kind, "amount": amount, "description": description},
+        defaults={
+            "account": account,
+            "kind": kind,
+            "amount": amount,
+            "description": description[:200],
+            "said": said_json(description),
+        },
     )
     return entry
 
@@ -111,11 +119,15 @@ def interaction_record(
     customer: Customer,
     kind: str,
     channel: str,
-    summary: str,
+    summary: Said,
     actor: str = Interaction.Actor.SYSTEM,
     actor_user=None,
     data: dict | None = None,
 ) -> Interaction:
+    """A line of her history. `summary` is a Said (selfcare/said.py): its words are said in the
+    reader's language when read, so a plain string is refused."""
+    if not isinstance(summary, Said):
+        raise TypeError("A history line is said with selfcare.said.said() (or verbatim()).")
     return Interaction.objects.create(
         customer=customer,
         kind=kind,
@@ -123,6 +135,7 @@ def interaction_record(
         actor=actor,
         actor_user=actor_user,
         summary=summary[:255],
+        said=said_json(summary),
         data=data or {},
     )
 
@@ -134,7 +147,7 @@ def offer_view_record(*, customer: Customer, offer, channel: str) -> Interaction
         kind=Interaction.Kind.OFFER_VIEWED,
         channel=channel,
         actor=Interaction.Actor.CUSTOMER,
-        summary=f"Viewed {offer.name}",
+        summary=said(gettext_noop("Viewed %(offer)s"), offer=offer.name),
         data={"offer_id": offer.pk},
     )
 

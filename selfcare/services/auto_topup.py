@@ -16,12 +16,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
-
-from catalog.policies import money_text
+from django.utils.translation import gettext, gettext_noop
 
 from ..jobs import job_publish
 from ..models import Account, AutoTopUp, Channel, Customer, Interaction, TopUp
+from ..said import money, said
 from ..selectors import account_balance, month_start, topup_saved_card_get
 from ..tasks import topup_auto_task
 from .messages import notification_send
@@ -66,7 +65,7 @@ def auto_topup_set(
                 channel=channel,
                 actor=actor,
                 actor_user=actor_user,
-                summary="Auto top-up turned off",
+                summary=said(gettext_noop("Auto top-up turned off")),
                 data={"enabled": False},
             )
             return current
@@ -101,11 +100,16 @@ def auto_topup_set(
             channel=channel,
             actor=actor,
             actor_user=actor_user,
-            summary=(
-                f"Auto top-up turned on: when the balance falls below "
-                f"{money_text(threshold, currency)}, add {money_text(amount, currency)} from "
-                f"{card.card_brand} ending {card.card_last4}, at most "
-                f"{settings.AUTO_TOPUP_MAX_PER_MONTH} times a month"
+            summary=said(
+                gettext_noop(
+                    "Auto top-up turned on: when the balance falls below %(below)s, add "
+                    "%(amount)s from %(brand)s ending %(last4)s, at most %(times)s times a month"
+                ),
+                below=money(threshold, currency),
+                amount=money(amount, currency),
+                brand=card.card_brand,
+                last4=card.card_last4,
+                times=settings.AUTO_TOPUP_MAX_PER_MONTH,
             ),
             data={
                 "enabled": True,
@@ -199,7 +203,7 @@ def auto_topup_off_declined(*, topup: TopUp, reason: str) -> None:
         customer=customer,
         kind=Interaction.Kind.AUTO_TOP_UP,
         channel=Channel.SYSTEM,
-        summary=f"Auto top-up turned off: {reason}",
+        summary=said(gettext_noop("Auto top-up turned off: %(reason)s"), reason=reason),
         data={"enabled": False, "top_up_id": topup.pk},
     )
     notification_send(

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
 from catalog.policies import operator_zone
@@ -34,6 +35,7 @@ from ..models import (
     TrackedLink,
 )
 from ..notifications import DeliveryError, DeliveryRefused, backend_for
+from ..said import choice, said
 from ..selectors import line_get_home
 from ..tasks import notification_deliver_task
 
@@ -251,15 +253,24 @@ def _status_history_start(*, notification: Notification) -> None:
 def interaction_record_message(*, notification: Notification, sent: bool) -> None:
     from . import interaction_record
 
-    medium = notification.get_medium_display()
+    medium = choice(Notification.Medium, notification.medium)
     interaction_record(
         customer=notification.customer,
         kind=Interaction.Kind.MESSAGE_SENT if sent else Interaction.Kind.MESSAGE_FAILED,
         channel=Channel.SYSTEM,
         summary=(
-            f"{medium} sent: {notification.subject}"
+            said(
+                gettext_noop("%(medium)s sent: %(subject)s"),
+                medium=medium,
+                subject=notification.subject,
+            )
             if sent
-            else f"{medium} not delivered: {notification.subject} ({notification.error})"
+            else said(
+                gettext_noop("%(medium)s not delivered: %(subject)s (%(error)s)"),
+                medium=medium,
+                subject=notification.subject,
+                error=notification.error,
+            )
         ),
         data={
             "notification_id": notification.pk,
@@ -291,14 +302,20 @@ def tracked_link_clicker(*, link: TrackedLink, user) -> str:
 
 # Her history's line for each clicker: only her own click is worded as hers.
 LINK_OPENED = {
-    TrackedLink.Clicker.CUSTOMER: ("Clicked the link in “{}”", Interaction.Actor.CUSTOMER),
+    TrackedLink.Clicker.CUSTOMER: (
+        gettext_noop("Clicked the link in “%(about)s”"),
+        Interaction.Actor.CUSTOMER,
+    ),
     TrackedLink.Clicker.ANONYMOUS: (
-        "The link in “{}” was opened by someone not signed in",
+        gettext_noop("The link in “%(about)s” was opened by someone not signed in"),
         Interaction.Actor.SYSTEM,
     ),
-    TrackedLink.Clicker.STAFF: ("Opened the link in “{}” sent to her", Interaction.Actor.AGENT),
+    TrackedLink.Clicker.STAFF: (
+        gettext_noop("Opened the link in “%(about)s” sent to her"),
+        Interaction.Actor.AGENT,
+    ),
     TrackedLink.Clicker.OTHER_CUSTOMER: (
-        "The link in “{}” was opened by another customer's account",
+        gettext_noop("The link in “%(about)s” was opened by another customer's account"),
         Interaction.Actor.SYSTEM,
     ),
 }
@@ -338,7 +355,7 @@ def tracked_link_click(
         channel=Channel.PORTAL,
         actor=actor,
         actor_user=user if clicker != TrackedLink.Clicker.ANONYMOUS else None,
-        summary=summary.format(about),
+        summary=said(summary, about=about),
         data={
             "link_id": link.pk,
             "notification_id": link.notification_id,

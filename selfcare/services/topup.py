@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from catalog.policies import money_text, operator_zone
 
@@ -41,6 +41,7 @@ from ..payments import (
     PaymentTimeoutError,
     payment_gateway,
 )
+from ..said import Said, money, said
 from ..selectors import account_balance
 from ..tasks import topup_settle_task
 from .events import balance_low_record, event_record
@@ -107,14 +108,18 @@ def _customer_actor(topup: TopUp) -> dict:
     return {"actor": Interaction.Actor.CUSTOMER, "actor_user": topup.customer.user}
 
 
-def _how(topup: TopUp) -> str:
+def _how(topup: TopUp) -> Said:
+    card = {"brand": topup.card_brand, "last4": topup.card_last4}
     if topup.method == TopUp.Method.CARD:
-        return f"by card ({topup.card_brand} ending {topup.card_last4})"
+        return said(gettext_noop("by card (%(brand)s ending %(last4)s)"), **card)
     if topup.method == TopUp.Method.AUTO:
-        return f"by auto top-up ({topup.card_brand} ending {topup.card_last4})"
+        return said(gettext_noop("by auto top-up (%(brand)s ending %(last4)s)"), **card)
+    serial = topup.voucher.serial
     if topup.method == TopUp.Method.AGENT:
-        return f"with voucher {topup.voucher.serial}, applied by the call centre"
-    return f"with voucher {topup.voucher.serial}"
+        return said(
+            gettext_noop("with voucher %(serial)s, applied by the call centre"), serial=serial
+        )
+    return said(gettext_noop("with voucher %(serial)s"), serial=serial)
 
 
 def _bars_lift_covered(*, customer: Customer, topup: TopUp, at: dt.datetime) -> list[str]:
@@ -170,7 +175,7 @@ def topup_complete(*, topup: TopUp, at: dt.datetime, reference: str = "", token:
     account_credit(
         account=customer.account,
         amount=topup.amount,
-        description=f"Top-up {_how(topup)}",
+        description=said(gettext_noop("Top-up %(how)s"), how=_how(topup)),
         reference=topup.ledger_reference,
         kind=LedgerEntry.Kind.TOP_UP,
     )
@@ -179,7 +184,11 @@ def topup_complete(*, topup: TopUp, at: dt.datetime, reference: str = "", token:
         customer=customer,
         kind=Interaction.Kind.TOP_UP,
         channel=topup.channel,
-        summary=f"Topped up {money_text(topup.amount, topup.currency)} {_how(topup)}",
+        summary=said(
+            gettext_noop("Topped up %(amount)s %(how)s"),
+            amount=money(topup.amount, topup.currency),
+            how=_how(topup),
+        ),
         data={
             "top_up_id": topup.pk,
             "method": topup.method,

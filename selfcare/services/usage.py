@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from catalog.policies import money_round
 from catalog.selectors import base_plan_map
@@ -378,6 +379,29 @@ def _price(plan, unit: str, quantity: int) -> Decimal:
 
 
 UNIT_WORDS = {Bucket.Unit.BYTES: "data", Bucket.Unit.SECONDS: "calls", Bucket.Unit.MESSAGES: "SMS"}
+# The ledger's lines for out-of-bundle use, said in the reader's language (selfcare/said.py).
+OUT_OF_BUNDLE_WORDS = {
+    Bucket.Unit.BYTES: (
+        gettext_noop("Out-of-bundle data"),
+        gettext_noop("Out-of-bundle data (owed)"),
+    ),
+    Bucket.Unit.SECONDS: (
+        gettext_noop("Out-of-bundle calls"),
+        gettext_noop("Out-of-bundle calls (owed)"),
+    ),
+    Bucket.Unit.MESSAGES: (
+        gettext_noop("Out-of-bundle SMS"),
+        gettext_noop("Out-of-bundle SMS (owed)"),
+    ),
+}
+
+
+def _out_of_bundle_line(unit: str, *, owed: bool = False) -> dict:
+    """A ledger line's description and words for out-of-bundle `unit`."""
+    words = OUT_OF_BUNDLE_WORDS[unit][owed]
+    return {"description": words, "said": {"msgid": words, "facts": {}}}
+
+
 # The bars her limits make: lifted by the limits' own rules, never by a top-up.
 LIMIT_CAUSES = (ServiceBar.Cause.STOP, ServiceBar.Cause.SPEND_CAP)
 BAR_REASONS = {
@@ -466,7 +490,7 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
                         account=account,
                         kind=LedgerEntry.Kind.CHARGE,
                         amount=-payable,
-                        description=f"Out-of-bundle {UNIT_WORDS[unit]}",
+                        **_out_of_bundle_line(unit),
                         reference=f"{OUT_OF_BUNDLE_REFERENCE}{batch}:{line_id}:{unit}",
                     )
                 )
@@ -589,7 +613,7 @@ def out_of_bundle_settle(
             account=account,
             kind=LedgerEntry.Kind.CHARGE,
             amount=-owed,
-            description=f"Out-of-bundle {UNIT_WORDS[unit]} (owed)",
+            **_out_of_bundle_line(unit, owed=True),
             reference=reference,
         )
         tally.charged += owed

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from orders.services import cart_share
 from selfcare.models import BYTES_PER_MB as MB
 from selfcare.models import Bucket, Customer, Interaction
+from selfcare.said import verbatim
 from selfcare.services import (
     interaction_record,
     notification_deliver,
@@ -144,7 +145,7 @@ def test_the_timeline_shows_every_channel_with_who_did_what(agent_client, agent)
         channel="portal",
         actor="customer",
         actor_user=customer.user,
-        summary="Logged in to the self-care portal",
+        summary=verbatim("Logged in to the self-care portal"),
     )
     cart_with(customer, OfferFactory(name="Games Club"), channel="agent", user=agent)
     notification = cart_share(customer=customer, actor_user=agent)
@@ -156,7 +157,7 @@ def test_the_timeline_shows_every_channel_with_who_did_what(agent_client, agent)
         channel="agent",
         actor="agent",
         actor_user=agent,
-        summary="Wants to know about roaming",
+        summary=verbatim("Wants to know about roaming"),
     )
 
     page = _page(agent_client, customer)

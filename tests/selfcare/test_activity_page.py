@@ -7,6 +7,7 @@ import re
 import pytest
 
 from selfcare.models import Interaction
+from selfcare.said import verbatim
 from selfcare.selectors import interaction_page_for_customer
 from selfcare.services import interaction_record
 from tests.factories import CustomerFactory
@@ -17,7 +18,9 @@ NOON_4_DEC = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
 
 
 def record(customer, *, kind, summary, at, channel="portal"):
-    interaction = interaction_record(customer=customer, kind=kind, channel=channel, summary=summary)
+    interaction = interaction_record(
+        customer=customer, kind=kind, channel=channel, summary=verbatim(summary)
+    )
     Interaction.objects.filter(pk=interaction.pk).update(created_at=at)
 
 

@@ -7,6 +7,7 @@ import pytest
 from orders.models import Cart, CartItem, Order
 from orders.services import cart_item_add
 from selfcare.models import Interaction, TrackedLink
+from selfcare.said import verbatim
 from selfcare.services import interaction_record, notification_send
 from tests.factories import CustomerFactory, OfferFactory, UserFactory
 from tests.orders.helpers import tap
@@ -196,11 +197,20 @@ def test_logging_in_is_recorded_for_customers_only(client, customer):
 
 def test_her_activity_shows_her_history_but_not_internal_notes_or_others(customer_client, customer):
     interaction_record(
-        customer=customer, kind="note", channel="agent", actor="agent", summary="Internal: VIP"
+        customer=customer,
+        kind="note",
+        channel="agent",
+        actor="agent",
+        summary=verbatim("Internal: VIP"),
     )
-    interaction_record(customer=customer, kind="order_placed", channel="agent", summary="Mine")
     interaction_record(
-        customer=CustomerFactory(), kind="order_placed", channel="portal", summary="Someone else's"
+        customer=customer, kind="order_placed", channel="agent", summary=verbatim("Mine")
+    )
+    interaction_record(
+        customer=CustomerFactory(),
+        kind="order_placed",
+        channel="portal",
+        summary=verbatim("Someone else's"),
     )
 
     page = customer_client.get("/activity/")

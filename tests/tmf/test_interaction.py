@@ -4,6 +4,7 @@ agents' internal notes, an agent naming her does. Valid against TM Forum's docum
 import pytest
 
 from selfcare.models import Interaction
+from selfcare.said import verbatim
 from selfcare.services import interaction_record
 from tests.factories import CustomerFactory, OfferFactory
 from tests.tmf.conformance import conforms, conforms_list, spec_enum
@@ -20,7 +21,7 @@ def history(customer, agent):
         kind=Interaction.Kind.OFFER_VIEWED,
         channel="portal",
         actor="customer",
-        summary="Viewed Games Club",
+        summary=verbatim("Viewed Games Club"),
         data={"offer_id": offer.pk},
     )
     note = interaction_record(
@@ -29,7 +30,7 @@ def history(customer, agent):
         channel="agent",
         actor="agent",
         actor_user=agent,
-        summary="Called about roaming",
+        summary=verbatim("Called about roaming"),
     )
     changed = interaction_record(
         customer=customer,
@@ -37,7 +38,7 @@ def history(customer, agent):
         channel="agent",
         actor="agent",
         actor_user=agent,
-        summary="Added Games Club to the cart (agent Alex Agent)",
+        summary=verbatim("Added Games Club to the cart (agent Alex Agent)"),
         data={"cart_id": 7, "version": 1, "offer_id": offer.pk},
     )
     return offer, viewed, note, changed
@@ -46,7 +47,7 @@ def history(customer, agent):
 def test_her_history_newest_first_without_agents_notes(customer_client, customer, history):
     offer, viewed, _, changed = history
     interaction_record(
-        customer=CustomerFactory(), kind="login", channel="portal", summary="Someone else"
+        customer=CustomerFactory(), kind="login", channel="portal", summary=verbatim("Someone else")
     )
 
     response = customer_client.get(URL)
@@ -94,7 +95,7 @@ def test_a_channels_link_lists_that_channel_only(customer_client, history):
 def test_her_notes_and_others_history_are_not_found(customer_client, history):
     _, _, note, _ = history
     theirs = interaction_record(
-        customer=CustomerFactory(), kind="login", channel="portal", summary="Someone else"
+        customer=CustomerFactory(), kind="login", channel="portal", summary=verbatim("Someone else")
     )
 
     for hidden in (note.pk, theirs.pk, "x", "99999999999999999999"):

@@ -56,7 +56,7 @@ def switch_note(switch) -> str:
     if switch.state == Status.SCHEDULED and instance.starts_at:
         return gettext("Starts %(when)s.") % {"when": when(instance.starts_at)}
     if switch.state in (Status.FAILED, Status.SUSPENDED) or switch.ending_later:
-        return instance.status_reason
+        return instance.reason_text
     if not switch.checked and switch.decision and switch.decision.limited_only:
         return switch.decision.reasons[0]
     return ""
@@ -68,7 +68,7 @@ def switch_announcement(switch) -> str:
     if switch.failed:
         refunded = " " + gettext("Your money was refunded.") if switch.instance.paid_amount else ""
         failed = gettext("%(offer)s: failed.") % {"offer": switch.offer.name}
-        return f"{failed} {switch.instance.status_reason}{refunded}"
+        return f"{failed} {switch.instance.reason_text}{refunded}"
     return f"{switch.offer.name}: {switch_status(switch).rstrip('…').lower()}"
 
 

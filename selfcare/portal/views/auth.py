@@ -16,11 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django.views.generic import FormView
 
 from selfcare.auth import client_ip
 from selfcare.languages import SESSION_KEY as LANGUAGE_SESSION_KEY
 from selfcare.models import Channel, Interaction, SignInCode
+from selfcare.said import Said, said
 from selfcare.selectors import customer_get_for_user, login_is_email, user_is_agent
 from selfcare.services import interaction_record
 from selfcare.services.languages import customer_language_choose
@@ -46,7 +48,7 @@ SENT_TO_NUMBER = _("If this number is ours, a code is on its way by SMS.")
 WRONG_CODE = _("That code is not right, or it is no longer valid: check it, or ask for a new one.")
 
 
-def _login_record(request, *, user, summary: str) -> None:
+def _login_record(request, *, user, summary: Said) -> None:
     """Her sign-in in her history, and her language for the session: hers, or on her first
     sign-in her browser's, recorded as hers (staff keep their browser's)."""
     customer = customer_get_for_user(user=user)
@@ -89,7 +91,9 @@ class PortalLoginView(LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         _login_record(
-            self.request, user=form.get_user(), summary="Logged in to the self-care portal"
+            self.request,
+            user=form.get_user(),
+            summary=said(gettext_noop("Logged in to the self-care portal")),
         )
         return response
 
@@ -146,7 +150,9 @@ class SignInCodeEnterView(FormView):
         auth_login(self.request, user)
         self.request.session.pop(SIGNIN_NUMBER_KEY, None)
         _login_record(
-            self.request, user=user, summary="Logged in to the self-care portal with a code by SMS"
+            self.request,
+            user=user,
+            summary=said(gettext_noop("Logged in to the self-care portal with a code by SMS")),
         )
         return redirect(_next_url(self.request) or settings.LOGIN_REDIRECT_URL)
 

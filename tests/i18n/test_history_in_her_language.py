@@ -1,0 +1,165 @@
+"""Her history, her ledger and why an add-on is as it is are read in the reader's language, not
+the language of whoever wrote them: a line written by an English-speaking worker reads in
+Portuguese to a Portuguese customer, and in English to the agent reading the same row
+(selfcare/said.py). The English line stays in the row, for search, exports and the API."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext_noop
+
+from orders.models import Order, ProductInstance
+from orders.services import product_instance_activate
+from orders.services.termination import product_instance_cancel, product_instance_renewal_stop
+from selfcare.models import Interaction, LedgerEntry
+from selfcare.said import Day, money, said, said_text, verbatim
+from selfcare.services import interaction_record
+from tests.factories import OfferFactory, UserFactory
+from tests.orders.helpers import buy
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def switched_off(customer, data_offer, django_capture_on_commit_callbacks):
+    """Data 15GB bought, active and switched off with its refund, all written by workers and
+    requests speaking English, and read by her in Portuguese."""
+    with translation.override("en"):
+        with django_capture_on_commit_callbacks(execute=True):
+            buy(customer, data_offer)
+        instance = ProductInstance.objects.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            product_instance_cancel(
+                customer=customer,
+                product_instance_id=instance.pk,
+                channel="portal",
+                idempotency_key="off-00001",
+                reason="Too slow",
+            )
+    customer.language = "pt"
+    customer.save(update_fields=["language"])
+    return customer
+
+
+def test_her_activity_reads_in_portuguese_what_english_workers_wrote(client, switched_off):
+    client.force_login(switched_off.user)
+
+    page = client.get("/activity/").text
+
+    for portuguese in (
+        "Ativou Data 15GB (10,00 €)",
+        "Data 15GB está ativo",
+        "Desativou Data 15GB; reembolso de 10,00 €. Motivo: Too slow",
+        "Data 15GB está desativado. 10,00 € voltaram ao seu saldo.",
+        f"Encomenda n.º {Order.objects.earliest('pk').pk}: concluída",
+        # The message's subject is as it was sent (she read English then).
+        "SMS enviado: Data 15GB is active",
+    ):
+        assert portuguese in page
+    for english in ("Switched on", "Switched off", "back on your balance", "Order #"):
+        assert english not in page
+    # The row keeps its English: what search, exports and the API read.
+    assert set(Interaction.objects.values_list("summary", flat=True)) >= {
+        "Switched on Data 15GB (€10.00)",
+        "Switched off Data 15GB; refund €10.00. Reason: Too slow",
+    }
+
+
+def test_her_ledger_reads_in_portuguese(client, switched_off):
+    client.force_login(switched_off.user)
+
+    page = client.get("/account/").text
+
+    assert "Data 15GB desativado" in page
+    assert "Data 15GB switched off" not in page
+    assert LedgerEntry.objects.filter(description="Data 15GB switched off").count() == 1
+
+
+def test_the_agent_reads_the_same_rows_in_english(client, switched_off):
+    client.force_login(UserFactory(username="alex", groups=["Call-centre agents"]))
+
+    page = client.get(
+        f"/backoffice/customers/{switched_off.pk}/", headers={"accept-language": "en"}
+    ).text
+
+    assert "Switched off Data 15GB; refund €10.00. Reason: Too slow" in page
+    assert "Desativou" not in page
+
+
+def test_why_an_add_on_is_as_it_is_reads_in_her_language(client, switched_off):
+    instance = ProductInstance.objects.get()
+    assert instance.status_reason == "Switched off by the customer: Too slow"
+
+    with translation.override("pt"):
+        assert instance.reason_text == "Desativado pela cliente: Too slow"
+    with translation.override("en"):
+        assert instance.reason_text == "Switched off by the customer: Too slow"
+
+
+def test_the_day_renewal_ends_is_written_her_languages_way(customer):
+    bundle = OfferFactory(name="Monthly Bundle", billing="recurring", duration_days=30)
+    with translation.override("en"):
+        buy(customer, bundle)
+        instance = ProductInstance.objects.get()
+        product_instance_activate(product_instance_id=instance.pk)
+        ProductInstance.objects.filter(pk=instance.pk).update(
+            ends_at=dt.datetime(2027, 3, 3, 14, 30, tzinfo=dt.UTC)
+        )
+        product_instance_renewal_stop(
+            customer=customer,
+            product_instance_id=instance.pk,
+            channel="portal",
+            idempotency_key="stop-0001",
+        )
+    line = Interaction.objects.get(summary__startswith="Turned renewal")
+    instance.refresh_from_db()
+
+    with translation.override("pt"):
+        assert line.text == (
+            "Desligou a renovação de Monthly Bundle; termina a 3 de Março de 2027, às 14:30"
+        )
+        assert instance.reason_text == "Renovação desligada: termina a 3 de Março de 2027, às 14:30"
+    with translation.override("en"):
+        assert line.text == "Turned renewal of Monthly Bundle off; it ends 3 March 2027, 14:30"
+
+
+def test_a_line_is_said_again_from_its_words_and_facts():
+    line = said(
+        gettext_noop("%(what)s + goodwill %(goodwill)s"),
+        what=said(
+            gettext_noop("Switched off %(offer)s; refund %(refund)s"),
+            offer="Data 15GB",
+            refund=money(Decimal("2.50"), "EUR"),
+        ),
+        goodwill=money(Decimal("1250"), "EUR"),
+    )
+
+    assert line == "Switched off Data 15GB; refund €2.50 + goodwill €1,250.00"
+    with translation.override("pt"):
+        assert said_text(line.as_json(), str(line)) == (
+            "Desativou Data 15GB; reembolso de 2,50 € + cortesia de 1.250,00 €"
+        )
+    day = said(gettext_noop("Renewal turned off: ends %(ends)s"), ends=Day(dt.date(2027, 1, 9)))
+    with translation.override("pt"):
+        assert (
+            said_text(day.as_json(), str(day))
+            == "Renovação desligada: termina a 9 de Janeiro de 2027"
+        )
+
+
+def test_words_kept_as_they_are_and_a_catalogue_that_does_not_fit_read_as_written():
+    note = verbatim("Wants roaming in Spain")
+    assert note.as_json() is None
+    assert said_text(None, note) == "Wants roaming in Spain"
+    # A translation naming a fact the line does not have falls back to the English line.
+    assert said_text({"msgid": "%(nope)s", "facts": {}}, "As written") == "As written"
+
+
+def test_a_history_line_without_words_to_say_it_again_is_refused(customer):
+    with pytest.raises(TypeError):
+        interaction_record(
+            customer=customer, kind=Interaction.Kind.NOTE, channel="agent", summary="plain text"
+        )
+    assert not Interaction.objects.exists()

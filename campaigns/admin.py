@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
@@ -18,9 +20,9 @@ from .models import Campaign, CampaignVersion, Delivery
 # The terms, in the words of the form; the trigger's parameters are shown only for the trigger
 # that reads them (static/campaigns/campaign_form.js).
 TERMS_FIELDSETS = [
-    ("Trigger", {"fields": ["trigger", *PARAMETER_FIELDS]}),
+    (_("Trigger"), {"fields": ["trigger", *PARAMETER_FIELDS]}),
     (
-        "Audience",
+        _("Audience"),
         {
             "fields": [
                 "audience_statuses",
@@ -31,13 +33,15 @@ TERMS_FIELDSETS = [
                 "audience_excludes",
                 ("audience_bought", "audience_bought_days"),
             ],
-            "description": "Only customers with marketing consent (and location consent for a "
-            "roaming or zone trigger) are ever contacted.",
+            "description": _(
+                "Only customers with marketing consent (and location consent for a "
+                "roaming or zone trigger) are ever contacted."
+            ),
         },
     ),
-    ("Action", {"fields": ["action", "offer", "link_to", "medium", "message"]}),
+    (_("Action"), {"fields": ["action", "offer", "link_to", "medium", "message"]}),
     (
-        "Caps and manners",
+        _("Caps and manners"),
         {
             "fields": [
                 ("cap_messages", "cap_days"),
@@ -47,7 +51,7 @@ TERMS_FIELDSETS = [
             ]
         },
     ),
-    ("Measurement", {"fields": ["holdout_percent"]}),
+    (_("Measurement"), {"fields": ["holdout_percent"]}),
 ]
 # A campaign whose edits make a new version: deliveries already decided keep theirs.
 LIVE_STATES = (Campaign.State.RUNNING, Campaign.State.PAUSED)
@@ -117,27 +121,30 @@ class CampaignAdmin(admin.ModelAdmin):
         # A campaign is ended, never deleted: its decisions are its record.
         return False
 
-    @admin.display(description="Decided today")
+    @admin.display(description=_("Decided today"))
     def decided_today(self, campaign) -> int:
         return getattr(campaign, "today", selectors.TodayCounts()).decided
 
-    @admin.display(description="Sent today")
+    @admin.display(description=_("Sent today"))
     def sent_today(self, campaign) -> int:
         return getattr(campaign, "today", selectors.TodayCounts()).sent
 
-    @admin.display(description="Actions")
+    @admin.display(description=_("Actions"))
     def buttons(self, campaign) -> str:
         # Submitted by the list's own form (change_list.html), outside the changelist's form.
         if can_proceed(campaign.pause):
             url = reverse("admin:campaigns_campaign_pause", args=[campaign.pk])
             return format_html(
                 '<button type="submit" class="button" form="campaign-row-action" '
-                'formaction="{}?from=list">Pause</button>',
+                'formaction="{}?from=list">{}</button>',
                 url,
+                gettext("Pause"),
             )
         if can_proceed(campaign.resume):
             url = reverse("admin:campaigns_campaign_resume", args=[campaign.pk])
-            return format_html('<a class="button" href="{}?from=list">Resume…</a>', url)
+            return format_html(
+                '<a class="button" href="{}?from=list">{}</a>', url, gettext("Resume…")
+            )
         return ""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -171,7 +178,8 @@ class CampaignAdmin(admin.ModelAdmin):
             version = services.campaign_version_publish(campaign=campaign, user=request.user)
             self.message_user(
                 request,
-                f"Saved as version {version.number}: what was decided before keeps its version.",
+                gettext("Saved as version %(number)s: what was decided before keeps its version.")
+                % {"number": version.number},
                 messages.INFO,
             )
 

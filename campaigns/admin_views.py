@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, Streami
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from . import selectors, services
 from .forms import DryRunForm, ResumeForm
@@ -100,16 +101,17 @@ class CampaignViews:
         done: str,
         refused: str,
     ) -> HttpResponseRedirect:
+        """Call the service; say `done` or `refused` (translated sentences naming the campaign
+        as %(campaign)s), then each problem the refusal gives."""
+        names = {"campaign": campaign.name}
         try:
             call()
         except services.CampaignError as exc:
-            self.model_admin.message_user(
-                request, f"“{campaign.name}” {refused}: nothing was changed.", messages.ERROR
-            )
+            self.model_admin.message_user(request, refused % names, messages.ERROR)
             for problem in exc.problems:
                 self.model_admin.message_user(request, problem, messages.ERROR)
         else:
-            self.model_admin.message_user(request, f"“{campaign.name}” {done}", messages.SUCCESS)
+            self.model_admin.message_user(request, done % names, messages.SUCCESS)
         return self._back(request, campaign)
 
     # The buttons
@@ -120,8 +122,10 @@ class CampaignViews:
             request,
             campaign,
             lambda: services.campaign_start(campaign_id=campaign.pk, user=request.user),
-            done="is running: it decides for every event of its trigger from now on.",
-            refused="was not started. Fix this first",
+            done=gettext(
+                "“%(campaign)s” is running: it decides for every event of its trigger from now on."
+            ),
+            refused=gettext("“%(campaign)s” was not started. Fix this first: nothing was changed."),
         )
 
     def pause(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -130,8 +134,11 @@ class CampaignViews:
             request,
             campaign,
             lambda: services.campaign_pause(campaign_id=campaign.pk, user=request.user),
-            done="is paused: it sends nothing more, queued messages included, until resumed.",
-            refused="was not paused",
+            done=gettext(
+                "“%(campaign)s” is paused: it sends nothing more, queued messages included, "
+                "until resumed."
+            ),
+            refused=gettext("“%(campaign)s” was not paused: nothing was changed."),
         )
 
     def end(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -140,8 +147,8 @@ class CampaignViews:
             request,
             campaign,
             lambda: services.campaign_end(campaign_id=campaign.pk, user=request.user),
-            done="has ended: what it had queued will not be sent.",
-            refused="was not ended",
+            done=gettext("“%(campaign)s” has ended: what it had queued will not be sent."),
+            refused=gettext("“%(campaign)s” was not ended: nothing was changed."),
         )
 
     def resume(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -158,11 +165,13 @@ class CampaignViews:
                     catch_up_hours=form.cleaned_data["catch_up_hours"] or 0,
                     user=request.user,
                 ),
-                done="is running again.",
-                refused="was not resumed",
+                done=gettext("“%(campaign)s” is running again."),
+                refused=gettext("“%(campaign)s” was not resumed: nothing was changed."),
             )
         context = {
-            **self._context(request, campaign, f"Resume “{campaign.name}”"),
+            **self._context(
+                request, campaign, gettext("Resume “%(campaign)s”") % {"campaign": campaign.name}
+            ),
             "form": form,
         }
         status = 400 if request.method == "POST" else 200
@@ -180,7 +189,11 @@ class CampaignViews:
                 campaign_id=campaign.pk, days=form.cleaned_data["days"]
             )
         context = {
-            **self._context(request, campaign, f"Dry run of “{campaign.name}”"),
+            **self._context(
+                request,
+                campaign,
+                gettext("Dry run of “%(campaign)s”") % {"campaign": campaign.name},
+            ),
             "form": form,
             "result": result,
         }
@@ -195,7 +208,11 @@ class CampaignViews:
         campaign = self._campaign(request, campaign_id, change=False)
         board = selectors.campaign_dashboard(campaign=campaign)
         context = {
-            **self._context(request, campaign, f"Dashboard of “{campaign.name}”"),
+            **self._context(
+                request,
+                campaign,
+                gettext("Dashboard of “%(campaign)s”") % {"campaign": campaign.name},
+            ),
             "board": board,
             "bars": chart_bars(board.sends_per_day),
             "chart_width": CHART_WIDTH,

@@ -8,8 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html_join
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_history import OfferHistoryMixin
@@ -20,10 +23,10 @@ from .policies import COMMERCIAL_FIELDS, terms_warnings
 
 POLICY_FIELDSETS = [
     # What kind of product it is: the template sets it, and the orders domain acts on it.
-    ("What it is", {"fields": ["is_gift", "creates_temporary_line"]}),
-    ("Price", {"fields": ["price", "currency", "billing", "channel_prices"]}),
+    (_("What it is"), {"fields": ["is_gift", "creates_temporary_line"]}),
+    (_("Price"), {"fields": ["price", "currency", "billing", "channel_prices"]}),
     (
-        "Allowances",
+        _("Allowances"),
         {
             "fields": [
                 "data_mb",
@@ -36,10 +39,10 @@ POLICY_FIELDSETS = [
             ]
         },
     ),
-    ("Duration", {"fields": ["duration_kind", "duration_days", "duration_until"]}),
-    ("Refund", {"fields": ["refund_policy", "refund_grace_minutes"]}),
+    (_("Duration"), {"fields": ["duration_kind", "duration_days", "duration_until"]}),
+    (_("Refund"), {"fields": ["refund_policy", "refund_grace_minutes"]}),
     (
-        "Eligibility",
+        _("Eligibility"),
         {
             "fields": [
                 "eligible_statuses",
@@ -75,23 +78,26 @@ DURATION_FIELDS = {
     DurationKind.UNTIL_LOCAL_TIME: "duration_until",
 }
 AUDIENCE_FIELDS = ["eligible_statuses", "min_tenure_days", "channels"]
+# Compared by these names (lazy, so equal in whichever language the page is in).
+CHANNEL_PRICES_TITLE = _("Price on each channel, and billing")
+MORE_ALLOWANCES_TITLE = _("More allowances")
 ADVANCED_FIELDSETS = [
-    ("Price on each channel, and billing", ["currency", "billing", *CHANNEL_PRICE_FIELDS]),
+    (CHANNEL_PRICES_TITLE, ["currency", "billing", *CHANNEL_PRICE_FIELDS]),
     (
-        "More allowances",
+        MORE_ALLOWANCES_TITLE,
         ["sms", "service_data", "service_scope", "data_per_contract_year", "rollover_scope"],
     ),
-    ("Duration", ["duration_kind", "duration_days", "duration_until"]),
-    ("Refund", ["refund_policy", "refund_grace_minutes"]),
+    (_("Duration"), ["duration_kind", "duration_days", "duration_until"]),
+    (_("Refund"), ["refund_policy", "refund_grace_minutes"]),
     (
-        "Who may buy it",
+        _("Who may buy it"),
         ["eligible_plans", "eligible_segments", ("purchase_limit", "purchase_limit_window")],
     ),
-    ("What it is", ["is_gift", "creates_temporary_line"]),
-    ("Listing", ["code", "provider", "display_order", "available_from", "available_until"]),
-    ("Other offers", ["requires_offers", "excludes_offers", "suspends_offers"]),
+    (_("What it is"), ["is_gift", "creates_temporary_line"]),
+    (_("Listing"), ["code", "provider", "display_order", "available_from", "available_until"]),
+    (_("Other offers"), ["requires_offers", "excludes_offers", "suspends_offers"]),
     (
-        "What the customer may do",
+        _("What the customer may do"),
         ["requires_confirmation", "allows_suspend", "allows_postpone"],
     ),
 ]
@@ -143,14 +149,14 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
         on_sale = obj is not None and obj.status != Offer.Status.DRAFT
         fieldsets = [(None, {"fields": essential})]
         if obj is not None:
-            fieldsets.append(("Status", {"fields": self.readonly_fields}))
+            fieldsets.append((_("Status"), {"fields": self.readonly_fields}))
         for name, fields in ADVANCED_FIELDSETS:
             rest = [f for f in fields if not (set(_flat([f])) & set(essential))]
             if on_sale:
                 rest = [f for f in rest if f not in CHANNEL_PRICE_FIELDS]
-                if name == "Price on each channel, and billing":
+                if name == CHANNEL_PRICES_TITLE:
                     rest.append("channel_prices_shown")
-                if name == "More allowances":
+                if name == MORE_ALLOWANCES_TITLE:
                     rest.append("options_shown")
             if rest:
                 fieldsets.append((name, {"fields": rest, "classes": ["advanced"]}))
@@ -169,53 +175,50 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
             ]
         return self.readonly_fields
 
-    @admin.display(description="Who may buy it")
+    @admin.display(description=_("Who may buy it"))
     def who_may_buy(self, obj):
         """Counted by the engine that decides eligibility and campaigns' audiences (it lives
         with the orders, which the catalog does not import: OFFER_AUDIENCE_COUNTER names it)."""
         audience = import_string(settings.OFFER_AUDIENCE_COUNTER)(offer=obj)
-        return (
-            f"{audience.customers:,} customers may buy it now, as saved "
-            f"({audience.consenting:,} of them accept marketing)."
-        )
+        return gettext(
+            "%(customers)s customers may buy it now, as saved "
+            "(%(consenting)s of them accept marketing)."
+        ) % {
+            "customers": number_format(audience.customers, force_grouping=True),
+            "consenting": number_format(audience.consenting, force_grouping=True),
+        }
 
-    @admin.display(description="Data")
+    @admin.display(description=_("Data"))
     def data(self, obj):
         return data_words(obj.data_mb)
 
-    @admin.display(description="Service-only data")
+    @admin.display(description=_("Service-only data"))
     def service_data(self, obj):
         return data_words(obj.service_data_mb)
 
-    @admin.display(description="Data per full contract year")
+    @admin.display(description=_("Data per full contract year"))
     def data_per_contract_year(self, obj):
         return data_words(obj.data_mb_per_contract_year)
 
-    @admin.display(description="Price on each channel")
+    @admin.display(description=_("Price on each channel"))
     def channel_prices_shown(self, obj):
         prices = obj.channel_prices if isinstance(obj.channel_prices, dict) else {}
         labels = dict(SalesChannel.choices)
-        return (
-            format_html_join(
-                ", ", "{}: {} {}", ((labels.get(c, c), p, obj.currency) for c, p in prices.items())
-            )
-            or "The price on every channel"
-        )
+        return format_html_join(
+            ", ", "{}: {} {}", ((labels.get(c, c), p, obj.currency) for c, p in prices.items())
+        ) or gettext("The price on every channel")
 
-    @admin.display(description="Options she picks")
+    @admin.display(description=_("Options she picks"))
     def options_shown(self, obj):
         groups = obj.option_groups if isinstance(obj.option_groups, list) else []
-        return (
-            format_html_join(
-                "; ",
-                "{}: {}",
-                (
-                    (g.get("label"), ", ".join(c.get("label", "") for c in g.get("choices", [])))
-                    for g in groups
-                ),
-            )
-            or "None"
-        )
+        return format_html_join(
+            "; ",
+            "{}: {}",
+            (
+                (g.get("label"), ", ".join(c.get("label", "") for c in g.get("choices", [])))
+                for g in groups
+            ),
+        ) or gettext("None")
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm("catalog.publish_offer")
@@ -233,7 +236,7 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
         if request.method == "GET" and self._template(request) is None:
             context = {
                 **self.admin_site.each_context(request),
-                "title": "Pick a template for the new offer",
+                "title": gettext("Pick a template for the new offer"),
                 "opts": self.model._meta,
                 "templates": OfferTemplate.objects.all(),
             }
@@ -264,7 +267,7 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
         terms = obj if obj is not None else self._template_terms(request)
         essential = set(offer_essential_fields(terms))
         if form.is_bound:
-            offer, problems = None, ["Fix what the form says, then the card shows again."]
+            offer, problems = None, [gettext("Fix what the form says, then the card shows again.")]
         else:
             offer, problems = obj or self._offer_unsaved(form.initial), []
         context.update(
@@ -345,7 +348,7 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
         if self.has_publish_permission(request):
             self._publish(request, offer)
         else:
-            self.message_user(request, "You may not publish offers.", messages.ERROR)
+            self.message_user(request, gettext("You may not publish offers."), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:catalog_offer_change", args=[offer.pk]))
 
     def _publish(self, request, offer) -> bool:
@@ -354,7 +357,8 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
         except services.OfferPublishError as exc:
             self.message_user(
                 request,
-                f"“{offer.name}” was not published. Fix this first: " + " ".join(exc.problems),
+                gettext("“%(offer)s” was not published. Fix this first: %(problems)s")
+                % {"offer": offer.name, "problems": " ".join(exc.problems)},
                 messages.ERROR,
             )
             return False
@@ -362,18 +366,24 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
             self.message_user(request, str(exc), messages.WARNING)
             return False
         self.message_user(
-            request, f"“{offer.name}” is published: customers see it now.", messages.SUCCESS
+            request,
+            gettext("“%(offer)s” is published: customers see it now.") % {"offer": offer.name},
+            messages.SUCCESS,
         )
         for warning in terms_warnings(offer):
-            self.message_user(request, f"“{offer.name}”: {warning}", messages.WARNING)
+            self.message_user(
+                request,
+                gettext("“%(offer)s”: %(warning)s") % {"offer": offer.name, "warning": warning},
+                messages.WARNING,
+            )
         return True
 
-    @admin.action(description="Publish the selected offers", permissions=["publish"])
+    @admin.action(description=_("Publish the selected offers"), permissions=["publish"])
     def publish_selected(self, request, queryset):
         for offer in queryset:
             self._publish(request, offer)
 
-    @admin.action(description="Retire the selected offers", permissions=["publish"])
+    @admin.action(description=_("Retire the selected offers"), permissions=["publish"])
     def retire_selected(self, request, queryset):
         for offer in queryset:
             try:
@@ -381,7 +391,11 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
             except services.OfferTransitionError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
             else:
-                self.message_user(request, f"“{offer.name}” is retired.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("“%(offer)s” is retired.") % {"offer": offer.name},
+                    messages.SUCCESS,
+                )
 
 
 class BasePlanForm(forms.ModelForm):

@@ -4,6 +4,7 @@ History page, and every offer's in one read-only list. The rows are written by
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.utils.translation import gettext_lazy as _
 
 from .models import OfferChange
 from .selectors import offer_change_list
@@ -31,12 +32,12 @@ class OfferChangeAdmin(admin.ModelAdmin):
     list_select_related = ["offer", "changed_by"]
     date_hierarchy = "changed_at"
 
-    @admin.display(description="by", ordering="changed_by__username")
+    @admin.display(description=_("by"), ordering="changed_by__username")
     def person(self, change: OfferChange) -> str:
         user = change.changed_by
         return (user.get_full_name() or user.get_username()) if user else "—"
 
-    @admin.display(description="fields changed")
+    @admin.display(description=_("fields changed"))
     def fields_changed(self, change: OfferChange) -> str:
         return ", ".join(change.fields)
 

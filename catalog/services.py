@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import BasePlan, CatalogVersion, Offer, OfferChange, OfferTemplate, OfferTerms
 from .pack import TEMPLATE_PACK
@@ -47,7 +48,7 @@ class BasePlanError(Exception):
 def base_plan_problems(plan: BasePlan) -> dict[str, str]:
     """What is wrong with a plan's rates, by field: a rate is never negative."""
     return {
-        name: "A rate cannot be negative (0 makes it free)."
+        name: gettext("A rate cannot be negative (0 makes it free).")
         for name in ("rate_per_mb", "rate_per_minute", "rate_per_sms")
         if getattr(plan, name) is not None and getattr(plan, name) < 0
     }
@@ -130,7 +131,8 @@ def offer_publish(*, offer: Offer, actor=None) -> Offer:
     offer = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
     if offer.status != Offer.Status.DRAFT:
         raise OfferTransitionError(
-            f"“{offer.name}” is {offer.get_status_display().lower()}, not a draft."
+            gettext("“%(offer)s” is %(status)s, not a draft.")
+            % {"offer": offer.name, "status": offer.get_status_display().lower()}
         )
     problems = offer_problems(offer)
     if problems:
@@ -149,7 +151,7 @@ def offer_retire(*, offer: Offer, actor=None) -> Offer:
     Records who retired it in the offer's history."""
     offer = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
     if offer.status != Offer.Status.PUBLISHED:
-        raise OfferTransitionError(f"“{offer.name}” is not published.")
+        raise OfferTransitionError(gettext("“%(offer)s” is not published.") % {"offer": offer.name})
     offer.retire(at=timezone.now())
     offer.updated_by = actor
     offer.save(update_fields=["status", "retired_at", "updated_by", "updated_at"])
@@ -185,8 +187,11 @@ def offer_save(*, offer: Offer, actor=None) -> Offer:
         if changed:
             raise OfferPublishError(
                 [
-                    f"The {', '.join(changed)} of an offer on sale cannot change: retire it and "
-                    "publish a new offer. Customers who own it keep what they bought."
+                    gettext(
+                        "The %(fields)s of an offer on sale cannot change: retire it and "
+                        "publish a new offer. Customers who own it keep what they bought."
+                    )
+                    % {"fields": ", ".join(changed)}
                 ]
             )
         problems = offer_problems(offer)

@@ -5,6 +5,8 @@ is refused by the database, and the admin's delete page lists what protects it."
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .services.staff import StaffAccountError, user_deactivate
 
@@ -17,8 +19,10 @@ class AccountAdmin(UserAdmin):
     actions = ["deactivate_selected"]
 
     @admin.action(
-        description="Deactivate the selected accounts (they can no longer sign in; what they "
-        "did keeps their name)",
+        description=_(
+            "Deactivate the selected accounts (they can no longer sign in; what they did keeps "
+            "their name)"
+        ),
         permissions=["change"],
     )
     def deactivate_selected(self, request, queryset):
@@ -30,4 +34,8 @@ class AccountAdmin(UserAdmin):
                 continue
             if deactivated:
                 self.log_change(request, user, "Deactivated")
-                self.message_user(request, f"{user.get_username()} can no longer sign in.")
+                self.message_user(
+                    request,
+                    gettext("%(username)s can no longer sign in.")
+                    % {"username": user.get_username()},
+                )

@@ -3,6 +3,8 @@ Luhn check digit over the others."""
 
 import re
 
+from django.utils.translation import gettext
+
 
 def iccid_normalise(value: str) -> str:
     """Drop the spaces and dashes people type between digit groups."""
@@ -10,18 +12,21 @@ def iccid_normalise(value: str) -> str:
 
 
 def iccid_problem(value: str) -> str | None:
-    """What is wrong with a typed ICCID, in the customer's words, or None if it is valid."""
+    """What is wrong with a typed ICCID, in the customer's words (and the active language), or
+    None if it is valid."""
     iccid = iccid_normalise(value)
     if not iccid:
-        return "Enter the number printed on the SIM card (ICCID)."
+        return gettext("Enter the number printed on the SIM card (ICCID).")
     if not iccid.isdigit():
-        return "The SIM card number has only digits."
+        return gettext("The SIM card number has only digits.")
     if len(iccid) not in (19, 20):
-        return f"The SIM card number has 19 or 20 digits; this one has {len(iccid)}."
+        return gettext("The SIM card number has 19 or 20 digits; this one has %(count)s.") % {
+            "count": len(iccid)
+        }
     if not iccid.startswith("89"):
-        return "The SIM card number starts with 89."
+        return gettext("The SIM card number starts with 89.")
     if not luhn_valid(iccid):
-        return "That SIM card number is not right: check each digit."
+        return gettext("That SIM card number is not right: check each digit.")
     return None
 
 

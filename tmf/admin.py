@@ -3,6 +3,7 @@ registered and unregistered by their systems through the API, deliveries are the
 sent). The secret a delivery is signed with is never shown."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import HubDelivery, HubListener
 
@@ -55,14 +56,14 @@ class HubDeliveryAdmin(_ReadOnly):
     list_select_related = ("listener__client", "event")
     readonly_fields = ("event_body",)
 
-    @admin.display(description="event type")
+    @admin.display(description=_("event type"))
     def event_type(self, obj: HubDelivery) -> str:
         return obj.event.event_type
 
-    @admin.display(description="resource")
+    @admin.display(description=_("resource"))
     def resource(self, obj: HubDelivery) -> str:
         return obj.event.resource_key
 
-    @admin.display(description="body sent")
+    @admin.display(description=_("body sent"))
     def event_body(self, obj: HubDelivery):
         return obj.event.body

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django_fsm import can_proceed
 
 from catalog.models import Offer, SalesChannel
@@ -86,11 +87,16 @@ def message_problems(text: str) -> list[str]:
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError:
-        return ["The message has an unmatched { or }: write {first_name}, not {first_name."]
+        return [
+            gettext("The message has an unmatched { or }: write {first_name}, not {first_name.")
+        ]
     unknown = sorted({n for n in names if n not in PLACEHOLDERS})
     if unknown:
         allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-        return [f"Unknown in the message: {', '.join(unknown)}. It may use {allowed}."]
+        return [
+            gettext("Unknown in the message: %(unknown)s. It may use %(allowed)s.")
+            % {"unknown": ", ".join(unknown), "allowed": allowed}
+        ]
     return []
 
 
@@ -105,43 +111,53 @@ def campaign_problems(*, campaign: Campaign, at: dt.datetime | None = None) -> l
         80,
         100,
     ):
-        problems.append("Choose the % used that triggers it: 50, 80 or 100.")
+        # Formatted (with nothing) so that the catalogue's "%%" comes out as "%".
+        problems.append(gettext("Choose the %% used that triggers it: 50, 80 or 100.") % {})
     if trigger == Trigger.BALANCE_LOW:
         ceiling = Decimal(str(settings.LOW_BALANCE_THRESHOLD))
         if campaign.balance_below is not None and not (0 < campaign.balance_below <= ceiling):
             problems.append(
-                f"A balance trigger fires below at most {money_text(ceiling)} (the low-balance "
-                "threshold)."
+                gettext(
+                    "A balance trigger fires below at most %(ceiling)s (the low-balance threshold)."
+                )
+                % {"ceiling": money_text(ceiling)}
             )
     if trigger == Trigger.SCHEDULE_ONCE:
         if campaign.schedule_at is None:
-            problems.append("Choose when it is sent.")
+            problems.append(gettext("Choose when it is sent."))
         elif campaign.schedule_at <= at:
-            problems.append("Its time is in the past: choose a time to come.")
+            problems.append(gettext("Its time is in the past: choose a time to come."))
     if trigger == Trigger.SCHEDULE_DAILY and campaign.schedule_time is None:
-        problems.append("Choose the local time it is sent each day.")
+        problems.append(gettext("Choose the local time it is sent each day."))
     if campaign.cap_messages == 0 or campaign.cap_days == 0:
-        problems.append("Its cap is 0: allow at least 1 message in at least 1 day.")
+        problems.append(gettext("Its cap is 0: allow at least 1 message in at least 1 day."))
     if campaign.holdout_percent > 50:
-        problems.append("Hold out at most 50 % of the audience.")
+        problems.append(gettext("Hold out at most %(most)s %% of the audience.") % {"most": 50})
     offer = campaign.offer
     if campaign.action in (Action.GRANT, Action.RECOMMEND) and offer is None:
-        problems.append("Choose the offer it grants or recommends.")
+        problems.append(gettext("Choose the offer it grants or recommends."))
     if campaign.action == Action.MESSAGE:
         if not campaign.message.strip():
-            problems.append("Write the message.")
+            problems.append(gettext("Write the message."))
         problems += message_problems(campaign.message)
         if campaign.link_to == LinkTo.OFFER and offer is None:
-            problems.append("Choose the offer its link leads to (or link to top-up, or nothing).")
+            problems.append(
+                gettext("Choose the offer its link leads to (or link to top-up, or nothing).")
+            )
     if offer is not None and offer.status != Offer.Status.PUBLISHED:
         problems.append(
-            f"{offer.name} is {offer.get_status_display().lower()}, not on sale: choose an "
-            "offer on sale."
+            gettext("%(offer)s is %(status)s, not on sale: choose an offer on sale.")
+            % {"offer": offer.name, "status": offer.get_status_display().lower()}
         )
     elif offer is not None and offer.available_until and offer.available_until <= at:
-        problems.append(f"{offer.name} is no longer on sale: choose an offer on sale.")
+        problems.append(
+            gettext("%(offer)s is no longer on sale: choose an offer on sale.")
+            % {"offer": offer.name}
+        )
     if campaign.pk is not None and not problems and not _audience_exists(campaign, at=at):
-        problems.append("No customer with marketing consent is in this audience: widen its rules.")
+        problems.append(
+            gettext("No customer with marketing consent is in this audience: widen its rules.")
+        )
     return problems
 
 
@@ -228,7 +244,10 @@ def campaign_start(*, campaign_id: int, user=None) -> Campaign:
     never send; else its terms become version 1 (or the next) and it runs from now."""
     campaign = _lock(campaign_id)
     if not can_proceed(campaign.start):
-        raise CampaignError(f"It is {campaign.get_state_display().lower()}: only a draft starts.")
+        raise CampaignError(
+            gettext("It is %(state)s: only a draft starts.")
+            % {"state": campaign.get_state_display().lower()}
+        )
     problems = campaign_problems(campaign=campaign)
     if problems:
         raise CampaignError(problems)
@@ -246,7 +265,8 @@ def campaign_pause(*, campaign_id: int, user=None) -> Campaign:
     campaign = _lock(campaign_id)
     if not can_proceed(campaign.pause):
         raise CampaignError(
-            f"It is {campaign.get_state_display().lower()}: only a running one pauses."
+            gettext("It is %(state)s: only a running one pauses.")
+            % {"state": campaign.get_state_display().lower()}
         )
     campaign.pause()
     _record(campaign=campaign, from_state=State.RUNNING, user=user, at=timezone.now())
@@ -264,12 +284,13 @@ def campaign_resume(
     campaign = _lock(campaign_id)
     if not can_proceed(campaign.resume):
         raise CampaignError(
-            f"It is {campaign.get_state_display().lower()}: only a paused one resumes."
+            gettext("It is %(state)s: only a paused one resumes.")
+            % {"state": campaign.get_state_display().lower()}
         )
     if policy not in (ResumePolicy.SKIP, ResumePolicy.CATCH_UP):
-        raise CampaignError("Choose to skip what happened while paused, or to catch up.")
+        raise CampaignError(gettext("Choose to skip what happened while paused, or to catch up."))
     if policy == ResumePolicy.CATCH_UP and not 1 <= catch_up_hours <= 72:
-        raise CampaignError("Catch up between 1 and 72 hours.")
+        raise CampaignError(gettext("Catch up between 1 and 72 hours."))
     at = timezone.now()
     paused_at = (
         campaign.state_changes.filter(to_state=State.PAUSED)
@@ -308,7 +329,7 @@ def campaign_end(*, campaign_id: int, user=None) -> Campaign:
     """End a campaign for good: what it had queued is dropped."""
     campaign = _lock(campaign_id)
     if not can_proceed(campaign.end):
-        raise CampaignError("It has ended already.")
+        raise CampaignError(gettext("It has ended already."))
     from_state = campaign.state
     campaign.end()
     Delivery.objects.filter(campaign=campaign, outcome__in=Delivery.PENDING).update(

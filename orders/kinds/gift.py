@@ -5,6 +5,8 @@ owns the `Gift`; what the products do is here."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from selfcare.models import Line
 
 from ..models import ProductInstance
@@ -25,12 +27,16 @@ class GiftKind(OfferKind):
     def options_clean(self, *, customer, offer, options: dict) -> dict:
         number = "".join(ch for ch in str(options.get("friend_msisdn") or "") if ch.isdigit())
         if not number:
-            raise OptionsError("friend_msisdn", "Enter your friend's mobile number.")
+            raise OptionsError("friend_msisdn", gettext("Enter your friend's mobile number."))
         line = Line.objects.filter(msisdn=number, status=Line.Status.ACTIVE).first()
         if line is None:
-            raise OptionsError("friend_msisdn", "That number is not one of ours: check it.")
+            raise OptionsError(
+                "friend_msisdn", gettext("That number is not one of ours: check it.")
+            )
         if line.customer_id == customer.pk:
-            raise OptionsError("friend_msisdn", "That is your own number: a gift goes to a friend.")
+            raise OptionsError(
+                "friend_msisdn", gettext("That is your own number: a gift goes to a friend.")
+            )
         return {"friend_msisdn": number, "friend_line_id": line.pk}
 
     def scheduled_at_purchase(self, *, offer) -> bool:
@@ -46,7 +52,7 @@ class GiftKind(OfferKind):
 
     def cancel_refusal(self, instance) -> str | None:
         if instance.status == ProductInstance.Status.SCHEDULED:
-            return (
+            return gettext(
                 "A gift cannot be taken back: if your friend does not accept it within 7 days, "
                 "it comes back to you."
             )

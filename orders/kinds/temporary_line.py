@@ -3,6 +3,8 @@ whose number (ICCID) she enters; it opens when the product is active and ends wi
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from selfcare.models import Line
 from selfcare.sims import iccid_normalise, iccid_problem
 
@@ -30,7 +32,7 @@ class TemporaryLineKind(OfferKind):
             options__iccid=iccid, status__in=ProductInstance.LIVE_STATUSES
         ).exists()
         if in_use or reserved:
-            raise OptionsError("iccid", "This SIM card is already in use.")
+            raise OptionsError("iccid", gettext("This SIM card is already in use."))
         return {"iccid": iccid}
 
     def provisioning(self, instance) -> dict:

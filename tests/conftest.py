@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from tests import factories
 
@@ -23,6 +24,15 @@ def pytest_runtest_setup(item):
         _unavailable(item, "needs Redis: set REDIS_URL")
     if item.get_closest_marker("browser") and not shutil.which("chromium"):
         _unavailable(item, "needs Debian's chromium: make system-deps")
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test ends in the default language: a request in Portuguese leaves it active in the
+    thread (LocaleMiddleware activates and never deactivates), and the next test would write its
+    labels in it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

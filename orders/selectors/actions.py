@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext
 
 from ..kinds import kind_for
 from ..models import ProductInstance
@@ -31,23 +32,27 @@ def _refusal(instance: ProductInstance, action: str, at: dt.datetime) -> Callabl
     name = offer.name
     if action == AddonAction.CHANGE:
         if not offer.option_groups or status != Status.ACTIVE:
-            return lambda: f"{name} cannot be changed now."
+            return lambda: gettext("%(offer)s cannot be changed now.") % {"offer": name}
     elif action == AddonAction.SUSPEND:
         if not offer.allows_suspend:
-            return lambda: f"{name} cannot be suspended."
+            return lambda: gettext("%(offer)s cannot be suspended.") % {"offer": name}
         if status != Status.ACTIVE:
-            return lambda: f"{name} is not active."
+            return lambda: gettext("%(offer)s is not active.") % {"offer": name}
     elif action == AddonAction.RESUME:
         if status != Status.SUSPENDED:
-            return lambda: f"{name} is not suspended."
+            return lambda: gettext("%(offer)s is not suspended.") % {"offer": name}
         if instance.suspended_by_id is not None:
             # Another product made it redundant: it comes back when that one ends.
             return lambda: (
-                f"{name} comes back by itself when {instance.suspended_by.offer.name} ends."
+                gettext("%(offer)s comes back by itself when %(other)s ends.")
+                % {
+                    "offer": name,
+                    "other": instance.suspended_by.offer.name,
+                }
             )
     elif action == AddonAction.STOP_RENEWAL:
         if status != Status.ACTIVE or not instance.renews or instance.ends_at is None:
-            return lambda: f"{name} does not renew."
+            return lambda: gettext("%(offer)s does not renew.") % {"offer": name}
     elif action == AddonAction.SWITCH_OFF:
         # Renewal turned off: it runs until its end, and may still be switched off before.
         ending_later = (
@@ -57,7 +62,11 @@ def _refusal(instance: ProductInstance, action: str, at: dt.datetime) -> Callabl
         )
         if status not in (Status.SCHEDULED, Status.ACTIVE, Status.SUSPENDED) and not ending_later:
             return lambda: (
-                f"{name} is {instance.get_status_display().lower()}: it cannot be switched off now."
+                gettext("%(offer)s is %(status)s: it cannot be switched off now.")
+                % {
+                    "offer": name,
+                    "status": instance.get_status_display().lower(),
+                }
             )
         # What only some kinds refuse (a gift waiting for her friend), their kind says.
         kind_refusal = kind_for(offer).cancel_refusal(instance)

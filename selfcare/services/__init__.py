@@ -185,7 +185,7 @@ def customer_create(
     account_credit(
         account=account,
         amount=opening_balance,
-        description="Opening balance",
+        description=said(gettext_noop("Opening balance")),
         reference=f"top-up:opening:{customer.pk}",
         kind=LedgerEntry.Kind.TOP_UP,
     )

@@ -5,6 +5,7 @@ their account, so it keeps their name. The database enforces it (those foreign k
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext
 
 
 class StaffAccountError(Exception):
@@ -18,7 +19,7 @@ def user_deactivate(*, user, actor) -> bool:
     Returns False when it was inactive already. Raises StaffAccountError for one's own account:
     an admin locked out by a slip of the mouse has nobody to let them back in."""
     if user.pk == actor.pk:
-        raise StaffAccountError("You cannot deactivate your own account.")
+        raise StaffAccountError(gettext("You cannot deactivate your own account."))
     updated = get_user_model().objects.filter(pk=user.pk, is_active=True).update(is_active=False)
     user.is_active = False
     return bool(updated)

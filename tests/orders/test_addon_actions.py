@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog.models import Offer
 from catalog.services import catalog_version_bump
@@ -251,6 +251,12 @@ def test_a_refusal_is_worded_as_she_was_always_told(customer):
     assert refusal(ended, STOP) == "Renewing Pass does not renew."
     assert refusal(ended, RESUME) == "Renewing Pass is not suspended."
     assert refusal(ended, OFF.value) == refusal(ended, "off")
+    # In the language of the request that asks: hers.
+    with translation.override("pt"):
+        assert refusal(held, RESUME) == "Plain Pass volta sozinho quando Big Bundle terminar."
+        assert refusal(held, SUSPEND) == "Plain Pass não pode ser suspenso."
+        assert refusal(ended, STOP) == "Renewing Pass não se renova."
+        assert refusal(ended, RESUME) == "Renewing Pass não está suspenso."
 
 
 # What each action is done on, to be allowed, and what its order does: completed at once, or

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 ALLOWANCE_KEYS = ("data_mb", "voice_minutes", "vod_mb")
 
 
@@ -23,39 +25,53 @@ class Configuration:
 
 
 def option_groups_problems(groups) -> list[str]:
+    """What is wrong with an offer's option groups, in the language active now (the groups'
+    and choices' own labels are the operator's, quoted as typed)."""
     if groups in (None, []):
         return []
     if not isinstance(groups, list):
-        return ["The options must be a list of groups."]
+        return [gettext("The options must be a list of groups.")]
     problems = []
     keys = set()
     for n, group in enumerate(groups, start=1):
         if not isinstance(group, dict) or not group.get("key") or not group.get("label"):
-            problems.append(f"Option group {n} needs a key and a label.")
+            problems.append(
+                gettext("Option group %(number)s needs a key and a label.") % {"number": n}
+            )
             continue
         if group["key"] in keys:
-            problems.append(f"Two option groups are called '{group['key']}'.")
+            problems.append(
+                gettext("Two option groups are called '%(key)s'.") % {"key": group["key"]}
+            )
         keys.add(group["key"])
         choices = group.get("choices")
         if not isinstance(choices, list) or len(choices) < 2:
-            problems.append(f"Option group '{group['label']}' needs at least two choices.")
+            problems.append(
+                gettext("Option group '%(group)s' needs at least two choices.")
+                % {"group": group["label"]}
+            )
             continue
         values = [c.get("value") for c in choices if isinstance(c, dict)]
         if len(values) != len(choices) or not all(values) or len(set(values)) != len(values):
-            problems.append(f"Each choice of '{group['label']}' needs its own value and a label.")
+            problems.append(
+                gettext("Each choice of '%(group)s' needs its own value and a label.")
+                % {"group": group["label"]}
+            )
         for choice in filter(lambda c: isinstance(c, dict), choices):
+            said = {"choice": choice.get("label", "?")}
             try:
                 price = Decimal(str(choice.get("price", "0")))
             except InvalidOperation:
                 price = Decimal(-1)
             if price < 0 or price != price.quantize(Decimal("0.01")):
                 problems.append(
-                    f"The price of '{choice.get('label', '?')}' must be an amount like 2.50."
+                    gettext("The price of '%(choice)s' must be an amount like 2.50.") % said
                 )
             for key in ALLOWANCE_KEYS:
                 if not isinstance(choice.get(key, 0), int) or choice.get(key, 0) < 0:
                     problems.append(
-                        f"'{key}' of '{choice.get('label', '?')}' must be whole MB/minutes."
+                        gettext("'%(key)s' of '%(choice)s' must be whole MB/minutes.")
+                        % {**said, "key": key}
                     )
     return problems
 

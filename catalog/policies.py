@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.formats import number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from .models import (
     Billing,
@@ -120,125 +120,166 @@ def channel_price(terms: OfferTerms, *, channel: str) -> Decimal:
 
 
 def channel_prices_problems(terms: OfferTerms) -> list[str]:
+    """What is wrong with the channel prices of `terms`, in the language active now (a channel
+    is named by its label in that language)."""
     prices = terms.channel_prices
     if prices in (None, {}):
         return []
     if not isinstance(prices, dict):
-        return ['Write channel prices as {"channel": "price"}, e.g. {"portal": "8.00"}.']
+        return [gettext('Write channel prices as {"channel": "price"}, e.g. {"portal": "8.00"}.')]
     labels = dict(SalesChannel.choices)
     problems = []
     for channel, raw in prices.items():
         if channel not in labels:
-            problems.append(f"Channel price for an unknown channel: {channel}.")
+            problems.append(
+                gettext("Channel price for an unknown channel: %(channel)s.") % {"channel": channel}
+            )
             continue
-        label = labels[channel]
+        said = {"channel": str(labels[channel]), "currency": terms.currency}
         if isinstance(terms.channels, list) and channel not in terms.channels:
-            problems.append(f"It has a {label} price but is not sold there: add the channel.")
+            problems.append(
+                gettext("It has a %(channel)s price but is not sold there: add the channel.") % said
+            )
         try:
             amount = Decimal(str(raw))
         except (ArithmeticError, ValueError):
-            problems.append(f"The {label} price is not an amount: {raw}.")
+            problems.append(
+                gettext("The %(channel)s price is not an amount: %(amount)s.")
+                % {**said, "amount": raw}
+            )
             continue
         if not amount.is_finite() or amount < 0:
-            problems.append(f"The {label} price cannot be negative.")
+            problems.append(gettext("The %(channel)s price cannot be negative.") % said)
         elif amount != money_round(amount, currency=terms.currency):
-            problems.append(f"The {label} price has more decimals than {terms.currency} allows.")
+            problems.append(
+                gettext("The %(channel)s price has more decimals than %(currency)s allows.") % said
+            )
         elif terms.price is not None and amount > terms.price:
             problems.append(
-                f"The {label} price is above the offer's price: a channel price is a discount."
+                gettext(
+                    "The %(channel)s price is above the offer's price: a channel price is a "
+                    "discount."
+                )
+                % said
             )
     return problems
 
 
 def terms_problems(terms: OfferTerms) -> list[str]:
-    """Everything that makes `terms` impossible to sell, each said as what to fix."""
+    """Everything that makes `terms` impossible to sell, each said as what to fix, in the
+    language active now."""
     problems = []
     if terms.currency != settings.OPERATOR_CURRENCY:
         problems.append(
-            f"Price it in {settings.OPERATOR_CURRENCY}, the currency customers' accounts are in."
+            gettext("Price it in %(currency)s, the currency customers' accounts are in.")
+            % {"currency": settings.OPERATOR_CURRENCY}
         )
     if terms.price is None:
-        problems.append("Set a price (0 for a free offer).")
+        problems.append(gettext("Set a price (0 for a free offer)."))
     elif terms.price < 0:
-        problems.append("The price cannot be negative.")
+        problems.append(gettext("The price cannot be negative."))
     elif terms.price != money_round(terms.price, currency=terms.currency):
-        problems.append(f"The price has more decimals than {terms.currency} allows.")
+        problems.append(
+            gettext("The price has more decimals than %(currency)s allows.")
+            % {"currency": terms.currency}
+        )
 
     if terms.duration_kind == DurationKind.DAYS and not terms.duration_days:
-        problems.append("Say for how many days the offer runs.")
+        problems.append(gettext("Say for how many days the offer runs."))
     if terms.duration_kind == DurationKind.UNTIL_LOCAL_TIME and terms.duration_until is None:
-        problems.append("Say until which time of day the offer runs (e.g. 04:00).")
+        problems.append(gettext("Say until which time of day the offer runs (e.g. 04:00)."))
     if terms.billing == Billing.RECURRING and terms.duration_kind not in (
         DurationKind.DAYS,
         DurationKind.CALENDAR_MONTH,
     ):
         problems.append(
-            "A recurring price renews every period: give the offer a period of N days or a "
-            "calendar month, or make the price one-off."
+            gettext(
+                "A recurring price renews every period: give the offer a period of N days or a "
+                "calendar month, or make the price one-off."
+            )
         )
 
     if terms.service_data_mb and not terms.service_scope:
-        problems.append("Say which service the service-only data is for (TV or video on demand).")
+        problems.append(
+            gettext("Say which service the service-only data is for (TV or video on demand).")
+        )
     if terms.service_scope and not terms.service_data_mb:
-        problems.append("Give the service-only data an amount, or clear its service.")
+        problems.append(gettext("Give the service-only data an amount, or clear its service."))
 
     if terms.data_mb_per_contract_year and terms.min_tenure_days < 365:
         problems.append(
-            "A reward per full contract year gives nothing in the first year: set the minimum "
-            "tenure to 365 days or more."
+            gettext(
+                "A reward per full contract year gives nothing in the first year: set the minimum "
+                "tenure to 365 days or more."
+            )
         )
 
     has_data = terms.data_mb > 0 or terms.data_mb_per_contract_year > 0
     if terms.refund_policy == RefundPolicy.PRO_RATA_DATA and not has_data:
         problems.append(
-            "The refund 'pro-rata of unused data' needs a data allowance: add one, or pick "
-            "another refund policy."
+            gettext(
+                "The refund 'pro-rata of unused data' needs a data allowance: add one, or pick "
+                "another refund policy."
+            )
         )
     if (
         terms.refund_policy == RefundPolicy.PRO_RATA_TIME
         and terms.duration_kind == DurationKind.OPEN_ENDED
     ):
         problems.append(
-            "The refund 'pro-rata of unused time' needs an end: give the offer a duration, or "
-            "pick another refund policy."
+            gettext(
+                "The refund 'pro-rata of unused time' needs an end: give the offer a duration, or "
+                "pick another refund policy."
+            )
         )
     if terms.refund_policy == RefundPolicy.FULL_WITHIN_GRACE and not terms.refund_grace_minutes:
-        problems.append("Say how many minutes the full-refund grace window lasts.")
+        problems.append(gettext("Say how many minutes the full-refund grace window lasts."))
 
     if bool(terms.purchase_limit) != bool(terms.purchase_limit_window):
         problems.append(
-            "A purchase limit needs both a number and a window (per calendar month or per "
-            "rolling 12 months)."
+            gettext(
+                "A purchase limit needs both a number and a window (per calendar month or per "
+                "rolling 12 months)."
+            )
         )
     channels = terms.channels
     if not isinstance(channels, list) or not channels:
-        problems.append("Pick at least one channel the offer is sold on.")
+        problems.append(gettext("Pick at least one channel the offer is sold on."))
     elif not set(channels) <= set(SalesChannel.values):
         unknown = ", ".join(sorted(set(map(str, channels)) - set(SalesChannel.values)))
-        problems.append(f"Unknown channel: {unknown}.")
+        problems.append(gettext("Unknown channel: %(channels)s.") % {"channels": unknown})
 
     problems += channel_prices_problems(terms)
     problems += option_groups_problems(terms.option_groups)
     if terms.requires_confirmation and terms.allows_postpone:
         problems.append(
-            "An offer confirmed with a code cannot also be postponed: the code would expire "
-            "before the start. Untick one of them."
+            gettext(
+                "An offer confirmed with a code cannot also be postponed: the code would expire "
+                "before the start. Untick one of them."
+            )
         )
     if terms.is_gift:
         if terms.requires_confirmation or terms.allows_postpone:
-            problems.append("A gift starts when the friend accepts it: no code, no later start.")
+            problems.append(
+                gettext("A gift starts when the friend accepts it: no code, no later start.")
+            )
         if terms.refund_policy != RefundPolicy.NONE:
             problems.append(
-                "A gift cannot be refunded (the friend keeps it): set the refund policy to none."
+                gettext(
+                    "A gift cannot be refunded (the friend keeps it): set the refund policy to "
+                    "none."
+                )
             )
 
     valid_statuses = set(LifecycleStatus.values)
     statuses = terms.eligible_statuses
     if not isinstance(statuses, list) or not statuses:
-        problems.append("Pick at least one customer lifecycle status the offer is sold to.")
+        problems.append(
+            gettext("Pick at least one customer lifecycle status the offer is sold to.")
+        )
     elif not set(statuses) <= valid_statuses:
         unknown = ", ".join(sorted(set(map(str, statuses)) - valid_statuses))
-        problems.append(f"Unknown lifecycle status: {unknown}.")
+        problems.append(gettext("Unknown lifecycle status: %(statuses)s.") % {"statuses": unknown})
     return problems
 
 
@@ -251,37 +292,45 @@ def contract_years(*, contract_start: dt.date, on: dt.date) -> int:
 
 
 def terms_warnings(terms: OfferTerms) -> list[str]:
-    """What can be sold but deserves a second look before publishing."""
+    """What can be sold but deserves a second look before publishing, in the language active
+    now."""
     warnings = []
     if terms.service_data_mb and terms.service_scope:
-        service = DataScope(terms.service_scope).label
         warnings.append(
-            f"{service} traffic will not count against the customer's data (zero-rating). That "
-            "is not allowed in some markets, e.g. the EU under its net-neutrality rules: check "
-            "it is allowed where you sell this offer."
+            gettext(
+                "%(service)s traffic will not count against the customer's data (zero-rating). "
+                "That is not allowed in some markets, e.g. the EU under its net-neutrality "
+                "rules: check it is allowed where you sell this offer."
+            )
+            % {"service": str(DataScope(terms.service_scope).label)}
         )
     return warnings
 
 
 def offer_problems(offer) -> list[str]:
-    """`terms_problems` plus what only an offer (not a template) has."""
+    """`terms_problems` plus what only an offer (not a template) has, in the language active
+    now."""
     problems = []
     if not offer.name.strip():
-        problems.append("Give the offer a name.")
+        problems.append(gettext("Give the offer a name."))
     problems += terms_problems(offer)
     if offer.pk is not None:
         needed = {o.pk for o in offer.requires_offers.all()}
         if needed & {o.pk for o in offer.excludes_offers.all()}:
             problems.append(
-                "An offer cannot both require and exclude the same offer: fix 'Other offers'."
+                gettext(
+                    "An offer cannot both require and exclude the same offer: fix 'Other offers'."
+                )
             )
         if offer.pk in needed:
-            problems.append("An offer cannot require itself.")
+            problems.append(gettext("An offer cannot require itself."))
         suspended = {o.pk for o in offer.suspends_offers.all()}
         if offer.pk in suspended:
-            problems.append("An offer cannot make itself redundant: fix 'Other offers'.")
+            problems.append(gettext("An offer cannot make itself redundant: fix 'Other offers'."))
         if suspended & needed:
-            problems.append("An offer cannot suspend an offer it requires: fix 'Other offers'.")
+            problems.append(
+                gettext("An offer cannot suspend an offer it requires: fix 'Other offers'.")
+            )
         mutual = [
             o.name
             for o in offer.suspends_offers.all()
@@ -289,7 +338,8 @@ def offer_problems(offer) -> list[str]:
         ]
         if mutual:
             problems.append(
-                f"This offer and {', '.join(mutual)} would suspend each other: keep one direction."
+                gettext("This offer and %(offers)s would suspend each other: keep one direction.")
+                % {"offers": ", ".join(mutual)}
             )
     if (
         offer.available_from
@@ -297,8 +347,10 @@ def offer_problems(offer) -> list[str]:
         and offer.available_until <= offer.available_from
     ):
         problems.append(
-            "The offer's availability ends before it starts: move 'available until' after "
-            "'available from'."
+            gettext(
+                "The offer's availability ends before it starts: move 'available until' after "
+                "'available from'."
+            )
         )
     return problems
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from catalog.selectors import base_plan_get
 from orders.demo import DEMO_PASSWORD
@@ -29,6 +30,7 @@ from .recommendations import out_of_bundle_cost, period_starts
 
 USERNAME = "nina"
 PLAN_MB = 2048
+PLAN_DATA = gettext_noop("Plan data")
 BEYOND_MB = 1419
 
 
@@ -64,7 +66,8 @@ def demo_recommendations_load() -> list[str]:
     for start, end in itertools.pairwise(starts):
         bucket = Bucket.objects.create(
             line=line,
-            name="Plan data",
+            name=PLAN_DATA,
+            said={"msgid": PLAN_DATA, "facts": {}},
             unit=Bucket.Unit.BYTES,
             initial=PLAN_MB * BYTES_PER_MB,
             used=PLAN_MB * BYTES_PER_MB,
@@ -98,7 +101,8 @@ def demo_recommendations_load() -> list[str]:
     this_month = starts[-1]
     Bucket.objects.create(
         line=line,
-        name="Plan data",
+        name=PLAN_DATA,
+        said={"msgid": PLAN_DATA, "facts": {}},
         unit=Bucket.Unit.BYTES,
         initial=PLAN_MB * BYTES_PER_MB,
         valid_from=this_month,

@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from catalog.models import BasePlan, LifecycleStatus, Offer, OfferTemplate
 from catalog.services import (
@@ -22,6 +23,7 @@ from catalog.services import (
     offer_template_load_pack,
 )
 from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, UsageRecord, Voucher
+from selfcare.said import said, said_json
 from selfcare.services import customer_create, voucher_create
 
 DEMO_PASSWORD = "selfcare-demo"
@@ -253,11 +255,13 @@ def _base_plan_allowances(line) -> None:
     and the use that drew them, a day at a time (USAGE_HISTORY)."""
     now = timezone.now()
     month_end = now + dt.timedelta(days=18)
+    plan_data, plan_minutes = said(gettext_noop("Plan data")), said(gettext_noop("Plan minutes"))
     data, minutes = Bucket.objects.bulk_create(
         [
             Bucket(
                 line=line,
-                name="Plan data",
+                name=plan_data,
+                said=said_json(plan_data),
                 unit=Bucket.Unit.BYTES,
                 initial=5120 * BYTES_PER_MB,
                 used=3180 * BYTES_PER_MB,
@@ -266,7 +270,8 @@ def _base_plan_allowances(line) -> None:
             ),
             Bucket(
                 line=line,
-                name="Plan minutes",
+                name=plan_minutes,
+                said=said_json(plan_minutes),
                 unit=Bucket.Unit.SECONDS,
                 initial=300 * SECONDS_PER_MINUTE,
                 used=95 * SECONDS_PER_MINUTE,

@@ -171,7 +171,10 @@ class Bucket(models.Model):
         VOD = "vod", _("Video on demand only")
 
     line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="buckets")
+    # Its name in English (the API, search), and its words to say it in the reader's language
+    # (selfcare/said.py): `text`.
     name = models.CharField(max_length=120)
+    said = models.JSONField(null=True, blank=True)
     unit = models.CharField(max_length=10, choices=Unit.choices)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.GENERAL)
     initial = models.PositiveBigIntegerField()
@@ -201,6 +204,11 @@ class Bucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.remaining}/{self.initial} {self.unit})"
+
+    @property
+    def text(self) -> str:
+        """Its name in the language active now."""
+        return said_text(self.said, self.name)
 
     @property
     def remaining(self) -> int:

@@ -101,6 +101,19 @@ def said_json(line: str) -> dict | None:
     return line.as_json() if isinstance(line, Said) else None
 
 
+class Saying:
+    """A stored line as a value to hand to a template: it is said in the language active when the
+    template writes it (a message rendered in her language, say)."""
+
+    __slots__ = ("line", "stored")
+
+    def __init__(self, stored: dict | None, line: str):
+        self.stored, self.line = stored, line
+
+    def __str__(self) -> str:
+        return said_text(self.stored, self.line)
+
+
 def said_text(stored: dict | None, line: str) -> str:
     """The line `stored` says, in the language active now; `line` (its English) when nothing is
     stored, or the catalogue's words do not fit its facts."""

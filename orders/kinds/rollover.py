@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_noop
 
+from catalog.models import DataScope
 from selfcare.models import BYTES_PER_MB, Bucket, Interaction
-from selfcare.said import said
+from selfcare.said import choice, said, said_json
 from selfcare.services import interaction_record
 
 from ..models import ProductInstance
@@ -53,11 +54,15 @@ class RolloverKind(OfferKind):
 
 def _roll(bucket: Bucket, *, owner: ProductInstance) -> int:
     scope = owner.offer.rollover_scope
+    name = said(
+        gettext_noop("Rolled over for %(service)s"), service=choice(DataScope, scope, lower=True)
+    )
     try:
         with transaction.atomic():
             Bucket.objects.create(
                 line_id=bucket.line_id,
-                name=f"Rolled over for {owner.offer.get_rollover_scope_display().lower()}",
+                name=name,
+                said=said_json(name),
                 unit=Bucket.Unit.BYTES,
                 scope=scope,
                 initial=bucket.remaining,

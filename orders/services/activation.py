@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from catalog.models import DataScope
 from catalog.policies import period_end
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, Interaction
-from selfcare.said import said
+from selfcare.said import choice, said, said_json
 from selfcare.services import account_credit, interaction_record, notification_send
 from selfcare.services.limits import limit_bars_lift_for_allowances
 
@@ -84,31 +85,40 @@ def buckets_grant(instance: ProductInstance, *, at, ends_at) -> list[Bucket]:
     offer = instance.offer
     extra = kind_for(offer).allowances(instance, at=at)
     # Offers speak MB and minutes; allowances keep bytes and seconds.
+    name = offer.name
     allowances = [
         (
             Bucket.Unit.BYTES,
             Bucket.Scope.GENERAL,
             (offer.data_mb + extra.data_mb) * BYTES_PER_MB,
-            "data",
+            gettext_noop("%(offer)s data"),
         ),
         (
             Bucket.Unit.SECONDS,
             Bucket.Scope.GENERAL,
             (offer.voice_minutes + extra.voice_minutes) * SECONDS_PER_MINUTE,
-            "voice",
+            gettext_noop("%(offer)s voice"),
         ),
-        (Bucket.Unit.MESSAGES, Bucket.Scope.GENERAL, offer.sms, "SMS"),
-        (Bucket.Unit.BYTES, Bucket.Scope.VOD, extra.vod_mb * BYTES_PER_MB, "video on demand data"),
+        (Bucket.Unit.MESSAGES, Bucket.Scope.GENERAL, offer.sms, gettext_noop("%(offer)s SMS")),
+        (
+            Bucket.Unit.BYTES,
+            Bucket.Scope.VOD,
+            extra.vod_mb * BYTES_PER_MB,
+            gettext_noop("%(offer)s video on demand data"),
+        ),
     ]
+    names = {words: said(words, offer=name) for *_, words in allowances}
     if offer.service_data_mb:
-        label = f"{offer.get_service_scope_display()} data"
+        words = gettext_noop("%(offer)s %(service)s data")
+        names[words] = said(words, offer=name, service=choice(DataScope, offer.service_scope))
         allowances.append(
-            (Bucket.Unit.BYTES, offer.service_scope, offer.service_data_mb * BYTES_PER_MB, label)
+            (Bucket.Unit.BYTES, offer.service_scope, offer.service_data_mb * BYTES_PER_MB, words)
         )
     granted = Bucket.objects.bulk_create(
         Bucket(
             line=instance.line,
-            name=f"{offer.name} {label}",
+            name=names[words],
+            said=said_json(names[words]),
             unit=unit,
             scope=scope,
             initial=amount,
@@ -116,7 +126,7 @@ def buckets_grant(instance: ProductInstance, *, at, ends_at) -> list[Bucket]:
             valid_until=ends_at,
             granted_by_instance=instance.pk,
         )
-        for unit, scope, amount, label in allowances
+        for unit, scope, amount, words in allowances
         if amount
     )
     # A "stop when used up" bar ends when an allowance of its unit arrives.

@@ -19,6 +19,7 @@ from ..models import (
     Line,
     Notification,
 )
+from ..said import Saying
 from .events import BUCKET_THRESHOLDS
 from .messages import notification_send
 
@@ -154,7 +155,8 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
             medium=choice.medium or None,
             context={
                 "threshold": facts["threshold"],
-                "bucket_name": facts["bucket_name"],
+                # Said in her language when the message is written in it.
+                "bucket_name": Saying(facts.get("bucket_said"), facts["bucket_name"]),
                 "unit": facts["unit"],
                 "remaining": max(facts["initial"] - facts["used"], 0),
                 "valid_until": (

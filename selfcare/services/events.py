@@ -304,7 +304,7 @@ def _bucket_rows(*, result, lines, last_at) -> list[EventRow]:
         return []
     rows = []
     for bucket in Bucket.objects.filter(pk__in=crossing).only(
-        "pk", "line_id", "name", "unit", "valid_until"
+        "pk", "line_id", "name", "said", "unit", "valid_until"
     ):
         change, crossed = crossing[bucket.pk]
         line_id = change.line_id
@@ -312,6 +312,7 @@ def _bucket_rows(*, result, lines, last_at) -> list[EventRow]:
         facts = {
             "bucket_id": bucket.pk,
             "bucket_name": bucket.name,
+            "bucket_said": bucket.said,
             "unit": bucket.unit,
             "used": change.used,
             "initial": change.initial,

@@ -1,7 +1,7 @@
-"""Her history, her ledger and why an add-on is as it is are read in the reader's language, not
-the language of whoever wrote them: a line written by an English-speaking worker reads in
-Portuguese to a Portuguese customer, and in English to the agent reading the same row
-(selfcare/said.py). The English line stays in the row, for search, exports and the API."""
+"""Her history, her ledger, her allowances' names and why an add-on is as it is are read in the
+reader's language, not the language of whoever wrote them: a line written by an English-speaking
+worker reads in Portuguese to a Portuguese customer, and in English to the agent reading the same
+row (selfcare/said.py). The English line stays in the row, for search, exports and the API."""
 
 import datetime as dt
 from decimal import Decimal
@@ -13,9 +13,10 @@ from django.utils.translation import gettext_noop
 from orders.models import Order, ProductInstance
 from orders.services import product_instance_activate
 from orders.services.termination import product_instance_cancel, product_instance_renewal_stop
-from selfcare.models import Interaction, LedgerEntry
-from selfcare.said import Day, money, said, said_text, verbatim
+from selfcare.models import Bucket, Interaction, LedgerEntry
+from selfcare.said import Day, Saying, money, said, said_text, verbatim
 from selfcare.services import interaction_record
+from selfcare.services.messages import notification_render
 from tests.factories import OfferFactory, UserFactory
 from tests.orders.helpers import buy
 
@@ -163,3 +164,33 @@ def test_a_history_line_without_words_to_say_it_again_is_refused(customer):
             customer=customer, kind=Interaction.Kind.NOTE, channel="agent", summary="plain text"
         )
     assert not Interaction.objects.exists()
+
+
+def test_her_allowances_are_named_in_her_language_on_her_dashboard_and_in_her_alerts(
+    client, customer, data_offer, django_capture_on_commit_callbacks
+):
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        buy(customer, data_offer)
+    allowance = Bucket.objects.get()
+    assert allowance.name == "Data 15GB data"  # the API's and search's
+    customer.language = "pt"
+    customer.save(update_fields=["language"])
+    client.force_login(customer.user)
+
+    dashboard = client.get("/").text
+
+    assert "Dados de Data 15GB" in dashboard
+    assert "Data 15GB data" not in dashboard
+    subject, body = notification_render(
+        template="usage_alert",
+        values={
+            "customer": customer,
+            "threshold": 80,
+            "bucket_name": Saying(allowance.said, allowance.name),
+            "unit": "bytes",
+            "remaining": 3 * 1024**3,
+            "valid_until": None,
+        },
+    )
+    assert "Dados de Data 15GB" in subject
+    assert "Data 15GB data" not in subject + body

@@ -86,6 +86,7 @@ def test_one_jump_from_40_to_100_percent_records_every_threshold_crossed(line, f
     assert crossed.facts == {
         "bucket_id": data.pk,
         "bucket_name": "Data 15GB",
+        "bucket_said": None,
         "unit": "bytes",
         "used": 1000,
         "initial": 1000,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
 from .models import DataScope, LifecycleStatus, Offer, OfferTemplate, SalesChannel
@@ -219,7 +219,7 @@ def option_groups_from_rows(rows: list[dict]) -> list[dict]:
 
 def _channel_price_field(channel: str) -> forms.DecimalField:
     return forms.DecimalField(
-        label=f"{SalesChannel(channel).label} price",
+        label=format_lazy(_("{channel} price"), channel=SalesChannel(channel).label),
         required=False,
         help_text=_("Empty: the price above. Lower it to discount the offer there only."),
     )
@@ -347,7 +347,7 @@ class OfferForm(ChannelPriceFields, TermsForm):
             problems = offer_problems(offer)
             if problems:
                 raise ValidationError(
-                    ["This offer is on sale, so it must stay coherent:", *problems]
+                    [_("This offer is on sale, so it must stay coherent:"), *problems]
                 )
         return cleaned
 
@@ -392,7 +392,7 @@ class OfferForm(ChannelPriceFields, TermsForm):
         groups = option_groups_from_rows(rows)
         problems = option_groups_problems(groups)
         if problems:
-            self.add_error(None, ["The bundle's options:", *problems])
+            self.add_error(None, [_("The bundle's options:"), *problems])
             return
         cleaned["option_groups"] = groups
 

@@ -84,7 +84,9 @@ def options_validate(groups: list, chosen: dict) -> dict[str, str]:
         allowed = {c["value"] for c in group["choices"]}
         # Whatever was sent (a list, a number) is only ever compared as text.
         if not isinstance(value, str) or value not in allowed:
-            errors[group["key"]] = f"Pick one of the {group['label'].lower()} options."
+            errors[group["key"]] = gettext("Pick one of the %(group)s options.") % {
+                "group": group["label"].lower()
+            }
     return errors
 
 

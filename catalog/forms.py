@@ -94,21 +94,27 @@ class TermsForm(forms.ModelForm):
     """The policies a template or an offer is sold under."""
 
     eligible_statuses = forms.MultipleChoiceField(
+        label=_("Eligible statuses"),
         choices=LifecycleStatus.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Lifecycle statuses of the customers who may buy it."),
     )
     channels = forms.MultipleChoiceField(
+        label=_("Channels"),
         choices=SalesChannel.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Pick at least one channel the offer is sold on.")},
     )
     eligible_plans = CommaListField(
-        required=False, help_text=_("Base plans, separated by commas; empty for any plan.")
+        label=_("Eligible plans"),
+        required=False,
+        help_text=_("Base plans, separated by commas; empty for any plan."),
     )
     eligible_segments = CommaListField(
-        required=False, help_text=_("Segments, separated by commas; empty for everyone.")
+        label=_("Eligible segments"),
+        required=False,
+        help_text=_("Segments, separated by commas; empty for everyone."),
     )
 
 
@@ -242,6 +248,7 @@ class OfferForm(ChannelPriceFields, TermsForm):
     for publishing, which `catalog.services.offer_publish` checks."""
 
     template = forms.ModelChoiceField(
+        label=_("Template"),
         queryset=OfferTemplate.objects.all(),
         widget=forms.HiddenInput,
         error_messages={
@@ -266,6 +273,7 @@ class OfferForm(ChannelPriceFields, TermsForm):
         help_text=_("Loyalty rewards: this much more for each full year of her contract."),
     )
     code = forms.SlugField(
+        label=_("Code"),
         max_length=60,
         required=False,
         help_text=_("The offer's identifier in links and the API; made from the name if empty."),
@@ -276,24 +284,26 @@ class OfferForm(ChannelPriceFields, TermsForm):
         # The status is not editable: it changes only through the publish and retire services.
         exclude = ["status"]  # noqa: DJ006
         labels = {
-            "price": "Price",
-            "voice_minutes": "Voice (minutes)",
-            "duration_days": "Runs for (days)",
-            "duration_until": "Runs until (time of day)",
-            "min_tenure_days": "With us for at least (days)",
+            "price": _("Price"),
+            "voice_minutes": _("Voice (minutes)"),
+            "duration_days": _("Runs for (days)"),
+            "duration_until": _("Runs until (time of day)"),
+            "min_tenure_days": _("With us for at least (days)"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["eligible_statuses"].label = "Sold to customers whose line is"
-        self.fields["channels"].label = "Sold on"
+        self.fields["eligible_statuses"].label = _("Sold to customers whose line is")
+        self.fields["channels"].label = _("Sold on")
         terms = self._terms()
         for name, term in DATA_FIELDS.items():
             if name in self.fields:
                 self.initial.setdefault(name, terms[term])
         scope = terms["service_scope"]
         if "service_data" in self.fields and scope in DataScope.values:
-            self.fields["service_data"].label = f"{DataScope(scope).label} data"
+            self.fields["service_data"].label = format_lazy(
+                _("{service} data"), service=DataScope(scope).label
+            )
         prices = terms["channel_prices"] if isinstance(terms["channel_prices"], dict) else {}
         for name, channel in CHANNEL_PRICE_FIELDS.items():
             if name in self.fields and channel in prices:

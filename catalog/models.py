@@ -64,101 +64,132 @@ def default_channels() -> list[str]:
 class OfferTerms(models.Model):
     """The policies an offer is sold under; a template holds a new offer's defaults."""
 
-    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="EUR")
-    billing = models.CharField(max_length=16, choices=Billing.choices, default=Billing.ONE_OFF)
-    data_mb = models.PositiveIntegerField("data (MB)", default=0)
-    voice_minutes = models.PositiveIntegerField(default=0)
-    sms = models.PositiveIntegerField("SMS", default=0)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    billing = models.CharField(
+        _("billing"), max_length=16, choices=Billing.choices, default=Billing.ONE_OFF
+    )
+    data_mb = models.PositiveIntegerField(_("data (MB)"), default=0)
+    voice_minutes = models.PositiveIntegerField(_("voice minutes"), default=0)
+    sms = models.PositiveIntegerField(_("SMS"), default=0)
     data_mb_per_contract_year = models.PositiveIntegerField(
-        "data per full contract year (MB)",
+        _("data per full contract year (MB)"),
         default=0,
-        help_text="Loyalty rewards: this much more data for each full year of her contract.",
+        help_text=_("Loyalty rewards: this much more data for each full year of her contract."),
     )
     service_data_mb = models.PositiveIntegerField(
-        "service-only data (MB)",
+        _("service-only data (MB)"),
         default=0,
-        help_text="Data usable only for one service's traffic, which then does not touch the "
-        "customer's other data.",
+        help_text=_(
+            "Data usable only for one service's traffic, which then does not touch the "
+            "customer's other data."
+        ),
     )
     service_scope = models.CharField(
-        "service", max_length=10, choices=DataScope.choices, blank=True
+        _("service"), max_length=10, choices=DataScope.choices, blank=True
     )
     duration_kind = models.CharField(
-        max_length=20, choices=DurationKind.choices, default=DurationKind.DAYS
+        _("duration kind"), max_length=20, choices=DurationKind.choices, default=DurationKind.DAYS
     )
-    duration_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_days = models.PositiveSmallIntegerField(_("duration days"), null=True, blank=True)
     duration_until = models.TimeField(
-        null=True, blank=True, help_text="Local time of day in the operator's time zone."
-    )
-    refund_policy = models.CharField(
-        max_length=20, choices=RefundPolicy.choices, default=RefundPolicy.NONE
-    )
-    refund_grace_minutes = models.PositiveIntegerField(null=True, blank=True)
-    eligible_statuses = models.JSONField(
-        default=default_eligible_statuses,
-        blank=True,
-        help_text="Lifecycle statuses of the customers who may buy it.",
-    )
-    min_tenure_days = models.PositiveIntegerField(
-        "minimum tenure (days)", default=0, help_text="Days since the contract started."
-    )
-    eligible_plans = models.JSONField(
-        default=list, blank=True, help_text="Base plans that may buy it; empty for any plan."
-    )
-    eligible_segments = models.JSONField(
-        default=list,
-        blank=True,
-        help_text="The customer must be in one of these segments; empty for everyone.",
-    )
-    channels = models.JSONField(default=default_channels, help_text="Where it is sold.")
-    channel_prices = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text='A lower price on some channels, e.g. {"portal": "8.00"} for a promotion '
-        "discounted only in the self-care portal. Other channels pay the price above.",
-    )
-    purchase_limit = models.PositiveSmallIntegerField(
+        _("duration until"),
         null=True,
         blank=True,
-        help_text="How many purchases are allowed per window; empty: no limit.",
+        help_text=_("Local time of day in the operator's time zone."),
     )
-    purchase_limit_window = models.CharField(max_length=20, choices=LimitWindow.choices, blank=True)
-    option_groups = models.JSONField(
+    refund_policy = models.CharField(
+        _("refund policy"), max_length=20, choices=RefundPolicy.choices, default=RefundPolicy.NONE
+    )
+    refund_grace_minutes = models.PositiveIntegerField(
+        _("refund grace minutes"), null=True, blank=True
+    )
+    eligible_statuses = models.JSONField(
+        _("eligible statuses"),
+        default=default_eligible_statuses,
+        blank=True,
+        help_text=_("Lifecycle statuses of the customers who may buy it."),
+    )
+    min_tenure_days = models.PositiveIntegerField(
+        _("minimum tenure (days)"), default=0, help_text=_("Days since the contract started.")
+    )
+    eligible_plans = models.JSONField(
+        _("eligible plans"),
         default=list,
         blank=True,
-        help_text='Configurable bundles: the choices she makes, e.g. [{"key": "data", "label": '
-        '"Data", "choices": [{"value": "5gb", "label": "5 GB", "data_mb": 5120, "price": "0"}, '
-        "...]}]. A choice may add data_mb, voice_minutes, vod_mb and a price (added to the "
-        "offer's).",
+        help_text=_("Base plans that may buy it; empty for any plan."),
+    )
+    eligible_segments = models.JSONField(
+        _("eligible segments"),
+        default=list,
+        blank=True,
+        help_text=_("The customer must be in one of these segments; empty for everyone."),
+    )
+    channels = models.JSONField(
+        _("channels"), default=default_channels, help_text=_("Where it is sold.")
+    )
+    channel_prices = models.JSONField(
+        _("channel prices"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'A lower price on some channels, e.g. {"portal": "8.00"} for a promotion '
+            "discounted only in the self-care portal. Other channels pay the price above."
+        ),
+    )
+    purchase_limit = models.PositiveSmallIntegerField(
+        _("purchase limit"),
+        null=True,
+        blank=True,
+        help_text=_("How many purchases are allowed per window; empty: no limit."),
+    )
+    purchase_limit_window = models.CharField(
+        _("purchase limit window"), max_length=20, choices=LimitWindow.choices, blank=True
+    )
+    option_groups = models.JSONField(
+        _("option groups"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Configurable bundles: the choices she makes, e.g. [{"key": "data", "label": '
+            '"Data", "choices": [{"value": "5gb", "label": "5 GB", "data_mb": 5120, '
+            '"price": "0"}, ...]}]. A choice may add data_mb, voice_minutes, vod_mb and a price '
+            "(added to the offer's)."
+        ),
     )
     rollover_scope = models.CharField(
-        "rolls unused plan data over to",
+        _("rolls unused plan data over to"),
         max_length=10,
         choices=DataScope.choices,
         blank=True,
-        help_text="While she owns it, what is left of her monthly plan data at the month's end "
-        "becomes an allowance for this service only, for 30 days.",
+        help_text=_(
+            "While she owns it, what is left of her monthly plan data at the month's end "
+            "becomes an allowance for this service only, for 30 days."
+        ),
     )
     is_gift = models.BooleanField(
-        "a gift to a friend",
+        _("a gift to a friend"),
         default=False,
-        help_text="She gives its data to a friend's number; once the friend accepts and it is "
-        "active, she gets the same data too. Unaccepted gifts come back to her after 7 days.",
+        help_text=_(
+            "She gives its data to a friend's number; once the friend accepts and it is "
+            "active, she gets the same data too. Unaccepted gifts come back to her after 7 days."
+        ),
     )
     creates_temporary_line = models.BooleanField(
-        "a temporary second line",
+        _("a temporary second line"),
         default=False,
-        help_text="Activates a second line on the customer's plan, on the free SIM card whose "
-        "number (ICCID) she enters; it ends with the offer.",
+        help_text=_(
+            "Activates a second line on the customer's plan, on the free SIM card whose "
+            "number (ICCID) she enters; it ends with the offer."
+        ),
     )
     requires_confirmation = models.BooleanField(
-        "needs a one-time code",
+        _("needs a one-time code"),
         default=False,
-        help_text="The customer confirms with a code sent by SMS before it activates.",
+        help_text=_("The customer confirms with a code sent by SMS before it activates."),
     )
-    allows_suspend = models.BooleanField("customer may suspend and resume it", default=False)
-    allows_postpone = models.BooleanField("customer may postpone its start", default=False)
+    allows_suspend = models.BooleanField(_("customer may suspend and resume it"), default=False)
+    allows_postpone = models.BooleanField(_("customer may postpone its start"), default=False)
 
     class Meta:
         abstract = True
@@ -178,13 +209,15 @@ class OfferTemplate(OfferTerms):
         ROLLOVER = "rollover", _("Rollover")
         LOYALTY = "loyalty", _("Loyalty reward")
 
-    code = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    description = models.TextField(blank=True)
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("offer template")
+        verbose_name_plural = _("offer templates")
 
     def __str__(self) -> str:
         return self.name
@@ -198,49 +231,69 @@ class Offer(FSMModelMixin, OfferTerms):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
-    template = models.ForeignKey(OfferTemplate, on_delete=models.PROTECT, related_name="offers")
-    code = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=120)
-    summary = models.CharField(max_length=200, blank=True)
-    provider = models.CharField(
-        max_length=120, blank=True, help_text="For third-party services: who provides it."
+    template = models.ForeignKey(
+        OfferTemplate,
+        on_delete=models.PROTECT,
+        related_name="offers",
+        verbose_name=_("template"),
     )
-    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
-    available_from = models.DateTimeField(null=True, blank=True)
-    available_until = models.DateTimeField(null=True, blank=True)
-    display_order = models.PositiveSmallIntegerField(default=100)
-    published_at = models.DateTimeField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    provider = models.CharField(
+        _("provider"),
+        max_length=120,
+        blank=True,
+        help_text=_("For third-party services: who provides it."),
+    )
+    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
+    available_from = models.DateTimeField(_("available from"), null=True, blank=True)
+    available_until = models.DateTimeField(_("available until"), null=True, blank=True)
+    display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
     requires_offers = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="+",
-        help_text="Only customers who own all of these may buy it.",
+        verbose_name=_("requires offers"),
+        help_text=_("Only customers who own all of these may buy it."),
     )
     excludes_offers = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="+",
-        help_text="Customers who own any of these may not buy it.",
+        verbose_name=_("excludes offers"),
+        help_text=_("Customers who own any of these may not buy it."),
     )
     suspends_offers = models.ManyToManyField(
         "self",
         symmetrical=False,
         blank=True,
         related_name="+",
-        help_text="Redundant services: suspended while this one is active (their time does not "
-        "run), back by themselves when it ends.",
+        verbose_name=_("suspends offers"),
+        help_text=_(
+            "Redundant services: suspended while this one is active (their time does not "
+            "run), back by themselves when it ends."
+        ),
     )
 
     class Meta:
         ordering = ["display_order", "name"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
         permissions = [("publish_offer", "Can publish and retire offers")]
 
     def __str__(self) -> str:
@@ -267,17 +320,26 @@ class OfferChange(models.Model):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="changes")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="changes", verbose_name=_("offer")
     )
-    changed_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
     # {field name: [before, after]} for an edit, values as JSON (Decimal and times as text).
-    fields = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    fields = models.JSONField(_("fields"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+        verbose_name = _("offer change")
+        verbose_name_plural = _("offer changes")
         indexes = [models.Index(fields=["offer", "-changed_at"])]
 
     def __str__(self) -> str:
@@ -299,20 +361,31 @@ class BasePlan(models.Model):
     """A base plan a line is on (`Line.base_plan` names it), with the rates its out-of-bundle use
     is charged at: what no allowance covers. A plan not in the catalog is rated at the defaults."""
 
-    name = models.CharField(max_length=60, unique=True)
-    currency = models.CharField(max_length=3, default="EUR")
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
     rate_per_mb = models.DecimalField(
-        "out-of-bundle data, per MB", max_digits=8, decimal_places=4, default=Decimal("0.0100")
+        _("out-of-bundle data, per MB"),
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.0100"),
     )
     rate_per_minute = models.DecimalField(
-        "out-of-bundle voice, per minute", max_digits=8, decimal_places=4, default=Decimal("0.1000")
+        _("out-of-bundle voice, per minute"),
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.1000"),
     )
     rate_per_sms = models.DecimalField(
-        "out-of-bundle SMS, each", max_digits=8, decimal_places=4, default=Decimal("0.0800")
+        _("out-of-bundle SMS, each"),
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.0800"),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("base plan")
+        verbose_name_plural = _("base plans")
 
     def __str__(self) -> str:
         return self.name

@@ -25,6 +25,7 @@ from orders.demo import DEMO_PASSWORD
 from selfcare.models import BYTES_PER_MB, Bucket, LedgerEntry, OutOfBundleTally, UsageRecord
 from selfcare.selectors import OUT_OF_BUNDLE_REFERENCE
 from selfcare.services import customer_create
+from selfcare.services.usage import out_of_bundle_ledger_line
 
 from .recommendations import out_of_bundle_cost, period_starts
 
@@ -90,8 +91,8 @@ def demo_recommendations_load() -> list[str]:
             account=customer.account,
             kind=LedgerEntry.Kind.CHARGE,
             amount=-charge,
-            description="Out-of-bundle data",
             reference=reference,
+            **out_of_bundle_ledger_line(Bucket.Unit.BYTES),
         )
         charged_at[reference] = at
     # `created_at` is set on insert: the charges are dated when her use was rated.

@@ -13,6 +13,9 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
+
+from selfcare.said import said
 
 
 class NetworkError(Exception):
@@ -55,23 +58,33 @@ class SimulatedNetworkAdapter:
             settings.NETWORK_SIMULATED_FAILURE_RATE if failure_rate is None else failure_rate
         )
 
-    def _answer(self, what: str) -> None:
+    def _answer(self, msgid: str, **facts) -> None:
+        """On a failure the error says `msgid` with `facts`, a Said: a product's failure reason,
+        read in her language."""
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         if self.failure_rate and random.random() < self.failure_rate:  # noqa: S311 (a simulation)
-            raise NetworkTransientError(f"The network did not confirm the {what} in time.")
+            raise NetworkTransientError(said(msgid, **facts))
 
     def activate(self, request: ProvisioningRequest) -> None:
-        self._answer("activation")
+        self._answer(gettext_noop("The network did not confirm the activation in time."))
 
     def deactivate(self, request: ProvisioningRequest) -> None:
-        self._answer("deactivation")
+        self._answer(gettext_noop("The network did not confirm the deactivation in time."))
 
     def bar(self, *, msisdn: str, service: str) -> None:
-        self._answer(f"bar on {service}")
+        self._answer(
+            gettext_noop("The network did not confirm the bar on %(service)s in time."),
+            service=service,
+        )
 
     def lift_bar(self, *, msisdn: str, service: str) -> None:
-        self._answer(f"lifting of the bar on {service}")
+        self._answer(
+            gettext_noop(
+                "The network did not confirm the lifting of the bar on %(service)s in time."
+            ),
+            service=service,
+        )
 
 
 def network_adapter() -> NetworkAdapter:

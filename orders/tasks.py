@@ -12,6 +12,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from selfcare.said import Said
+
 from .provisioning import NetworkError, NetworkTransientError
 
 # Retries of network work wait 2, 4, 8… seconds, never longer than this. A job waiting for its
@@ -35,6 +37,13 @@ def _retry_later(task, *, product_instance_id: int, exc: Exception):
     return task.retry(exc=exc, countdown=countdown)
 
 
+def _reason(exc: Exception) -> str:
+    """Why the network refused, as the error said it: a Said (read in her language) if it was
+    one, for str() would make it plain English."""
+    said_as = exc.args[0] if exc.args else ""
+    return said_as if isinstance(said_as, Said) else str(exc)
+
+
 @shared_task(bind=True, max_retries=None)
 def product_instance_activate_task(self, product_instance_id: int) -> None:
     from .services import product_instance_activate, product_instance_fail_activation
@@ -44,12 +53,14 @@ def product_instance_activate_task(self, product_instance_id: int) -> None:
     except NetworkTransientError as exc:
         if self.request.retries >= settings.ACTIVATION_MAX_RETRIES:
             product_instance_fail_activation(
-                product_instance_id=product_instance_id, reason=str(exc)
+                product_instance_id=product_instance_id, reason=_reason(exc)
             )
             return
         raise _retry_later(self, product_instance_id=product_instance_id, exc=exc) from exc
     except NetworkError as exc:
-        product_instance_fail_activation(product_instance_id=product_instance_id, reason=str(exc))
+        product_instance_fail_activation(
+            product_instance_id=product_instance_id, reason=_reason(exc)
+        )
 
 
 @shared_task(bind=True, max_retries=8)

@@ -47,7 +47,12 @@ class Day:
 
     __slots__ = ("at", "time")
 
-    def __init__(self, at: dt.datetime, *, time: bool = False):
+    def __init__(self, at: dt.datetime | dt.date, *, time: bool = False):
+        if isinstance(at, dt.datetime):
+            if timezone.is_naive(at):
+                raise ValueError("A moment said to her is aware of its time zone.")
+        elif time:
+            raise TypeError("A day has no time of day to say.")
         self.at, self.time = at, time
 
 
@@ -69,6 +74,10 @@ class Said(str):
         line.msgid, line.facts, line.lower = msgid, facts, lower
         return line
 
+    def __getnewargs_ex__(self):
+        # Copied or pickled (a job's argument, say) with its words, not as its English only.
+        return (self.msgid, self.facts, str(self)), {"lower": self.lower}
+
     def as_json(self) -> dict | None:
         """What `said_text` reads back; None for words said as they are (`verbatim`)."""
         if self.msgid is None:
@@ -77,9 +86,15 @@ class Said(str):
         return stored | ({"lower": True} if self.lower else {})
 
 
+FACT_TYPES = (str, int, Money, Day)
+
+
 def said(msgid: str, **facts) -> Said:
-    """`msgid` (marked with gettext_noop, %(name)s placeholders) said with `facts`: str, int,
-    Money, Day, or another Said (said in the same language)."""
+    """`msgid` (marked with gettext_noop, %(name)s placeholders, a literal % written %%) said
+    with `facts`: str, int, Money, Day, or another Said (said in the same language)."""
+    for name, fact in facts.items():
+        if not isinstance(fact, FACT_TYPES):
+            raise TypeError(f"{name}: a fact is a str, int, Money, Day or Said, not {fact!r}.")
     return Said(msgid, facts)
 
 
@@ -105,13 +120,14 @@ class Saying:
     """A stored line as a value to hand to a template: it is said in the language active when the
     template writes it (a message rendered in her language, say)."""
 
-    __slots__ = ("line", "stored")
+    __slots__ = ("line", "rstrip", "stored")
 
-    def __init__(self, stored: dict | None, line: str):
-        self.stored, self.line = stored, line
+    def __init__(self, stored: dict | None, line: str, *, rstrip: str = ""):
+        self.stored, self.line, self.rstrip = stored, line, rstrip
 
     def __str__(self) -> str:
-        return said_text(self.stored, self.line)
+        text = said_text(self.stored, self.line)
+        return text.rstrip(self.rstrip) if self.rstrip else text
 
 
 def said_text(stored: dict | None, line: str) -> str:
@@ -119,10 +135,11 @@ def said_text(stored: dict | None, line: str) -> str:
     stored, or the catalogue's words do not fit its facts."""
     if not stored:
         return line
-    facts = {k: _fact_load(v) for k, v in stored.get("facts", {}).items()}
     try:
+        facts = {k: _fact_load(v) for k, v in stored.get("facts", {}).items()}
         return _say(stored["msgid"], facts, lower=stored.get("lower", False))
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, ArithmeticError, AttributeError):
+        # A row this code cannot read (written by a later version, or damaged): as written.
         return line
 
 

@@ -11,7 +11,7 @@ from catalog.models import DataScope
 from catalog.policies import period_end
 from selfcare.jobs import job_publish_on_commit
 from selfcare.models import BYTES_PER_MB, SECONDS_PER_MINUTE, Bucket, Interaction
-from selfcare.said import choice, said, said_json
+from selfcare.said import Saying, choice, said, said_json
 from selfcare.services import account_credit, interaction_record, notification_send
 from selfcare.services.limits import limit_bars_lift_for_allowances
 
@@ -283,7 +283,8 @@ def product_instance_fail_activation(
         template="addon_failed",
         context={
             "offer_name": instance.offer.name,
-            "reason": reason.rstrip(". "),
+            # In her language when the message is written in it, without its full stop.
+            "reason": Saying(said_json(reason), reason, rstrip=". "),
             "refund": refunded.amount if refunded else None,
             "currency": instance.offer.currency,
         },

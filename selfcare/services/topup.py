@@ -49,7 +49,7 @@ from .messages import notification_send
 from .usage import out_of_bundle_settle, service_bar_lift
 
 CENT = Decimal("0.01")
-NOT_CONFIRMED = "The payment could not be confirmed; nothing was charged."
+NOT_CONFIRMED = gettext_noop("The payment could not be confirmed; nothing was charged.")
 
 
 class TopUpError(Exception):
@@ -246,9 +246,11 @@ def _outcome(topup: TopUp) -> TopUp:
     if topup.status == TopUp.Status.SUCCEEDED:
         return topup
     if topup.status == TopUp.Status.DECLINED:
-        raise TopUpDeclinedError(f"{topup.error}. Nothing was charged.")
+        raise TopUpDeclinedError(
+            gettext("%(error)s. Nothing was charged.") % {"error": topup.error}
+        )
     # Failed (never taken), or pending (no answer yet): either way nothing confirmed.
-    raise TopUpNotConfirmedError(NOT_CONFIRMED)
+    raise TopUpNotConfirmedError(gettext(NOT_CONFIRMED))
 
 
 def _gateway_key(topup: TopUp) -> str:

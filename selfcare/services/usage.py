@@ -396,7 +396,7 @@ OUT_OF_BUNDLE_WORDS = {
 }
 
 
-def _out_of_bundle_line(unit: str, *, owed: bool = False) -> dict:
+def out_of_bundle_ledger_line(unit: str, *, owed: bool = False) -> dict:
     """A ledger line's description and words for out-of-bundle `unit`."""
     words = OUT_OF_BUNDLE_WORDS[unit][owed]
     return {"description": words, "said": {"msgid": words, "facts": {}}}
@@ -490,7 +490,7 @@ def _out_of_bundle_charge(*, result: IngestResult, now: dt.datetime) -> None:
                         account=account,
                         kind=LedgerEntry.Kind.CHARGE,
                         amount=-payable,
-                        **_out_of_bundle_line(unit),
+                        **out_of_bundle_ledger_line(unit),
                         reference=f"{OUT_OF_BUNDLE_REFERENCE}{batch}:{line_id}:{unit}",
                     )
                 )
@@ -613,7 +613,7 @@ def out_of_bundle_settle(
             account=account,
             kind=LedgerEntry.Kind.CHARGE,
             amount=-owed,
-            **_out_of_bundle_line(unit, owed=True),
+            **out_of_bundle_ledger_line(unit, owed=True),
             reference=reference,
         )
         tally.charged += owed

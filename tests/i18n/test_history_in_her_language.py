@@ -3,18 +3,27 @@ reader's language, not the language of whoever wrote them: a line written by an 
 worker reads in Portuguese to a Portuguese customer, and in English to the agent reading the same
 row (selfcare/said.py). The English line stays in the row, for search, exports and the API."""
 
+import copy
 import datetime as dt
+import io
+import json
+import pickle
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from catalog.models import Offer
+from orders.demo import demo_data_load
 from orders.models import Order, ProductInstance
-from orders.services import product_instance_activate
+from orders.provisioning import NetworkTransientError, SimulatedNetworkAdapter
+from orders.services import product_instance_activate, product_instance_fail_activation
 from orders.services.termination import product_instance_cancel, product_instance_renewal_stop
-from selfcare.models import Bucket, Interaction, LedgerEntry
-from selfcare.said import Day, Saying, money, said, said_text, verbatim
+from orders.tasks import _reason
+from selfcare.models import Bucket, Customer, Interaction, LedgerEntry, Notification
+from selfcare.said import Day, Saying, choice, money, said, said_text, verbatim
 from selfcare.services import interaction_record
 from selfcare.services.messages import notification_render
 from tests.factories import OfferFactory, UserFactory
@@ -194,3 +203,111 @@ def test_her_allowances_are_named_in_her_language_on_her_dashboard_and_in_her_al
     )
     assert "Dados de Data 15GB" in subject
     assert "Data 15GB data" not in subject + body
+
+
+def test_her_usage_alert_names_her_allowances_in_portuguese(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """Through the real path: the feed's file, the event log's crossing events (which carry the
+    allowance's words), the alert written in her language."""
+    demo_data_load()
+    stacy = Customer.objects.get(user__username="stacy")
+    stacy.language = "pt"
+    stacy.save(update_fields=["language"])
+    line = stacy.lines.get()
+    with translation.override("en"):
+        with django_capture_on_commit_callbacks(execute=True):
+            buy(stacy, Offer.objects.get(name="Data 15GB"))
+        feed = tmp_path / "stacy.jsonl"
+        usage = {
+            "id": "pt-stacy-1",
+            "msisdn": line.msisdn,
+            "service": "data",
+            "quantity": 14500 * 1024 * 1024,
+            "unit": "bytes",
+            "at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+        feed.write_text(json.dumps(usage) + "\n")
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("ingest_usage", str(feed), stdout=io.StringIO())
+
+    subjects = list(
+        Notification.objects.filter(customer=stacy, template="usage_alert")
+        .order_by("id")
+        .values_list("subject", flat=True)
+    )
+    assert len(subjects) == 2
+    assert "Dados do tarifário" in subjects[0]
+    assert "Dados de Data 15GB" in subjects[1]
+    assert not any("Plan data" in s or "Data 15GB data" in s for s in subjects)
+
+
+def test_a_failed_activation_says_why_in_her_language(
+    client, customer, data_offer, django_capture_on_commit_callbacks
+):
+    """The simulated network's refusal (a Said) reaches her product, her order, her history
+    and her message in Portuguese."""
+    customer.language = "pt"
+    customer.save(update_fields=["language"])
+    with translation.override("en"):
+        with django_capture_on_commit_callbacks(execute=False):  # the activation job waits
+            buy(customer, data_offer)
+        instance = ProductInstance.objects.get()
+        try:
+            SimulatedNetworkAdapter(latency_ms=0, failure_rate=1.0).activate(None)
+        except NetworkTransientError as exc:
+            reason = _reason(exc)
+        product_instance_fail_activation(product_instance_id=instance.pk, reason=reason)
+    client.force_login(customer.user)
+    late = "A rede não confirmou a ativação a tempo."
+
+    instance.refresh_from_db()
+    with translation.override("pt"):
+        assert instance.reason_text == late
+    assert late in client.get("/orders/").text
+    activity = client.get("/activity/").text
+    assert f"Não foi possível ativar Data 15GB: {late}" in activity
+    assert "did not confirm" not in activity
+    message = Notification.objects.get(customer=customer, template="addon_failed")
+    assert "A rede não confirmou a ativação a tempo" in message.body
+    assert "did not confirm" not in message.body
+
+
+def test_a_line_survives_json_a_copy_and_a_pickle():
+    summer_night = dt.datetime(2027, 7, 3, 23, 30, tzinfo=dt.UTC)  # 00:30 on the 4th in Lisbon
+    line = said(
+        gettext_noop("%(what)s (%(note)s)"),
+        what=said(
+            gettext_noop("Order #%(order)s: %(status)s"),
+            order=7,
+            status=choice(Order.Status, "completed", lower=True),
+        ),
+        note=verbatim("Call me after 6"),
+    )
+    turned_off = gettext_noop("Renewal turned off: ends %(ends)s")
+    ends = said(turned_off, ends=Day(summer_night, time=True))
+    day = said(turned_off, ends=Day(dt.date(2027, 1, 9)))
+
+    stored = [json.loads(json.dumps(x.as_json())) for x in (line, ends, day)]
+
+    with translation.override("pt"):
+        assert said_text(stored[0], line) == "Encomenda n.º 7: concluída (Call me after 6)"
+        assert said_text(stored[1], ends) == (
+            "Renovação desligada: termina a 4 de Julho de 2027, às 00:30"
+        )
+        assert said_text(stored[2], day) == "Renovação desligada: termina a 9 de Janeiro de 2027"
+    for again in (copy.copy(line), copy.deepcopy(line), pickle.loads(pickle.dumps(line))):
+        assert again == line
+        assert again.as_json() == line.as_json()
+
+
+def test_a_row_this_code_cannot_read_shows_as_written_and_bad_facts_are_refused():
+    damaged = {"msgid": "Top-up %(how)s", "facts": {"how": {"money": "not a number"}}}
+    assert said_text(damaged, "Top-up by card") == "Top-up by card"
+    assert said_text({"facts": {}}, "As written") == "As written"
+    with pytest.raises(TypeError, match="price: a fact is"):
+        said(gettext_noop("Switched on %(offer)s (%(price)s)"), offer="X", price=Decimal("1"))
+    with pytest.raises(ValueError, match="time zone"):
+        Day(dt.datetime(2027, 1, 1, 12, 0))  # no time zone
+    with pytest.raises(TypeError, match="no time of day"):
+        Day(dt.date(2027, 1, 1), time=True)

@@ -20,6 +20,7 @@ from .forms import CHANNEL_PRICE_FIELDS, DATA_FIELDS, OfferForm, TermsForm, data
 from .forms_preview import offer_card_preview_render
 from .models import BasePlan, DurationKind, Offer, OfferTemplate, SalesChannel
 from .policies import COMMERCIAL_FIELDS, terms_warnings
+from .selectors import offer_template_list
 
 POLICY_FIELDSETS = [
     # What kind of product it is: the template sets it, and the orders domain acts on it.
@@ -238,7 +239,7 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": gettext("Pick a template for the new offer"),
                 "opts": self.model._meta,
-                "templates": OfferTemplate.objects.all(),
+                "templates": offer_template_list(),
             }
             return TemplateResponse(request, "admin/catalog/offer/pick_template.html", context)
         return super().add_view(request, form_url, extra_context)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import threading
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count
 
-from .models import BasePlan, CatalogVersion, Offer, OfferChange
+from .models import BasePlan, CatalogVersion, Offer, OfferChange, OfferTemplate
 
 CATALOG_VERSION_ID = 1
 
@@ -51,6 +52,14 @@ def offer_cache_clear() -> None:
     global _published
     with _lock:
         _published = None
+
+
+def offer_template_list() -> list[OfferTemplate]:
+    """The templates a new offer starts from, the most used first (by how many offers were made
+    from each, `offers_made`), then by name: what a product manager launches most is on top."""
+    return list(
+        OfferTemplate.objects.annotate(offers_made=Count("offers")).order_by("-offers_made", "name")
+    )
 
 
 def base_plan_get(*, name: str) -> BasePlan:

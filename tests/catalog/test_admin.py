@@ -65,6 +65,42 @@ def test_adding_an_offer_first_asks_for_a_template(pm_client, templates, query):
     assert "Time pass until a time of day" in response.text
 
 
+def test_save_and_publish_is_the_main_button_and_save_comes_first(pm_client, templates):
+    from catalog.models import OfferTemplate
+
+    data = OfferTemplate.objects.get(code="data-addon")
+
+    page = pm_client.get(reverse("admin:catalog_offer_add") + f"?template={data.pk}").text
+
+    buttons = re.findall(r'<input type="submit"[^>]*>', page)
+    first_row = buttons[: len(buttons) // 2]
+    assert [re.search(r'name="(\w+)"', b).group(1) for b in first_row] == [
+        "_save",
+        "_publish",
+        "_continue",
+    ]
+    assert [b for b in first_row if 'class="default"' in b] == [first_row[1]]
+
+
+def test_the_most_used_templates_come_first(pm_client, templates):
+    """What a product manager launches most is on top, with how many offers each made."""
+    from catalog.models import OfferTemplate
+
+    data = OfferTemplate.objects.get(code="data-addon")
+    night = OfferTemplate.objects.get(code="night-pass")
+    OfferFactory(template=data)
+    OfferFactory(template=data)
+    OfferFactory(template=night)
+
+    response = pm_client.get(reverse("admin:catalog_offer_add"))
+
+    listed = [t.code for t in response.context["templates"]]
+    assert listed[:2] == ["data-addon", "night-pass"]
+    others = listed[2:]
+    assert others == sorted(others, key=lambda code: OfferTemplate.objects.get(code=code).name)
+    assert [t.offers_made for t in response.context["templates"]][:3] == [2, 1, 0]
+
+
 def test_the_template_prefills_the_offers_policies(pm_client, templates):
     from catalog.models import OfferTemplate
 

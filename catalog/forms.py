@@ -48,9 +48,9 @@ class DataAmountField(forms.CharField):
     the whole MB the offer keeps (1 GB = 1024 MB), or refused with what to type instead."""
 
     default_error_messages = {
-        "invalid": "Write an amount of data like 15 GB or 500 MB.",
-        "fraction": "%(amount)s is not a whole number of MB (1 GB = 1024 MB): write it in MB.",
-        "too_big": "That is more data than an offer can hold.",
+        "invalid": _("Write an amount of data like 15 GB or 500 MB."),
+        "fraction": _("%(amount)s is not a whole number of MB (1 GB = 1024 MB): write it in MB."),
+        "too_big": _("That is more data than an offer can hold."),
     }
 
     def __init__(self, **kwargs):

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SelfcareConfig(AppConfig):
     name = "selfcare"
-    verbose_name = "Customers"
+    verbose_name = _("Customers")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

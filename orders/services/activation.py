@@ -19,7 +19,7 @@ from ..kinds import kind_for
 from ..models import Order, OrderItem, ProductInstance
 from ..provisioning import ProvisioningRequest, network_adapter
 from ..tasks import product_instance_activate_task, product_instance_release_task
-from .order_steps import order_complete, order_set_status
+from .order_steps import FAILED_FIELDS, order_complete, order_set_status
 from .suspension import redundant_services_suspend
 
 logger = logging.getLogger(__name__)
@@ -242,15 +242,7 @@ def product_instance_fail_activation(
         return instance
     now = timezone.now()
     instance.fail(reason=reason, at=now)
-    instance.save(
-        update_fields=[
-            "status",
-            "status_reason",
-            "status_said",
-            "status_changed_at",
-            "terminated_at",
-        ]
-    )
+    instance.save(update_fields=FAILED_FIELDS)
     item = _add_item(instance)
     refunded = None
     if item is not None:

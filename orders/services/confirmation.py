@@ -23,7 +23,7 @@ from selfcare.services import account_charge, notification_send
 
 from ..models import ConfirmationCode, Order, OrderItem, ProductInstance
 from ..tasks import product_instance_activate_task
-from .order_steps import OrderError, lock_account_and_line, order_set_status
+from .order_steps import FAILED_FIELDS, OrderError, lock_account_and_line, order_set_status
 from .product_events import product_purchased_record
 from .product_messages import product_scheduled_tell
 
@@ -179,13 +179,5 @@ def order_confirmation_expire(*, order_id: int) -> Order | None:
         order_items__order=order, order_items__action=OrderItem.Action.ADD
     )
     instance.fail(reason=late, at=now)
-    instance.save(
-        update_fields=[
-            "status",
-            "status_reason",
-            "status_said",
-            "status_changed_at",
-            "terminated_at",
-        ]
-    )
+    instance.save(update_fields=FAILED_FIELDS)
     return order

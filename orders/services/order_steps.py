@@ -266,6 +266,19 @@ def order_set_status(
     )
 
 
+# What `ProductInstance.fail` changes, to save.
+FAILED_FIELDS = ["status", "status_reason", "status_said", "status_changed_at", "terminated_at"]
+
+
+def status_reason_said(*, actor: str, by_her: str, by_agent: str, reason: str) -> Said:
+    """Why an add-on's status changed: `by_her` or `by_agent` (msgids) by who did it, and the
+    reason typed, if any, after a colon."""
+    why = said(by_her if actor == Interaction.Actor.CUSTOMER else by_agent)
+    if reason:
+        why = said(gettext_noop("%(why)s: %(reason)s"), why=why, reason=reason)
+    return why
+
+
 def _status_said(order: Order, note: str) -> Said:
     """ "Order #12: Completed (Code confirmed)", said in the reader's language."""
     status = choice(Order.Status, order.status, lower=True)

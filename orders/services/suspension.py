@@ -14,7 +14,13 @@ from selfcare.services import interaction_record
 
 from ..models import Order, ProductInstance
 from ..selectors.actions import AddonAction
-from .order_steps import ControlDone, ControlStep, OrderError, control_order_run
+from .order_steps import (
+    ControlDone,
+    ControlStep,
+    OrderError,
+    control_order_run,
+    status_reason_said,
+)
 from .product_messages import product_resumed_tell, product_suspended_tell
 
 SUSPENSION_FIELDS = [
@@ -124,12 +130,12 @@ def product_instance_suspend(
     now, by `product_instance_actions`), ProductInstance.DoesNotExist."""
 
     def work(step: ControlStep) -> ControlDone:
-        if actor == Interaction.Actor.CUSTOMER:
-            why = said(gettext_noop("Suspended by you"))
-        else:
-            why = said(gettext_noop("Suspended by an agent"))
-        if reason:
-            why = said(gettext_noop("%(why)s: %(reason)s"), why=why, reason=reason)
+        why = status_reason_said(
+            actor=actor,
+            by_her=gettext_noop("Suspended by you"),
+            by_agent=gettext_noop("Suspended by an agent"),
+            reason=reason,
+        )
         _suspend(step.instance, reason=why, at=step.at)
         step.instance.customer = customer
         product_suspended_tell(instance=step.instance)

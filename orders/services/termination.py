@@ -31,6 +31,7 @@ from .order_steps import (
     OrderError,
     control_order_run,
     order_complete,
+    status_reason_said,
 )
 from .product_events import product_ended_record
 from .suspension import redundant_services_resume
@@ -146,12 +147,12 @@ def product_instance_cancel(
         goodwill_check(instance=instance, refund=refund, goodwill=goodwill, actor_user=actor_user)
 
         item = step.open(refund_amount=refund)
-        if actor == Interaction.Actor.CUSTOMER:
-            why = said(gettext_noop("Switched off by the customer"))
-        else:
-            why = said(gettext_noop("Switched off by an agent"))
-        if reason:
-            why = said(gettext_noop("%(why)s: %(reason)s"), why=why, reason=reason)
+        why = status_reason_said(
+            actor=actor,
+            by_her=gettext_noop("Switched off by the customer"),
+            by_agent=gettext_noop("Switched off by an agent"),
+            reason=reason,
+        )
         instance.request_termination(reason=why, at=now, ends_at=now)
         instance.save(update_fields=TERMINATION_FIELDS)
         _close_buckets(instance, at=now)

@@ -5,16 +5,19 @@ Events come from the event log's dispatch (`campaigns_decide_for_events`, a subs
 EVENT_SUBSCRIBERS): the running campaigns are indexed by trigger kind (and kept by each process
 until one of them changes), the batch's customers' eligibility contexts read in two queries, and
 every (campaign, customer, event) is decided in Python by the same rules as offer eligibility;
-one COPY and one INSERT write the decisions. Cost grows with events and the campaigns their
-kinds fire, never events x campaigns. Schedules select their audience in SQL and insert their
-decisions set-based (`schedule_decide`). A dry run (`campaign_dry_run`) runs the same decisions
+one COPY and one INSERT write the decisions about each campaign's audience (`in_audience`: a
+customer outside its audience rules gets no row, as a schedule's SQL never selects her). Cost
+grows with events and the campaigns their kinds fire, never events x campaigns. Schedules select
+their audience in SQL and insert their decisions set-based (`schedule_decide`). A dry run
+(`campaign_dry_run`) runs the same decisions, those outside the audience too with their reason,
 and writes nothing.
 
-A decision walks these steps, the first that stops her giving the outcome: not in the audience,
-no consent (marketing; location too for location triggers), not offerable (owns the offer or
-cannot buy it), holdout, the campaign's cap, arbitration (of the campaigns one event fires, only
-the highest priority contacts her), the contact budget across all marketing, quiet hours (a
-message waits for the morning). What is left is queued, and sent on the `campaigns` queue.
+A decision walks these steps, the first that stops her giving the outcome: not in the audience
+(counted and explained by a dry run, not written), no consent (marketing; location too for
+location triggers), not offerable (owns the offer or cannot buy it), holdout, the campaign's
+cap, arbitration (of the campaigns one event fires, only the highest priority contacts her), the
+contact budget across all marketing, quiet hours (a message waits for the morning). What is left
+is queued, and sent on the `campaigns` queue.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from catalog.eligibility import (
     CustomerContext,
     offer_audience_rules,
     offer_decide,
+    rules_admit,
     rules_reasons,
 )
 from catalog.models import Offer, SalesChannel
@@ -175,6 +179,8 @@ def _running_read() -> dict[str, list[CampaignVersion]]:
     )
     by_kind: dict[str, list[CampaignVersion]] = defaultdict(list)
     for version in versions:
+        # Its audience rules, made once while it is kept (its copies carry them).
+        version.audience_rules = version_rules(version)
         by_kind[version.trigger].append(version)
     return dict(by_kind)
 
@@ -239,10 +245,13 @@ def _contacts(*, customer_ids: set[int], since: dt.datetime) -> list[tuple[int, 
     )
 
 
-def decide(*, candidates: list[Candidate], at: dt.datetime) -> list[Candidate]:
+def decide(
+    *, candidates: list[Candidate], at: dt.datetime, explain_outside: bool = True
+) -> list[Candidate]:
     """Give each candidate its outcome and reason (see the module's docstring for the steps),
     reading in a fixed number of queries whatever their number. Candidates of one customer and
-    one occurrence compete: only the highest priority contacts her."""
+    one occurrence compete: only the highest priority contacts her. Those outside a version's
+    audience are `not_in_audience`, with the reason only if `explain_outside`."""
     if not candidates:
         return candidates
     line_ids = {c.line_id for c in candidates if c.line_id is not None}
@@ -265,19 +274,29 @@ def decide(*, candidates: list[Candidate], at: dt.datetime) -> list[Candidate]:
         contacted[(customer_id, campaign_id)].append(decided_at)
         if decided_at >= budget_since:
             per_customer[customer_id] += 1
-    # Each version's audience rules and its offer's, read once: not once per candidate.
+    # Each version's audience rules (made once by the process that keeps it) and each offer's,
+    # read once a call: not once per candidate, nor once per version promoting the same offer.
     rules: dict[int, tuple[AudienceRules, AudienceRules | None]] = {}
+    offer_rules: dict[int, AudienceRules] = {}
     for c in candidates:
         version = c.version
         if version.pk not in rules:
             offer = version.offer
+            if offer is not None and offer.pk not in offer_rules:
+                offer_rules[offer.pk] = offer_audience_rules(offer)
             rules[version.pk] = (
-                version_rules(version),
-                offer_audience_rules(offer) if offer is not None else None,
+                getattr(version, "audience_rules", None) or version_rules(version),
+                offer_rules[offer.pk] if offer is not None else None,
             )
         context = contexts.get(c.line_id)
         person = people.get(c.customer_id)
-        c.outcome, c.reason = _screen(c, context=context, person=person, rules=rules[version.pk])
+        c.outcome, c.reason = _screen(
+            c,
+            context=context,
+            person=person,
+            rules=rules[version.pk],
+            explain_outside=explain_outside,
+        )
     # Caps, each campaign's own period.
     for c in candidates:
         if c.outcome:
@@ -348,15 +367,20 @@ def _screen(
     context: CustomerContext | None,
     person: _Person | None,
     rules: tuple[AudienceRules, AudienceRules | None],
+    explain_outside: bool,
 ) -> tuple[str, str]:
     """The steps before caps: audience, consent, the offer, the holdout. ('', '') when she
-    passes them all. `rules` are the version's and its offer's."""
+    passes them all. `rules` are the version's and its offer's. Outside the audience, the
+    reason is written only if `explain_outside` (a dry run's): what is decided for real keeps
+    no row for her, so nothing is worded."""
     version = c.version
     audience, offer_rules = rules
     if context is None or person is None:
         return Outcome.NOT_IN_AUDIENCE, "No line to speak to."
-    reasons = rules_reasons(rules=audience, context=context)
-    if reasons:
+    if not explain_outside:
+        if not rules_admit(rules=audience, context=context):
+            return Outcome.NOT_IN_AUDIENCE, ""
+    elif reasons := rules_reasons(rules=audience, context=context):
         return Outcome.NOT_IN_AUDIENCE, " ".join(reasons)[:255]
     if not person.marketing_consent:
         return Outcome.NO_CONSENT, "No marketing consent."
@@ -563,9 +587,22 @@ def campaigns_decide_for_events(*, events: list[DomainEvent]) -> int:
     if not versions:
         return 0
     at = timezone.now()
-    candidates = decide(candidates=event_candidates(events=events, versions=versions), at=at)
+    decided = decide(
+        candidates=event_candidates(events=events, versions=versions),
+        at=at,
+        explain_outside=False,
+    )
+    candidates = in_audience(decided)
     deliveries_write(candidates=candidates, at=at)
     return len(candidates)
+
+
+def in_audience(candidates: list[Candidate]) -> list[Candidate]:
+    """The decisions kept as rows: every one but those about customers outside a campaign's
+    audience rules. A campaign does not consider them, as a schedule's SQL never selects them:
+    an event's batch writes its audience's decisions only, not one per customer x campaign its
+    kind fires (the dry run still counts and explains them)."""
+    return [c for c in candidates if c.outcome != Outcome.NOT_IN_AUDIENCE]
 
 
 def version_get(*, pk: int) -> CampaignVersion:
@@ -578,7 +615,11 @@ def version_get(*, pk: int) -> CampaignVersion:
 
 
 def events_decide(
-    *, version: CampaignVersion, since: dt.datetime, at: dt.datetime
+    *,
+    version: CampaignVersion,
+    since: dt.datetime,
+    at: dt.datetime,
+    explain_outside: bool = True,
 ) -> Iterator[tuple[int, list[Candidate]]]:
     """Decide `version` alone against the events of its trigger recorded since `since`,
     EVENT_CHUNK at a time: yields (events read, their decisions) per chunk, writing nothing."""
@@ -587,7 +628,7 @@ def events_decide(
     while chunk := list(events.filter(pk__gt=last)[:EVENT_CHUNK]):
         last = chunk[-1].pk
         candidates = event_candidates(events=chunk, versions={version.trigger: [version]})
-        yield len(chunk), decide(candidates=candidates, at=at)
+        yield len(chunk), decide(candidates=candidates, at=at, explain_outside=explain_outside)
 
 
 def events_catch_up(*, campaign: Campaign, since: dt.datetime, at: dt.datetime) -> int:
@@ -595,7 +636,10 @@ def events_catch_up(*, campaign: Campaign, since: dt.datetime, at: dt.datetime) 
     resume that catches up. Returns how many decisions were written."""
     written = 0
     version = version_get(pk=campaign.current_version_id)
-    for _events, candidates in events_decide(version=version, since=since, at=at):
+    for _events, decided in events_decide(
+        version=version, since=since, at=at, explain_outside=False
+    ):
+        candidates = in_audience(decided)
         deliveries_write(candidates=candidates, at=at)
         written += len(candidates)
     return written

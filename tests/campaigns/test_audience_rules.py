@@ -1,6 +1,7 @@
 """One rule language, two engines: the SQL that picks a schedule's audience (`lines_matching`)
-says yes to exactly the lines the Python decision (`rules_reasons`) lets in, for any rules
-(issue 11, §2 "Audience"; property-based)."""
+says yes to exactly the lines the Python decision lets in — `rules_admit`, what an event's
+campaigns ask, and `rules_reasons`, what a dry run says — for any rules (issue 11, §2
+"Audience"; property-based)."""
 
 import datetime as dt
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.eligibility import AudienceRules, rules_reasons
+from catalog.eligibility import AudienceRules, rules_admit, rules_reasons
 from orders.models import ProductInstance
 from orders.selectors.audience import contexts_build, lines_matching
 from selfcare.models import Customer, Line
@@ -77,6 +78,7 @@ def test_sql_and_python_agree_on_every_rule(population):
             lines_matching(rules=rules, channel="portal", at=at).values_list("pk", flat=True)
         )
         in_python = {pk for pk in line_ids if not rules_reasons(rules=rules, context=contexts[pk])}
-        assert in_sql == in_python
+        admitted = {pk for pk in line_ids if rules_admit(rules=rules, context=contexts[pk])}
+        assert in_sql == in_python == admitted
 
     agree()

@@ -8,7 +8,11 @@ from django.utils import timezone
 
 from campaigns.engine import holdout_bucket
 from campaigns.models import Delivery
-from campaigns.services import campaign_deliveries_due, campaign_deliveries_send
+from campaigns.services import (
+    campaign_deliveries_due,
+    campaign_deliveries_send,
+    campaign_dry_run,
+)
 from catalog.policies import operator_zone
 from orders.services import product_instance_purchase
 from selfcare.models import Customer, DomainEvent
@@ -40,16 +44,24 @@ def test_no_marketing_consent_is_recorded_and_nothing_sent(data_offer, capture):
     assert campaign_messages(tom) == []
 
 
-def test_outside_the_audience_rules_is_recorded_with_the_reason(data_offer, capture):
+def test_outside_the_audience_rules_no_row_is_written_and_the_dry_run_says_why(data_offer, capture):
+    """A campaign decides for its audience, as a schedule's SQL selects it: a customer outside
+    its rules gets no row (one per customer x campaign an event's kind fires would be most of
+    a batch's writes); the dry run counts her and says why."""
     stacy = consenting(base_plan="Prepaid Go")
-    consenting(base_plan="Postpaid Max")
-    campaign_running(offer=data_offer, audience_plans=["Postpaid Max"])
+    tom = consenting(base_plan="Postpaid Max")
+    campaign = campaign_running(offer=data_offer, audience_plans=["Postpaid Max"])
 
     dispatch(crossed(stacy), capture)
+    dispatch(crossed(tom), capture)
 
-    assert outcomes() == [
-        ("data-running-out", "not_in_audience", "Not available on your plan (Prepaid Go).")
-    ]
+    assert Delivery.objects.filter(customer=stacy).count() == 0
+    assert list(Delivery.objects.values_list("customer_id", "outcome")) == [(tom.pk, "sent")]
+    result = campaign_dry_run(campaign_id=campaign.pk, days=7)
+    assert result.counts["not_in_audience"] == 1
+    assert (stacy, "Not in the audience", "Not available on your plan (Prepaid Go).") in (
+        result.samples
+    )
 
 
 def test_an_offer_she_owns_is_never_promoted_to_her(data_offer, capture):

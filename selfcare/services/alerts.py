@@ -20,6 +20,7 @@ from ..models import (
     Notification,
 )
 from ..said import Saying
+from ..selectors import lines_get_home
 from .events import BUCKET_THRESHOLDS
 from .messages import notification_send
 
@@ -147,12 +148,14 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
         if key not in alerted or facts["threshold"] > alerted[key][0].facts["threshold"]:
             alerted[key] = (event, choice)
     sent = 0
+    homes = lines_get_home(customer_ids={e.customer_id for e, _choice in alerted.values()})
     for event, choice in alerted.values():
         facts = event.facts
         notification_send(
             customer=event.customer,
             template="usage_alert",
             medium=choice.medium or None,
+            homes=homes,
             context={
                 "threshold": facts["threshold"],
                 # Said in her language when the message is written in it.

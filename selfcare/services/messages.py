@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.db import transaction
@@ -84,12 +85,15 @@ def notification_render(*, template: str, values: dict) -> tuple[str, str]:
     return subject[:200], body
 
 
-def _recipient(*, customer: Customer, medium: str) -> tuple[str, str]:
+def _recipient(
+    *, customer: Customer, medium: str, homes: Mapping[int, Line] | None = None
+) -> tuple[str, str]:
     """The medium the message can really go by, and to where: an SMS needs a line, an e-mail an
     address; without one it goes to her in-app inbox instead of nowhere. An SMS goes to her home
-    line (`line_get_home`) while it is active, never to a travel line she also has."""
+    line (`line_get_home`, or `homes` when a batch read them at once) while it is active, never
+    to a travel line she also has."""
     if medium == Notification.Medium.SMS:
-        line = line_get_home(customer=customer)
+        line = homes.get(customer.pk) if homes is not None else line_get_home(customer=customer)
         if line is not None and line.status == Line.Status.ACTIVE:
             return medium, line.msisdn
     elif medium == Notification.Medium.EMAIL and customer.email:
@@ -107,19 +111,23 @@ def notification_send(
     link_target: str | None = None,
     link_offer=None,
     queue: str | None = None,
+    homes: Mapping[int, Line] | None = None,
 ) -> Notification:
     """Write a message to the customer from `template` and queue it; it leaves through the
     medium's backend after commit (`notification_deliver_task`, on `queue` if given: a campaign's
     messages go on their own, behind nothing transactional). `medium` defaults to the one she
     prefers. With `link_target` (a path in the portal) the message carries a tracked link to it,
-    as `link_url` in the template. Runs in the caller's transaction."""
+    as `link_url` in the template. `homes`: the home lines of a batch's customers, read at once
+    (`lines_get_home`), so the message does not read hers. Runs in the caller's transaction."""
     if template not in NOTIFICATION_TEMPLATES:
         raise ValueError(f"Unknown notification template: {template}")
     if link_target is not None and (
         not link_target.startswith("/") or link_target.startswith("//")
     ):
         raise ValueError("A tracked link leads to a path inside the portal.")
-    medium, recipient = _recipient(customer=customer, medium=medium or customer.preferred_medium)
+    medium, recipient = _recipient(
+        customer=customer, medium=medium or customer.preferred_medium, homes=homes
+    )
     notification = Notification(
         customer=customer,
         medium=medium,

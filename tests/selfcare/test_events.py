@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import ProductInstance
@@ -567,3 +568,32 @@ def test_two_feeds_crossing_the_same_threshold_at_once_record_one_event():
 
     assert events() == [(Kind.BUCKET_THRESHOLD_CROSSED, f"bucket:{data.pk}:50")]
     assert Notification.objects.count() == 0  # 50 % is not among the default alerts
+
+
+def test_a_batchs_alerts_read_the_home_lines_once_and_go_to_each_home_line(
+    django_capture_on_commit_callbacks,
+):
+    """Five customers past 80 % in one feed: one read of their home lines for the batch, not
+    one per message, and each alert goes to her own home number."""
+    customers = [CustomerFactory() for _ in range(5)]
+    feed = []
+    for n, customer in enumerate(customers):
+        line = customer.lines.get()
+        bucket(line, "Data", 1000)
+        feed.append(event(line, 850, id=f"home-{n}"))
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ingest(feed)
+
+    home_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "selfcare_line"' in q["sql"] and '"selfcare_line"."temporary"' in q["sql"]
+    ]
+    assert len(home_reads) == 1
+    alerts = Notification.objects.filter(template="usage_alert")
+    assert sorted(alerts.values_list("customer_id", "recipient")) == sorted(
+        (c.pk, c.lines.get().msisdn) for c in customers
+    )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 from catalog.selectors import base_plan_get
 from orders.demo import DEMO_PASSWORD
 from selfcare.models import BYTES_PER_MB, Bucket, LedgerEntry, OutOfBundleTally, UsageRecord
+from selfcare.said import words_json
 from selfcare.selectors import OUT_OF_BUNDLE_REFERENCE
 from selfcare.services import customer_create
 from selfcare.services.usage import out_of_bundle_ledger_line
@@ -68,7 +69,7 @@ def demo_recommendations_load() -> list[str]:
         bucket = Bucket.objects.create(
             line=line,
             name=PLAN_DATA,
-            said={"msgid": PLAN_DATA, "facts": {}},
+            said=words_json(PLAN_DATA),
             unit=Bucket.Unit.BYTES,
             initial=PLAN_MB * BYTES_PER_MB,
             used=PLAN_MB * BYTES_PER_MB,
@@ -103,7 +104,7 @@ def demo_recommendations_load() -> list[str]:
     Bucket.objects.create(
         line=line,
         name=PLAN_DATA,
-        said={"msgid": PLAN_DATA, "facts": {}},
+        said=words_json(PLAN_DATA),
         unit=Bucket.Unit.BYTES,
         initial=PLAN_MB * BYTES_PER_MB,
         valid_from=this_month,

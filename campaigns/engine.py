@@ -5,8 +5,8 @@ Events come from the event log's dispatch (`campaigns_decide_for_events`, a subs
 EVENT_SUBSCRIBERS): the running campaigns are indexed by trigger kind (and kept by each process
 until one of them changes), the batch's customers' eligibility contexts read in two queries, and
 every (campaign, customer, event) is decided in Python by the same rules as offer eligibility;
-one COPY and one INSERT write the decisions about each campaign's audience (`in_audience`: a
-customer outside its audience rules gets no row, as a schedule's SQL never selects her). Cost
+one COPY and one INSERT write the decisions about each campaign's audience (a customer outside
+its audience rules gets no row, as a schedule's SQL never selects her: `keep_outside`). Cost
 grows with events and the campaigns their kinds fire, never events x campaigns. Schedules select
 their audience in SQL and insert their decisions set-based (`schedule_decide`). A dry run
 (`campaign_dry_run`) runs the same decisions, those outside the audience too with their reason,
@@ -246,12 +246,13 @@ def _contacts(*, customer_ids: set[int], since: dt.datetime) -> list[tuple[int, 
 
 
 def decide(
-    *, candidates: list[Candidate], at: dt.datetime, explain_outside: bool = True
+    *, candidates: list[Candidate], at: dt.datetime, keep_outside: bool = True
 ) -> list[Candidate]:
     """Give each candidate its outcome and reason (see the module's docstring for the steps),
     reading in a fixed number of queries whatever their number. Candidates of one customer and
     one occurrence compete: only the highest priority contacts her. Those outside a version's
-    audience are `not_in_audience`, with the reason only if `explain_outside`."""
+    audience are `not_in_audience` with the reason (a dry run counts and explains them); without
+    `keep_outside` they are left out unworded (what is decided for real keeps no row for them)."""
     if not candidates:
         return candidates
     line_ids = {c.line_id for c in candidates if c.line_id is not None}
@@ -295,8 +296,10 @@ def decide(
             context=context,
             person=person,
             rules=rules[version.pk],
-            explain_outside=explain_outside,
+            keep_outside=keep_outside,
         )
+    if not keep_outside:
+        candidates = [c for c in candidates if c.outcome != Outcome.NOT_IN_AUDIENCE]
     # Caps, each campaign's own period.
     for c in candidates:
         if c.outcome:
@@ -367,17 +370,16 @@ def _screen(
     context: CustomerContext | None,
     person: _Person | None,
     rules: tuple[AudienceRules, AudienceRules | None],
-    explain_outside: bool,
+    keep_outside: bool,
 ) -> tuple[str, str]:
     """The steps before caps: audience, consent, the offer, the holdout. ('', '') when she
     passes them all. `rules` are the version's and its offer's. Outside the audience, the
-    reason is written only if `explain_outside` (a dry run's): what is decided for real keeps
-    no row for her, so nothing is worded."""
+    reason is written only if `keep_outside` (else `decide` leaves her out, unworded)."""
     version = c.version
     audience, offer_rules = rules
     if context is None or person is None:
         return Outcome.NOT_IN_AUDIENCE, "No line to speak to."
-    if not explain_outside:
+    if not keep_outside:
         if not rules_admit(rules=audience, context=context):
             return Outcome.NOT_IN_AUDIENCE, ""
     elif reasons := rules_reasons(rules=audience, context=context):
@@ -587,22 +589,11 @@ def campaigns_decide_for_events(*, events: list[DomainEvent]) -> int:
     if not versions:
         return 0
     at = timezone.now()
-    decided = decide(
-        candidates=event_candidates(events=events, versions=versions),
-        at=at,
-        explain_outside=False,
+    candidates = decide(
+        candidates=event_candidates(events=events, versions=versions), at=at, keep_outside=False
     )
-    candidates = in_audience(decided)
     deliveries_write(candidates=candidates, at=at)
     return len(candidates)
-
-
-def in_audience(candidates: list[Candidate]) -> list[Candidate]:
-    """The decisions kept as rows: every one but those about customers outside a campaign's
-    audience rules. A campaign does not consider them, as a schedule's SQL never selects them:
-    an event's batch writes its audience's decisions only, not one per customer x campaign its
-    kind fires (the dry run still counts and explains them)."""
-    return [c for c in candidates if c.outcome != Outcome.NOT_IN_AUDIENCE]
 
 
 def version_get(*, pk: int) -> CampaignVersion:
@@ -619,7 +610,7 @@ def events_decide(
     version: CampaignVersion,
     since: dt.datetime,
     at: dt.datetime,
-    explain_outside: bool = True,
+    keep_outside: bool = True,
 ) -> Iterator[tuple[int, list[Candidate]]]:
     """Decide `version` alone against the events of its trigger recorded since `since`,
     EVENT_CHUNK at a time: yields (events read, their decisions) per chunk, writing nothing."""
@@ -628,7 +619,7 @@ def events_decide(
     while chunk := list(events.filter(pk__gt=last)[:EVENT_CHUNK]):
         last = chunk[-1].pk
         candidates = event_candidates(events=chunk, versions={version.trigger: [version]})
-        yield len(chunk), decide(candidates=candidates, at=at, explain_outside=explain_outside)
+        yield len(chunk), decide(candidates=candidates, at=at, keep_outside=keep_outside)
 
 
 def events_catch_up(*, campaign: Campaign, since: dt.datetime, at: dt.datetime) -> int:
@@ -636,10 +627,9 @@ def events_catch_up(*, campaign: Campaign, since: dt.datetime, at: dt.datetime) 
     resume that catches up. Returns how many decisions were written."""
     written = 0
     version = version_get(pk=campaign.current_version_id)
-    for _events, decided in events_decide(
-        version=version, since=since, at=at, explain_outside=False
+    for _events, candidates in events_decide(
+        version=version, since=since, at=at, keep_outside=False
     ):
-        candidates = in_audience(decided)
         deliveries_write(candidates=candidates, at=at)
         written += len(candidates)
     return written

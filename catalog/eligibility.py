@@ -48,8 +48,12 @@ class Decision:
         return not self.eligible and self.available_again_at is not None and len(self.reasons) == 1
 
 
-def _local_date(moment: dt.datetime) -> str:
-    return _date_text(moment.astimezone(operator_zone()).date(), get_language())
+def day_text(moment: dt.datetime | dt.date) -> str:
+    """A day in words in the language active now ("21 December 2026"): a moment's day in the
+    operator's time zone. The one way a day is said in a sentence."""
+    if isinstance(moment, dt.datetime):
+        moment = moment.astimezone(operator_zone()).date()
+    return _date_text(moment, get_language())
 
 
 @lru_cache(maxsize=2048)
@@ -155,7 +159,7 @@ def _rules_failing(
         yield (
             lambda: (
                 gettext("For customers with us %(days)s days or more: yours from %(day)s.")
-                % {"days": rules.min_tenure_days, "day": _local_date(eligible_on)}
+                % {"days": rules.min_tenure_days, "day": day_text(eligible_on)}
             )
         )
     if rules.plans and context.base_plan not in rules.plans:
@@ -201,9 +205,7 @@ def offer_decide(
     if offer.status != Offer.Status.PUBLISHED:
         reasons.append(gettext("This offer is not on sale."))
     if offer.available_from and at < offer.available_from:
-        reasons.append(
-            gettext("On sale from %(day)s.") % {"day": _local_date(offer.available_from)}
-        )
+        reasons.append(gettext("On sale from %(day)s.") % {"day": day_text(offer.available_from)})
     if offer.available_until and at >= offer.available_until:
         reasons.append(gettext("This offer is no longer on sale."))
     # An offer with no status or channel ticked cannot be published (`terms_problems`).
@@ -213,7 +215,7 @@ def offer_decide(
         words = {
             "count": offer.purchase_limit,
             "window": LimitWindow(offer.purchase_limit_window).label,
-            "day": _local_date(again),
+            "day": day_text(again),
         }
         if offer.purchase_limit == 1:
             reason = gettext("You can buy this once %(window)s: available again on %(day)s.")

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
+from catalog.eligibility import day_text
 from catalog.policies import money_text
 
 
@@ -110,6 +111,12 @@ def verbatim(text: str) -> Said:
     return Said(None, {}, english=text)
 
 
+def words_json(msgid: str) -> dict:
+    """What `said_json` stores for words with no facts, made without saying them: a constant a
+    hot path can write on every row (an out-of-bundle charge's ledger line)."""
+    return {"msgid": msgid, "facts": {}}
+
+
 def said_json(line: str) -> dict | None:
     """What to store beside `line` in a record's `said` field: its words and facts if it is a
     Said, else None (then the line is shown as it is)."""
@@ -153,10 +160,10 @@ def _fact_text(fact) -> str:
     if isinstance(fact, Money):
         return money_text(fact.amount, fact.currency)
     if isinstance(fact, Day):
-        moment = timezone.localtime(fact.at) if isinstance(fact.at, dt.datetime) else fact.at
         if fact.time:
+            moment = timezone.localtime(fact.at)
             return date_format(moment, pgettext("moment in a sentence", "j F Y, H:i"))
-        return date_format(moment, pgettext("day in a sentence", "j F Y"))
+        return day_text(fact.at)
     if isinstance(fact, Said):
         return _say(fact.msgid, fact.facts, lower=fact.lower) if fact.msgid else str(fact)
     return str(fact)

@@ -61,18 +61,19 @@ def product_instance_modify(
             )
 
         item = step.open(charge_amount=quote.charge_now, refund_amount=quote.refund_now)
+        changed = said(gettext_noop("%(offer)s: options changed"), offer=offer.name)
         if quote.due_now > 0:
             account_charge(
                 account=account,
                 amount=quote.due_now,
-                description=said(gettext_noop("%(offer)s: options changed"), offer=offer.name),
+                description=changed,
                 reference=f"charge:order-item:{item.pk}",
             )
         elif quote.due_now < 0:
             account_credit(
                 account=account,
                 amount=-quote.due_now,
-                description=said(gettext_noop("%(offer)s: options changed"), offer=offer.name),
+                description=changed,
                 reference=f"refund:order-item:{item.pk}",
             )
         instance.reconfigure(

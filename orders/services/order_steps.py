@@ -280,7 +280,8 @@ def status_reason_said(*, actor: str, by_her: str, by_agent: str, reason: str) -
 
 
 def _status_said(order: Order, note: str) -> Said:
-    """ "Order #12: Completed (Code confirmed)", said in the reader's language."""
+    """Her history's line for an order's new status, said in the reader's language: "Order #12:
+    completed (Code confirmed)"."""
     status = choice(Order.Status, order.status, lower=True)
     line = said(gettext_noop("Order #%(order)s: %(status)s"), order=order.pk, status=status)
     if note:

@@ -41,6 +41,7 @@ from ..models import (
     ServiceBar,
     UsageRecord,
 )
+from ..said import words_json
 from ..selectors import OUT_OF_BUNDLE_REFERENCE
 
 Service = UsageRecord.Service
@@ -399,7 +400,7 @@ OUT_OF_BUNDLE_WORDS = {
 def out_of_bundle_ledger_line(unit: str, *, owed: bool = False) -> dict:
     """A ledger line's description and words for out-of-bundle `unit`."""
     words = OUT_OF_BUNDLE_WORDS[unit][owed]
-    return {"description": words, "said": {"msgid": words, "facts": {}}}
+    return {"description": words, "said": words_json(words)}
 
 
 # The bars her limits make: lifted by the limits' own rules, never by a top-up.

@@ -22,6 +22,7 @@ publishes two offers in its catalog.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -98,7 +99,10 @@ def launch(walk: Walk, *, base_url: str, name: str) -> float:
     rows = page.locator(".offer-essentials .form-row")
     expect(rows.first).to_be_attached()
     visible = [
-        row.get_attribute("class").split("field-")[1] for row in rows.all() if row.is_visible()
+        name
+        for row in rows.all()
+        if row.is_visible()
+        for name in re.findall(r"\bfield-(\w+)", row.get_attribute("class"))
     ]
     unplanned = set(visible) - {"name", *TYPED, *TICKED}
     if unplanned:

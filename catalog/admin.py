@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html_join
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -181,9 +181,12 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
         """Counted by the engine that decides eligibility and campaigns' audiences (it lives
         with the orders, which the catalog does not import: OFFER_AUDIENCE_COUNTER names it)."""
         audience = import_string(settings.OFFER_AUDIENCE_COUNTER)(offer=obj)
-        return gettext(
+        return ngettext(
+            "%(customers)s customer may buy it now, as saved "
+            "(%(consenting)s accepting marketing).",
             "%(customers)s customers may buy it now, as saved "
-            "(%(consenting)s of them accept marketing)."
+            "(%(consenting)s of them accept marketing).",
+            audience.customers,
         ) % {
             "customers": number_format(audience.customers, force_grouping=True),
             "consenting": number_format(audience.consenting, force_grouping=True),

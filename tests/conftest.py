@@ -2,12 +2,29 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
+from django.utils.translation import trans_real
 
 from tests import factories
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _translations_compiled():
+    """The .mo files are made from the .po files (`make messages`), never committed: a test
+    run straight from pytest (any test may read the Portuguese) compiles them if they are
+    missing or older, and forgets any catalogue already read without them."""
+    for locale_path in settings.LOCALE_PATHS:
+        for po in locale_path.glob("*/LC_MESSAGES/django.po"):
+            mo = po.with_suffix(".mo")
+            if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+                call_command("compilemessages", locale=[po.parent.parent.name], verbosity=0)
+                trans_real._translations = {}
+                trans_real._default = None
 
 
 def _unavailable(item, reason: str) -> None:

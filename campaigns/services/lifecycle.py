@@ -29,6 +29,7 @@ from orders.services.order_steps import OrderError
 from selfcare.jobs import job_lease_expired, job_publish_on_commit, job_queue_backlogged
 from selfcare.models import Bucket, Customer, Notification
 from selfcare.services import notification_send
+from selfcare.services.events import BUCKET_THRESHOLDS
 
 from .. import engine
 from ..models import (
@@ -106,10 +107,9 @@ def campaign_problems(*, campaign: Campaign, at: dt.datetime | None = None) -> l
     at = at or timezone.now()
     problems = []
     trigger = campaign.trigger
-    if trigger == Trigger.BUCKET_THRESHOLD_CROSSED and campaign.threshold_percent not in (
-        50,
-        80,
-        100,
+    if (
+        trigger == Trigger.BUCKET_THRESHOLD_CROSSED
+        and campaign.threshold_percent not in BUCKET_THRESHOLDS
     ):
         # Formatted (with nothing) so that the catalogue's "%%" comes out as "%".
         problems.append(gettext("Choose the %% used that triggers it: 50, 80 or 100.") % {})

@@ -47,3 +47,12 @@ def test_the_product_manager_sees_the_count_on_the_offer_page(client, customers)
 
     assert "Who may buy it" in page
     assert "2 customers may buy it now, as saved (1 of them accept marketing)." in page
+
+
+def test_one_customer_is_counted_in_the_singular(client, customers):
+    offer = OfferFactory(draft=True, eligible_plans=["Postpaid Max"], min_tenure_days=90)
+    client.force_login(UserFactory(is_staff=True, groups=["Product managers"]))
+
+    page = client.get(reverse("admin:catalog_offer_change", args=[offer.pk])).content.decode()
+
+    assert "1 customer may buy it now, as saved (0 accepting marketing)." in page

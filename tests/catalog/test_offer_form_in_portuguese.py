@@ -2,8 +2,7 @@
 page in Portuguese: its title, every field's label (the essentials and those under "Advanced"),
 the help texts, the service's data; the offer's history names the fields it changed in
 Portuguese. One whose admin is in English reads the page word for word as before.
-
-The Portuguese cases pass once the catalogue has these strings' Portuguese."""
+"""
 
 import html
 import re

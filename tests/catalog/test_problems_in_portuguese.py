@@ -1,8 +1,7 @@
 """The publish checks say what to fix in the language active when they run: a product manager
 whose console is in Portuguese reads the problems and the zero-rating warning in Portuguese (a
 channel named by its Portuguese label), one in English reads them as they have always been.
-
-The Portuguese cases pass once the catalogue has these strings' Portuguese."""
+"""
 
 from decimal import Decimal
 

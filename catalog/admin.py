@@ -182,8 +182,7 @@ class OfferAdmin(OfferHistoryMixin, admin.ModelAdmin):
         with the orders, which the catalog does not import: OFFER_AUDIENCE_COUNTER names it)."""
         audience = import_string(settings.OFFER_AUDIENCE_COUNTER)(offer=obj)
         return ngettext(
-            "%(customers)s customer may buy it now, as saved "
-            "(%(consenting)s accepting marketing).",
+            "%(customers)s customer may buy it now, as saved (%(consenting)s accepting marketing).",
             "%(customers)s customers may buy it now, as saved "
             "(%(consenting)s of them accept marketing).",
             audience.customers,

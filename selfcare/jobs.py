@@ -70,6 +70,16 @@ def job_fan_out(*, task: Task, ids: Iterable[int], queue: str | None = None) -> 
     return published
 
 
+def job_fan_out_on_commit(*, task: Task, ids: Iterable[int], queue: str | None = None) -> None:
+    """`job_fan_out` once the current transaction commits (at once outside one). The callback
+    names its task first, as `job_publish_on_commit`'s does."""
+    transaction.on_commit(functools.partial(_fan_out, task, list(ids), queue))
+
+
+def _fan_out(task: Task, ids: list[int], queue: str | None) -> int:
+    return job_fan_out(task=task, ids=ids, queue=queue)
+
+
 # Stuck sweeps: publish again only what is really lost, never what merely waits in a queue.
 #
 # A stuck sweep cannot ask the broker whether one row's job is still in the queue, so it judges

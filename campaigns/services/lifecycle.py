@@ -27,8 +27,8 @@ from orders.selectors.pricing import offer_price
 from orders.services import product_instance_grant
 from orders.services.order_steps import OrderError
 from selfcare.jobs import job_lease_expired, job_publish_on_commit, job_queue_backlogged
-from selfcare.models import Bucket, Customer, Notification
-from selfcare.services import notification_send
+from selfcare.models import Bucket, Customer
+from selfcare.services import Outgoing, notifications_send
 from selfcare.services.events import BUCKET_THRESHOLDS
 
 from .. import engine
@@ -378,7 +378,7 @@ def campaign_deliveries_send(*, delivery_ids: list[int], at: dt.datetime | None 
             .order_by("pk")
         )
         now = at or timezone.now()
-        sent = 0
+        sent, messaged = 0, []
         for delivery in deliveries:
             if delivery.send_after and delivery.send_after > now:
                 continue
@@ -387,6 +387,14 @@ def campaign_deliveries_send(*, delivery_ids: list[int], at: dt.datetime | None 
             if outcome == Outcome.SENT:
                 delivery.sent_at = now
                 sent += 1
+                if delivery.version.message.strip():
+                    messaged.append(delivery)
+        # The batch's messages written at once (a few queries, not a few per message).
+        notifications = notifications_send(
+            messages=[_message(delivery) for delivery in messaged], queue=settings.CAMPAIGN_QUEUE
+        )
+        for delivery, notification in zip(messaged, notifications, strict=True):
+            delivery.notification = notification
         Delivery.objects.bulk_update(
             deliveries,
             ["outcome", "reason", "sent_at", "notification", "granted_product_id"],
@@ -419,12 +427,12 @@ def _carry_out(delivery: Delivery, *, now: dt.datetime) -> tuple[str, str]:
         delivery.granted_product_id = order.items.values_list(
             "product_instance_id", flat=True
         ).first()
-    if version.message.strip():
-        delivery.notification = _message_send(delivery, now=now)
     return Outcome.SENT, ""
 
 
-def _message_send(delivery: Delivery, *, now: dt.datetime) -> Notification:
+def _message(delivery: Delivery) -> Outgoing:
+    """The message a delivery sends: its version's text with her context, and a tracked link to
+    what it promotes."""
     version = delivery.version
     customer = delivery.customer
     target = None
@@ -432,15 +440,14 @@ def _message_send(delivery: Delivery, *, now: dt.datetime) -> Notification:
         target = f"/offers/{version.offer_id}/"
     elif version.link_to == LinkTo.TOP_UP:
         target = "/topup/"
-    return notification_send(
-        customer=customer,
-        template="promotion",
+    return Outgoing(
+        customer,
+        "promotion",
         context={"message": version.message.format_map(message_values(delivery))},
         medium=version.medium or None,
         campaign_id=delivery.campaign_id,
         link_target=target,
         link_offer=version.offer,
-        queue=settings.CAMPAIGN_QUEUE,
     )
 
 

@@ -202,12 +202,14 @@ from .auto_topup import (  # noqa: E402
 from .events import balance_low_record, event_record, events_record  # noqa: E402
 from .messages import (  # noqa: E402
     NOTIFICATION_TEMPLATES,
+    Outgoing,
     notification_deliver,
     notification_fail,
     notification_mark_read,
     notification_retry_record,
     notification_retry_stuck,
     notification_send,
+    notifications_send,
     tracked_link_click,
     tracked_link_for_purchase,
 )
@@ -238,6 +240,7 @@ __all__ = [
     "NOTIFICATION_TEMPLATES",
     "IngestResult",
     "InsufficientBalanceError",
+    "Outgoing",
     "TopUpAmountError",
     "TopUpDeclinedError",
     "TopUpError",
@@ -262,6 +265,7 @@ __all__ = [
     "notification_retry_record",
     "notification_retry_stuck",
     "notification_send",
+    "notifications_send",
     "offer_view_record",
     "service_bar_lift",
     "topup_amount_check",

@@ -22,7 +22,7 @@ from ..models import (
 from ..said import Saying
 from ..selectors import lines_get_home
 from .events import BUCKET_THRESHOLDS
-from .messages import notification_send
+from .messages import Outgoing, notifications_send
 
 # Without a setting of hers: told at 80 % and 100 %, the way she prefers.
 DEFAULT_THRESHOLDS = (80, 100)
@@ -120,7 +120,7 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
     message if the alerts in force for it (its own setting, the line's, or the default) include
     that threshold, by their medium or else the one she prefers. Runs in the dispatch's
     transaction, which marks the events dispatched, so each is alerted once. Returns how many
-    messages were queued. Two queries, and one message's writes per alert. Her spend-cap
+    messages were queued. A fixed number of queries, whatever the number of alerts. Her spend-cap
     warnings go out here too (`limits.spend_cap_alerts_send`)."""
     # Imported here: limits builds on the rating, which this module's package imports first.
     from .limits import spend_cap_alerts_send
@@ -147,27 +147,30 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
         key = (event.line_id, facts.get("bucket_id"))
         if key not in alerted or facts["threshold"] > alerted[key][0].facts["threshold"]:
             alerted[key] = (event, choice)
-    sent = 0
     homes = lines_get_home(customer_ids={e.customer_id for e, _choice in alerted.values()})
-    for event, choice in alerted.values():
-        facts = event.facts
-        notification_send(
-            customer=event.customer,
-            template="usage_alert",
-            medium=choice.medium or None,
-            homes=homes,
-            context={
-                "threshold": facts["threshold"],
-                # Said in her language when the message is written in it.
-                "bucket_name": Saying(facts.get("bucket_said"), facts["bucket_name"]),
-                "unit": facts["unit"],
-                "remaining": max(facts["initial"] - facts["used"], 0),
-                "valid_until": (
-                    dt.datetime.fromisoformat(facts["valid_until"])
-                    if facts.get("valid_until")
-                    else None
-                ),
-            },
-        )
-        sent += 1
-    return sent + capped
+    notifications_send(
+        messages=[
+            Outgoing(
+                event.customer,
+                "usage_alert",
+                medium=choice.medium or None,
+                context={
+                    "threshold": event.facts["threshold"],
+                    # Said in her language when the message is written in it.
+                    "bucket_name": Saying(
+                        event.facts.get("bucket_said"), event.facts["bucket_name"]
+                    ),
+                    "unit": event.facts["unit"],
+                    "remaining": max(event.facts["initial"] - event.facts["used"], 0),
+                    "valid_until": (
+                        dt.datetime.fromisoformat(event.facts["valid_until"])
+                        if event.facts.get("valid_until")
+                        else None
+                    ),
+                },
+            )
+            for event, choice in alerted.values()
+        ],
+        homes=homes,
+    )
+    return len(alerted) + capped

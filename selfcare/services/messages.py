@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -21,8 +22,8 @@ from catalog.policies import operator_zone
 from ..jobs import (
     job_default_queue,
     job_fan_out,
+    job_fan_out_on_commit,
     job_lease_expired,
-    job_publish_on_commit,
     job_queue_backlogged,
 )
 from ..languages import customer_language
@@ -101,6 +102,19 @@ def _recipient(
     return Notification.Medium.IN_APP, ""
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to write (see `notification_send` for what each field means)."""
+
+    customer: Customer
+    template: str
+    context: dict | None = None
+    medium: str | None = None
+    campaign_id: int | None = None
+    link_target: str | None = None
+    link_offer: object = None
+
+
 def notification_send(
     *,
     customer: Customer,
@@ -119,53 +133,79 @@ def notification_send(
     prefers. With `link_target` (a path in the portal) the message carries a tracked link to it,
     as `link_url` in the template. `homes`: the home lines of a batch's customers, read at once
     (`lines_get_home`), so the message does not read hers. Runs in the caller's transaction."""
-    if template not in NOTIFICATION_TEMPLATES:
-        raise ValueError(f"Unknown notification template: {template}")
-    if link_target is not None and (
-        not link_target.startswith("/") or link_target.startswith("//")
-    ):
-        raise ValueError("A tracked link leads to a path inside the portal.")
-    medium, recipient = _recipient(
-        customer=customer, medium=medium or customer.preferred_medium, homes=homes
+    (notification,) = notifications_send(
+        messages=[
+            Outgoing(customer, template, context, medium, campaign_id, link_target, link_offer)
+        ],
+        queue=queue,
+        homes=homes,
     )
-    notification = Notification(
-        customer=customer,
-        medium=medium,
-        template=template,
-        recipient=recipient,
-        campaign_id=campaign_id,
-    )
-    values = {
-        "customer": customer,
-        "first_name": customer.first_name,
-        "operator_name": settings.OPERATOR_NAME,
-        **(context or {}),
-    }
-    if link_target is None:
-        notification.subject, notification.body = notification_render(
-            template=template, values=values
-        )
-        notification.save()
-        _status_history_start(notification=notification)
-    else:
-        # The link points at the message, so the message is written first, then its text.
-        notification.save()
-        _status_history_start(notification=notification)
-        link = TrackedLink.objects.create(
-            token=secrets.token_urlsafe(12),
-            customer=customer,
-            notification=notification,
-            campaign_id=campaign_id,
-            target=link_target,
-            offer=link_offer,
-        )
-        values["link_url"] = f"{settings.PORTAL_URL.rstrip('/')}/l/{link.token}/"
-        notification.subject, notification.body = notification_render(
-            template=template, values=values
-        )
-        notification.save(update_fields=["subject", "body"])
-    job_publish_on_commit(notification_deliver_task, notification.pk, queue=queue)
     return notification
+
+
+def notifications_send(
+    *,
+    messages: Sequence[Outgoing],
+    queue: str | None = None,
+    homes: Mapping[int, Line] | None = None,
+) -> list[Notification]:
+    """`notification_send` for a batch (a feed's usage alerts, a campaign's sends): every
+    message checked before any is written, then written in a fixed number of queries whatever
+    their number (the messages, their first status-history rows, their tracked links), and
+    published on commit, each to its delivery job. Returns the messages, in order."""
+    for message in messages:
+        if message.template not in NOTIFICATION_TEMPLATES:
+            raise ValueError(f"Unknown notification template: {message.template}")
+        target = message.link_target
+        if target is not None and (not target.startswith("/") or target.startswith("//")):
+            raise ValueError("A tracked link leads to a path inside the portal.")
+    notifications, links = [], []
+    portal = settings.PORTAL_URL.rstrip("/")
+    for message in messages:
+        customer = message.customer
+        medium, recipient = _recipient(
+            customer=customer, medium=message.medium or customer.preferred_medium, homes=homes
+        )
+        notification = Notification(
+            customer=customer,
+            medium=medium,
+            template=message.template,
+            recipient=recipient,
+            campaign_id=message.campaign_id,
+        )
+        values = {
+            "customer": customer,
+            "first_name": customer.first_name,
+            "operator_name": settings.OPERATOR_NAME,
+            **(message.context or {}),
+        }
+        if message.link_target is not None:
+            link = TrackedLink(
+                token=secrets.token_urlsafe(12),
+                customer=customer,
+                campaign_id=message.campaign_id,
+                target=message.link_target,
+                offer=message.link_offer,
+            )
+            links.append((link, notification))
+            values["link_url"] = f"{portal}/l/{link.token}/"
+        notification.subject, notification.body = notification_render(
+            template=message.template, values=values
+        )
+        notifications.append(notification)
+    # bulk_create sets primary keys (and `created_at`) on PostgreSQL and SQLite alike.
+    Notification.objects.bulk_create(notifications)
+    NotificationStatusChange.objects.bulk_create(
+        NotificationStatusChange(notification=n, to_status=n.status, changed_at=n.created_at)
+        for n in notifications
+    )
+    for link, notification in links:
+        link.notification = notification
+    TrackedLink.objects.bulk_create(link for link, _notification in links)
+    job_fan_out_on_commit(
+        task=notification_deliver_task, ids=[n.pk for n in notifications], queue=queue
+    )
+    return notifications
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
@@ -249,12 +289,6 @@ def notification_set_status(
         to_status=notification.status,
         note=note[:255],
         changed_at=at,
-    )
-
-
-def _status_history_start(*, notification: Notification) -> None:
-    NotificationStatusChange.objects.create(
-        notification=notification, to_status=notification.status, changed_at=notification.created_at
     )
 
 

@@ -30,14 +30,15 @@ def queued(data_offer, django_capture_on_commit_callbacks):
     return campaign, list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
 
 
-def slow_message(delay):
-    real = lifecycle._message_send
+def slow_carry_out(delay):
+    """Each delivery of a batch carried out `delay` seconds more slowly."""
+    real = lifecycle._carry_out
 
-    def send(delivery, *, now):
+    def carry_out(delivery, *, now):
         time.sleep(delay)
         return real(delivery, now=now)
 
-    return send
+    return carry_out
 
 
 def test_a_pause_waits_for_the_send_in_progress_and_nothing_is_sent_after_it(queued):
@@ -47,10 +48,11 @@ def test_a_pause_waits_for_the_send_in_progress_and_nothing_is_sent_after_it(que
 
     def send_first_batch():
         try:
-            with mock.patch.object(lifecycle, "_message_send", slow_message(0.05)):
+            with mock.patch.object(lifecycle, "_carry_out", slow_carry_out(0.05)):
                 started.set()
                 finished["sent"] = campaign_deliveries_send(delivery_ids=first)
         finally:
+            started.set()  # never leave the test waiting, whatever failed
             connection.close()
 
     sender = threading.Thread(target=send_first_batch)

@@ -597,3 +597,40 @@ def test_a_batchs_alerts_read_the_home_lines_once_and_go_to_each_home_line(
     assert sorted(alerts.values_list("customer_id", "recipient")) == sorted(
         (c.pk, c.lines.get().msisdn) for c in customers
     )
+
+
+def test_a_batchs_alerts_are_written_together_each_with_its_history_and_delivery_job(
+    django_capture_on_commit_callbacks,
+):
+    """Six customers past 80 % in one feed: the dispatch writes their six alerts with one
+    insert and their six first status rows with another, and on commit each alert goes out by
+    its own delivery job (sent, in its history)."""
+    customers = [CustomerFactory() for _ in range(6)]
+    feed = []
+    for n, customer in enumerate(customers):
+        line = customer.lines.get()
+        bucket(line, "Data", 1000)
+        feed.append(event(line, 850, id=f"together-{n}"))
+    with django_capture_on_commit_callbacks(execute=False):
+        ingest(feed)
+    ids = list(DomainEvent.objects.values_list("pk", flat=True))
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False) as jobs,
+    ):
+        event_dispatch(event_ids=ids)
+
+    inserts = [q["sql"].split(" (", 1)[0] for q in queries.captured_queries]
+    assert inserts.count('INSERT INTO "selfcare_notification"') == 1
+    assert inserts.count('INSERT INTO "selfcare_notificationstatuschange"') == 1
+    alerts = Notification.objects.filter(template="usage_alert")
+    assert sorted(alerts.values_list("customer_id", flat=True)) == sorted(c.pk for c in customers)
+    assert set(alerts.values_list("status", flat=True)) == {"queued"}
+    for job in jobs:
+        job()
+    assert set(alerts.values_list("status", flat=True)) == {"sent"}
+    for alert in alerts:
+        assert list(
+            alert.status_changes.order_by("pk").values_list("from_status", "to_status")
+        ) == [("", "queued"), ("queued", "sent")]

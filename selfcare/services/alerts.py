@@ -149,28 +149,28 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
             alerted[key] = (event, choice)
     homes = lines_get_home(customer_ids={e.customer_id for e, _choice in alerted.values()})
     notifications_send(
-        messages=[
-            Outgoing(
-                event.customer,
-                "usage_alert",
-                medium=choice.medium or None,
-                context={
-                    "threshold": event.facts["threshold"],
-                    # Said in her language when the message is written in it.
-                    "bucket_name": Saying(
-                        event.facts.get("bucket_said"), event.facts["bucket_name"]
-                    ),
-                    "unit": event.facts["unit"],
-                    "remaining": max(event.facts["initial"] - event.facts["used"], 0),
-                    "valid_until": (
-                        dt.datetime.fromisoformat(event.facts["valid_until"])
-                        if event.facts.get("valid_until")
-                        else None
-                    ),
-                },
-            )
-            for event, choice in alerted.values()
-        ],
-        homes=homes,
+        messages=[_usage_alert(event, choice) for event, choice in alerted.values()], homes=homes
     )
     return len(alerted) + capped
+
+
+def _usage_alert(event: DomainEvent, choice: AlertChoice) -> Outgoing:
+    """The alert an allowance's crossing sends, by the medium her choice names."""
+    facts = event.facts
+    return Outgoing(
+        event.customer,
+        "usage_alert",
+        medium=choice.medium or None,
+        context={
+            "threshold": facts["threshold"],
+            # Said in her language when the message is written in it.
+            "bucket_name": Saying(facts.get("bucket_said"), facts["bucket_name"]),
+            "unit": facts["unit"],
+            "remaining": max(facts["initial"] - facts["used"], 0),
+            "valid_until": (
+                dt.datetime.fromisoformat(facts["valid_until"])
+                if facts.get("valid_until")
+                else None
+            ),
+        },
+    )

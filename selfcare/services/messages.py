@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -40,6 +41,9 @@ from ..notifications import DeliveryError, DeliveryRefused, backend_for
 from ..said import choice, said
 from ..selectors import line_get_home
 from ..tasks import notification_deliver_task
+
+if TYPE_CHECKING:
+    from catalog.models import Offer
 
 # Every message the product sends: templates/notifications/<name>.txt, with a `subject` and a
 # `body` partial each.
@@ -112,7 +116,7 @@ class Outgoing:
     medium: str | None = None
     campaign_id: int | None = None
     link_target: str | None = None
-    link_offer: object = None
+    link_offer: Offer | None = None
 
 
 def notification_send(
@@ -153,6 +157,8 @@ def notifications_send(
     message checked before any is written, then written in a fixed number of queries whatever
     their number (the messages, their first status-history rows, their tracked links), and
     published on commit, each to its delivery job. Returns the messages, in order."""
+    if not messages:
+        return []
     for message in messages:
         if message.template not in NOTIFICATION_TEMPLATES:
             raise ValueError(f"Unknown notification template: {message.template}")

@@ -50,6 +50,16 @@ def _nothing_bought():
     ) == (0, 0, 0)
 
 
+def _assert_refused_in_portuguese(response, *, said, not_said):
+    """A 400 in Portuguese that says `said` and not the English `not_said`; nothing bought."""
+    assert response.status_code == 400
+    assert response["Content-Language"] == "pt"
+    text = html.unescape(response.text)
+    assert said in text
+    assert not_said not in text
+    assert _nothing_bought()
+
+
 def test_a_gift_to_her_own_number_is_refused_in_portuguese(client):
     # given a customer who reads Portuguese and a gift on sale
     customer = _portuguese_customer(client)
@@ -59,12 +69,11 @@ def test_a_gift_to_her_own_number_is_refused_in_portuguese(client):
     response = _configure(client, gift, friend_msisdn=customer.lines.get().msisdn)
 
     # then it is refused in Portuguese, and nothing is bought
-    assert response.status_code == 400
-    assert response["Content-Language"] == "pt"
-    text = html.unescape(response.text)
-    assert "Esse é o seu próprio número: uma oferta é para um amigo." in text
-    assert "That is your own number" not in text
-    assert _nothing_bought()
+    _assert_refused_in_portuguese(
+        response,
+        said="Esse é o seu próprio número: uma oferta é para um amigo.",
+        not_said="That is your own number",
+    )
 
 
 def test_a_sim_card_already_in_use_is_refused_in_portuguese(client):
@@ -83,12 +92,11 @@ def test_a_sim_card_already_in_use_is_refused_in_portuguese(client):
     response = _configure(client, travel, iccid=VALID)
 
     # then it is refused in Portuguese, and nothing is bought
-    assert response.status_code == 400
-    assert response["Content-Language"] == "pt"
-    text = html.unescape(response.text)
-    assert "Este cartão SIM já está a ser usado." in text
-    assert "This SIM card is already in use." not in text
-    assert _nothing_bought()
+    _assert_refused_in_portuguese(
+        response,
+        said="Este cartão SIM já está a ser usado.",
+        not_said="This SIM card is already in use.",
+    )
 
 
 @pytest.fixture

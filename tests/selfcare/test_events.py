@@ -570,17 +570,23 @@ def test_two_feeds_crossing_the_same_threshold_at_once_record_one_event():
     assert Notification.objects.count() == 0  # 50 % is not among the default alerts
 
 
+def past_80_percent(count):
+    """`count` customers, each with a 1,000-byte allowance, and a feed taking each past 80 %."""
+    customers = [CustomerFactory() for _ in range(count)]
+    feed = []
+    for n, customer in enumerate(customers):
+        line = customer.lines.get()
+        bucket(line, "Data", 1000)
+        feed.append(event(line, 850, id=f"past-80-{n}"))
+    return customers, feed
+
+
 def test_a_batchs_alerts_read_the_home_lines_once_and_go_to_each_home_line(
     django_capture_on_commit_callbacks,
 ):
     """Five customers past 80 % in one feed: one read of their home lines for the batch, not
     one per message, and each alert goes to her own home number."""
-    customers = [CustomerFactory() for _ in range(5)]
-    feed = []
-    for n, customer in enumerate(customers):
-        line = customer.lines.get()
-        bucket(line, "Data", 1000)
-        feed.append(event(line, 850, id=f"home-{n}"))
+    customers, feed = past_80_percent(5)
     with (
         CaptureQueriesContext(connection) as queries,
         django_capture_on_commit_callbacks(execute=True),
@@ -605,12 +611,7 @@ def test_a_batchs_alerts_are_written_together_each_with_its_history_and_delivery
     """Six customers past 80 % in one feed: the dispatch writes their six alerts with one
     insert and their six first status rows with another, and on commit each alert goes out by
     its own delivery job (sent, in its history)."""
-    customers = [CustomerFactory() for _ in range(6)]
-    feed = []
-    for n, customer in enumerate(customers):
-        line = customer.lines.get()
-        bucket(line, "Data", 1000)
-        feed.append(event(line, 850, id=f"together-{n}"))
+    customers, feed = past_80_percent(6)
     with django_capture_on_commit_callbacks(execute=False):
         ingest(feed)
     ids = list(DomainEvent.objects.values_list("pk", flat=True))

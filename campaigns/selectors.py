@@ -26,7 +26,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from catalog.models import Offer
 from catalog.policies import operator_zone
+from catalog.selectors import offer_list_published
 from orders.models import ProductInstance
 from selfcare.models import Customer, Notification, TopUp, TrackedLink
 
@@ -417,28 +419,45 @@ def campaign_deliveries_export(*, campaign: Campaign, chunk_size: int = 2000) ->
 CARD_DAYS = 14
 
 
-def campaign_cards_list(*, customer: Customer, at: dt.datetime, limit: int = 2) -> list[Delivery]:
+@dataclass(frozen=True)
+class CampaignCard:
+    """A recommendation card on her dashboard: the delivery that put it there, and its offer."""
+
+    delivery_id: int
+    offer: Offer
+
+
+def campaign_cards_list(
+    *, customer: Customer, at: dt.datetime, limit: int = 2
+) -> list[CampaignCard]:
     """The recommendation cards campaigns put on her dashboard (action "recommend"): sent in
     the last CARD_DAYS days, newest first, one per offer, none for an offer she now owns or
-    that is no longer on sale. Two queries."""
-    owned = ProductInstance.objects.filter(
-        customer=customer,
-        offer=OuterRef("version__offer"),
-        status__in=ProductInstance.LIVE_STATUSES,
-    )
-    rows = (
+    that is no longer on sale. One query when there is none (most customers, most days); when
+    there are some, two more: the catalog's version (the offers come from the published
+    catalog the process keeps, so an offer taken off sale drops out by itself) and what she
+    owns. Her frequency caps bound what was sent to her in CARD_DAYS, so all of it is read."""
+    sent = list(
         Delivery.objects.filter(
             customer=customer,
             outcome=Outcome.SENT,
             version__action="recommend",
-            version__offer__status="published",
             sent_at__gte=at - dt.timedelta(days=CARD_DAYS),
         )
-        .exclude(Exists(owned))
-        .select_related("version__offer")
         .order_by("-sent_at", "-id")
+        .values_list("pk", "version__offer_id")
     )
-    cards: dict[int, Delivery] = {}
-    for delivery in rows[: limit * 4]:
-        cards.setdefault(delivery.version.offer_id, delivery)
+    if not sent:
+        return []
+    on_sale = {offer.pk: offer for offer in offer_list_published()}
+    owned = set(
+        ProductInstance.objects.filter(
+            customer=customer,
+            offer_id__in={offer_id for _, offer_id in sent},
+            status__in=ProductInstance.LIVE_STATUSES,
+        ).values_list("offer_id", flat=True)
+    )
+    cards: dict[int, CampaignCard] = {}
+    for delivery_id, offer_id in sent:
+        if offer_id in on_sale and offer_id not in owned and offer_id not in cards:
+            cards[offer_id] = CampaignCard(delivery_id=delivery_id, offer=on_sale[offer_id])
     return list(cards.values())[:limit]

@@ -260,22 +260,18 @@ class TemporaryLine:
 
 def temporary_line_list_for_customer(*, customer: Customer) -> list[TemporaryLine]:
     """Her temporary lines that are open now, by the products that opened them, soonest end first;
-    one query."""
-    instances = (
+    one query, of the three values shown."""
+    rows = (
         ProductInstance.objects.filter(
             customer=customer,
             offer__creates_temporary_line=True,
             status__in=ProductInstance.LIVE_STATUSES,
             options__has_key="msisdn",
         )
-        .select_related("offer")
         .order_by(F("ends_at").asc(nulls_last=True), "id")
+        .values_list("options__msisdn", "offer__name", "ends_at")
     )
     return [
-        TemporaryLine(
-            msisdn=instance.options["msisdn"],
-            offer_name=instance.offer.name,
-            ends_at=instance.ends_at,
-        )
-        for instance in instances
+        TemporaryLine(msisdn=msisdn, offer_name=offer_name, ends_at=ends_at)
+        for msisdn, offer_name, ends_at in rows
     ]

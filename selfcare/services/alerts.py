@@ -20,7 +20,6 @@ from ..models import (
     Notification,
 )
 from ..said import Saying
-from ..selectors import lines_get_home
 from .events import BUCKET_THRESHOLDS
 from .messages import Outgoing, notifications_send
 
@@ -147,10 +146,7 @@ def alerts_send_for_events(*, events: list[DomainEvent]) -> int:
         key = (event.line_id, facts.get("bucket_id"))
         if key not in alerted or facts["threshold"] > alerted[key][0].facts["threshold"]:
             alerted[key] = (event, choice)
-    homes = lines_get_home(customer_ids={e.customer_id for e, _choice in alerted.values()})
-    notifications_send(
-        messages=[_usage_alert(event, choice) for event, choice in alerted.values()], homes=homes
-    )
+    notifications_send(messages=[_usage_alert(event, choice) for event, choice in alerted.values()])
     return len(alerted) + capped
 
 

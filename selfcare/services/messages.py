@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..notifications import DeliveryError, DeliveryRefused, backend_for
 from ..said import choice, said
-from ..selectors import line_get_home
+from ..selectors import lines_get_home
 from ..tasks import notification_deliver_task
 
 if TYPE_CHECKING:
@@ -90,15 +90,13 @@ def notification_render(*, template: str, values: dict) -> tuple[str, str]:
     return subject[:200], body
 
 
-def _recipient(
-    *, customer: Customer, medium: str, homes: Mapping[int, Line] | None = None
-) -> tuple[str, str]:
+def _recipient(*, customer: Customer, medium: str, homes: Mapping[int, Line]) -> tuple[str, str]:
     """The medium the message can really go by, and to where: an SMS needs a line, an e-mail an
     address; without one it goes to her in-app inbox instead of nowhere. An SMS goes to her home
-    line (`line_get_home`, or `homes` when a batch read them at once) while it is active, never
-    to a travel line she also has."""
+    line (`homes`, the batch's, read at once by `lines_get_home`) while it is active, never to a
+    travel line she also has."""
     if medium == Notification.Medium.SMS:
-        line = homes.get(customer.pk) if homes is not None else line_get_home(customer=customer)
+        line = homes.get(customer.pk)
         if line is not None and line.status == Line.Status.ACTIVE:
             return medium, line.msisdn
     elif medium == Notification.Medium.EMAIL and customer.email:
@@ -129,20 +127,17 @@ def notification_send(
     link_target: str | None = None,
     link_offer=None,
     queue: str | None = None,
-    homes: Mapping[int, Line] | None = None,
 ) -> Notification:
     """Write a message to the customer from `template` and queue it; it leaves through the
     medium's backend after commit (`notification_deliver_task`, on `queue` if given: a campaign's
     messages go on their own, behind nothing transactional). `medium` defaults to the one she
     prefers. With `link_target` (a path in the portal) the message carries a tracked link to it,
-    as `link_url` in the template. `homes`: the home lines of a batch's customers, read at once
-    (`lines_get_home`), so the message does not read hers. Runs in the caller's transaction."""
+    as `link_url` in the template. Runs in the caller's transaction."""
     (notification,) = notifications_send(
         messages=[
             Outgoing(customer, template, context, medium, campaign_id, link_target, link_offer)
         ],
         queue=queue,
-        homes=homes,
     )
     return notification
 
@@ -151,12 +146,12 @@ def notifications_send(
     *,
     messages: Sequence[Outgoing],
     queue: str | None = None,
-    homes: Mapping[int, Line] | None = None,
 ) -> list[Notification]:
     """`notification_send` for a batch (a feed's usage alerts, a campaign's sends): every
     message checked before any is written, then written in a fixed number of queries whatever
-    their number (the messages, their first status-history rows, their tracked links), and
-    published on commit, each to its delivery job. Returns the messages, in order."""
+    their number (the home lines of those who get an SMS, the messages, their first
+    status-history rows, their tracked links), and published on commit, each to its delivery
+    job. Returns the messages, in order."""
     if not messages:
         return []
     for message in messages:
@@ -165,13 +160,18 @@ def notifications_send(
         target = message.link_target
         if target is not None and (not target.startswith("/") or target.startswith("//")):
             raise ValueError("A tracked link leads to a path inside the portal.")
+    mediums = [message.medium or message.customer.preferred_medium for message in messages]
+    texted = {
+        message.customer.pk
+        for message, medium in zip(messages, mediums, strict=True)
+        if medium == Notification.Medium.SMS
+    }
+    homes = lines_get_home(customer_ids=texted) if texted else {}
     notifications, links = [], []
     portal = settings.PORTAL_URL.rstrip("/")
-    for message in messages:
+    for message, wanted in zip(messages, mediums, strict=True):
         customer = message.customer
-        medium, recipient = _recipient(
-            customer=customer, medium=message.medium or customer.preferred_medium, homes=homes
-        )
+        medium, recipient = _recipient(customer=customer, medium=wanted, homes=homes)
         notification = Notification(
             customer=customer,
             medium=medium,

@@ -4,6 +4,8 @@ versions, end, schedules and the dry run (issue 11, §3 and "Bad input and acces
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStateChange, Delivery, ScheduleRun
@@ -20,6 +22,7 @@ from campaigns.services import (
     campaign_version_publish,
 )
 from catalog.policies import operator_zone
+from selfcare.models import Notification
 from selfcare.services.events import event_dispatch
 from tests import factories
 
@@ -189,6 +192,44 @@ def test_an_edit_while_running_is_a_new_version_and_a_message_on_its_way_keeps_i
     [message] = campaign_messages(stacy)
     assert message.body.startswith("First words, Stacy ")
     assert Delivery.objects.get().version.number == 1
+
+
+def test_a_send_batch_writes_its_messages_together_in_queries_that_do_not_grow_with_it(
+    data_offer, capture
+):
+    """Six queued decisions sent in a batch of two, then of four: the same queries each time (her
+    home line for an SMS is read for the batch, not per message), one insert apiece for the messages, their first status rows and their tracked links; each
+    delivery linked to its own message, and each message's delivery job published on commit."""
+    customers = [consenting() for _ in range(6)]
+    campaign_running(offer=data_offer)
+    with capture(execute=False):
+        event_dispatch(event_ids=[i for customer in customers for i in crossed(customer)])
+    queued = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+
+    counts = []
+    for batch in (queued[:2], queued[2:]):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            capture(execute=False) as jobs,
+        ):
+            assert campaign_deliveries_send(delivery_ids=batch) == len(batch)
+        counts.append(len(queries.captured_queries))
+        inserts = [q["sql"].split(" (", 1)[0] for q in queries.captured_queries]
+        for table in ("notification", "notificationstatuschange", "trackedlink"):
+            assert inserts.count(f'INSERT INTO "selfcare_{table}"') == 1, table
+        assert len(jobs) == 1  # one fan-out of the batch's delivery jobs
+
+    assert counts[0] == counts[1]
+    for delivery in Delivery.objects.select_related("notification", "line"):
+        assert delivery.outcome == "sent"
+        assert delivery.notification.customer_id == delivery.customer_id
+        # by SMS to her home line, read for the whole batch at once
+        assert (delivery.notification.medium, delivery.notification.recipient) == (
+            "sms",
+            delivery.line.msisdn,
+        )
+        assert delivery.notification.campaign_id == delivery.campaign_id
+    assert Notification.objects.filter(campaign_id__isnull=False).count() == 6
 
 
 def test_ending_drops_what_waited(data_offer, capture):

@@ -197,9 +197,10 @@ def test_an_edit_while_running_is_a_new_version_and_a_message_on_its_way_keeps_i
 def test_a_send_batch_writes_its_messages_together_in_queries_that_do_not_grow_with_it(
     data_offer, capture
 ):
-    """Six queued decisions sent in a batch of two, then of four: the same queries each time (her
-    home line for an SMS is read for the batch, not per message), one insert apiece for the messages, their first status rows and their tracked links; each
-    delivery linked to its own message, and each message's delivery job published on commit."""
+    """Six queued decisions sent in a batch of two, then of four: the same queries each time
+    (her home line for an SMS is read for the batch, not per message), one insert apiece for
+    the messages, their first status rows and their tracked links; each delivery linked to its
+    own message, and each message's delivery job published on commit."""
     customers = [consenting() for _ in range(6)]
     campaign_running(offer=data_offer)
     with capture(execute=False):

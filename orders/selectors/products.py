@@ -10,6 +10,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models.fields.json import KT
 
 from catalog.eligibility import CustomerContext
 from catalog.models import Offer, SalesChannel
@@ -268,8 +269,10 @@ def temporary_line_list_for_customer(*, customer: Customer) -> list[TemporaryLin
             status__in=ProductInstance.LIVE_STATUSES,
             options__has_key="msisdn",
         )
+        # As text (->> on PostgreSQL): read as JSON, SQLite would give a number back.
+        .annotate(msisdn=KT("options__msisdn"))
         .order_by(F("ends_at").asc(nulls_last=True), "id")
-        .values_list("options__msisdn", "offer__name", "ends_at")
+        .values_list("msisdn", "offer__name", "ends_at")
     )
     return [
         TemporaryLine(msisdn=msisdn, offer_name=offer_name, ends_at=ends_at)

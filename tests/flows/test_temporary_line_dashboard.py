@@ -8,6 +8,7 @@ from django.utils import dateformat, timezone
 
 from orders.models import Order, ProductInstance
 from orders.selectors import temporary_line_list_for_customer
+from orders.selectors.products import TemporaryLine
 from selfcare.models import Customer, Line, Notification
 from selfcare.phones import msisdn_format
 from tests.flows.test_offer_examples import HTMX, tap_on
@@ -37,6 +38,12 @@ def test_her_dashboard_shows_the_temporary_line_with_its_number_and_end(stacy_tr
     client, instance = stacy_travel_line
     line = Line.objects.get(temporary=True)
     assert instance.ends_at is not None
+    # its number as the text it is, on PostgreSQL and SQLite alike
+    assert temporary_line_list_for_customer(customer=instance.customer) == [
+        TemporaryLine(
+            msisdn=line.msisdn, offer_name="Travel Line 30 days", ends_at=instance.ends_at
+        )
+    ]
 
     section = temporary_section(client.get("/").content.decode())
 

@@ -435,8 +435,8 @@ def campaign_cards_list(
     that is no longer on sale. One query when there is none (most customers, most days); when
     there are some, two more: the catalog's version (the offers come from the published
     catalog the process keeps, so an offer taken off sale drops out by itself) and what she
-    owns. Her contact budget (CAMPAIGN_CONTACT_BUDGET a CAMPAIGN_CONTACT_BUDGET_DAYS) bounds
-    what was sent to her in CARD_DAYS, so all of it is read."""
+    owns. Her contact budget (CAMPAIGN_CONTACT_BUDGET messages in CAMPAIGN_CONTACT_BUDGET_DAYS)
+    bounds what was sent to her in CARD_DAYS, so all of it is read."""
     sent = list(
         Delivery.objects.filter(
             customer=customer,

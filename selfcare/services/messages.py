@@ -135,7 +135,15 @@ def notification_send(
     as `link_url` in the template. Runs in the caller's transaction."""
     (notification,) = notifications_send(
         messages=[
-            Outgoing(customer, template, context, medium, campaign_id, link_target, link_offer)
+            Outgoing(
+                customer=customer,
+                template=template,
+                context=context,
+                medium=medium,
+                campaign_id=campaign_id,
+                link_target=link_target,
+                link_offer=link_offer,
+            )
         ],
         queue=queue,
     )

@@ -313,8 +313,8 @@ class Decided:
     outcomes: Counter
     # Writing these decisions alone, in one session: into an empty copy of the deliveries table
     # with its indexes, and into the table itself with its foreign keys checked (`write_floor`).
-    floor_indexed_s: float = 0.0
-    floor_table_s: float = 0.0
+    floor_indexed_s: float
+    floor_table_s: float
 
 
 def events_decide(*, feed: list[dict]) -> Decided:
